@@ -1,0 +1,79 @@
+#!/usr/bin/env python3
+"""PyTorch CPU timings for the exact work bench/train-kernels.ts times in tfjs.
+
+Same networks as /work/shared/bench/torch_reference.py (ResNet generator: reflect pad, InstanceNorm
+without affine, ConvTranspose up, tanh; 70x70 PatchGAN; LSGAN + cycle 10 + identity 5; Adam 2e-4,
+beta1 0.5), but at ngf 16 / 6 blocks / 128x128 / batch 1 and with 2 threads, as the tfjs bench uses.
+Prints one JSON object per line. Usage: /usr/bin/python3 bench/torch_cpu_train.py [ngf] [blocks] [size] [iters]
+"""
+import json, sys, time
+import torch, torch.nn as nn
+
+ngf = int(sys.argv[1]) if len(sys.argv) > 1 else 16
+nb = int(sys.argv[2]) if len(sys.argv) > 2 else 6
+S = int(sys.argv[3]) if len(sys.argv) > 3 else 128
+iters = int(sys.argv[4]) if len(sys.argv) > 4 else 10
+torch.set_num_threads(2)
+torch.manual_seed(0)
+
+class RB(nn.Module):
+    def __init__(s, d):
+        super().__init__()
+        s.b = nn.Sequential(nn.ReflectionPad2d(1), nn.Conv2d(d, d, 3), nn.InstanceNorm2d(d), nn.ReLU(True),
+                            nn.ReflectionPad2d(1), nn.Conv2d(d, d, 3), nn.InstanceNorm2d(d))
+    def forward(s, x): return x + s.b(x)
+
+def G():
+    L = [nn.ReflectionPad2d(3), nn.Conv2d(3, ngf, 7), nn.InstanceNorm2d(ngf), nn.ReLU(True)]
+    for i in range(2):
+        m = 2 ** i
+        L += [nn.Conv2d(ngf * m, ngf * m * 2, 3, stride=2, padding=1), nn.InstanceNorm2d(ngf * m * 2), nn.ReLU(True)]
+    L += [RB(ngf * 4) for _ in range(nb)]
+    for i in range(2):
+        m = 2 ** (2 - i)
+        L += [nn.ConvTranspose2d(ngf * m, ngf * m // 2, 3, stride=2, padding=1, output_padding=1),
+              nn.InstanceNorm2d(ngf * m // 2), nn.ReLU(True)]
+    L += [nn.ReflectionPad2d(3), nn.Conv2d(ngf, 3, 7), nn.Tanh()]
+    return nn.Sequential(*L)
+
+def D(ndf=64, n=3):
+    L = [nn.Conv2d(3, ndf, 4, 2, 1), nn.LeakyReLU(0.2, True)]; m = 1
+    for i in range(1, n):
+        mp, m = m, min(2 ** i, 8)
+        L += [nn.Conv2d(ndf * mp, ndf * m, 4, 2, 1), nn.InstanceNorm2d(ndf * m), nn.LeakyReLU(0.2, True)]
+    mp, m = m, min(2 ** n, 8)
+    L += [nn.Conv2d(ndf * mp, ndf * m, 4, 1, 1), nn.InstanceNorm2d(ndf * m), nn.LeakyReLU(0.2, True), nn.Conv2d(ndf * m, 1, 4, 1, 1)]
+    return nn.Sequential(*L)
+
+def median_ms(step, warmup=3):
+    ts = []
+    for i in range(iters + warmup):
+        t0 = time.perf_counter(); step(); t1 = time.perf_counter()
+        if i >= warmup: ts.append((t1 - t0) * 1000)
+    ts.sort(); return round(ts[len(ts) // 2], 1)
+
+print(json.dumps({'torch': torch.__version__, 'threads': torch.get_num_threads(), 'ngf': ngf, 'blocks': nb, 'size': S}), flush=True)
+
+g = G(); og = torch.optim.Adam(g.parameters(), 2e-4, betas=(0.5, 0.999))
+x = torch.rand(1, 3, S, S) * 2 - 1
+def g_step():
+    og.zero_grad(); l = (g(x) - x).abs().mean(); l.backward(); og.step()
+print(json.dumps({'what': 'G train step', 'median_ms': median_ms(g_step)}), flush=True)
+
+GA, GB, DA, DB = G(), G(), D(), D()
+oG = torch.optim.Adam(list(GA.parameters()) + list(GB.parameters()), 2e-4, betas=(0.5, 0.999))
+oD = torch.optim.Adam(list(DA.parameters()) + list(DB.parameters()), 2e-4, betas=(0.5, 0.999))
+mse, l1 = nn.MSELoss(), nn.L1Loss()
+def gan(p, t): return mse(p, torch.full_like(p, 1.0 if t else 0.0))
+a = torch.rand(1, 3, S, S) * 2 - 1; b = torch.rand(1, 3, S, S) * 2 - 1
+def full_iteration():
+    fb, fa = GA(a), GB(b); ra, rb = GB(fb), GA(fa)
+    for p in list(DA.parameters()) + list(DB.parameters()): p.requires_grad_(False)
+    oG.zero_grad()
+    lg = gan(DA(fb), True) + gan(DB(fa), True) + 10 * l1(ra, a) + 10 * l1(rb, b) + 5 * l1(GA(b), b) + 5 * l1(GB(a), a)
+    lg.backward(); oG.step()
+    for p in list(DA.parameters()) + list(DB.parameters()): p.requires_grad_(True)
+    oD.zero_grad()
+    ld = 0.5 * (gan(DA(b), True) + gan(DA(fb.detach()), False)) + 0.5 * (gan(DB(a), True) + gan(DB(fa.detach()), False))
+    ld.backward(); oD.step()
+print(json.dumps({'what': 'full CycleGAN iteration', 'median_ms': median_ms(full_iteration)}), flush=True)

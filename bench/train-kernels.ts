@@ -1,0 +1,266 @@
+// Training speed of tfjs on the CPU with and without the fast kernels of libs/cyclegan/src/kernels,
+// against PyTorch CPU on the same work. Run: node --import tsx bench/train-kernels.ts [options]
+//   --iters N          timed iterations per measurement (median reported; default 3, after 1 warm-up)
+//   --skip-original    skip stock tfjs-cpu (its G step alone takes about two minutes)
+//   --profile          also print a per-kernel profile of one full iteration on each fast backend
+//   --ngf N --blocks N --size N   network width, ResNet blocks and image size (default 16, 6, 128)
+// Every configuration runs in its own child process; PyTorch runs bench/torch_cpu_train.py.
+// The networks here are a compact copy of the CycleGAN ResNet generator and PatchGAN written with
+// plain tf ops, for this benchmark only (the real ones live in libs/cyclegan/src/networks).
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs-core';
+import type { backend_util } from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-wasm';
+import { registerFastKernels, useNodeWasmBinaries } from '../libs/cyclegan/src/kernels/index.ts';
+
+interface Options { iters: number; skipOriginal: boolean; profile: boolean; ngf: number; blocks: number; size: number }
+
+function parseOptions(argv: string[]): Options & { worker?: string } {
+  const o: Options & { worker?: string } = { iters: 3, skipOriginal: false, profile: false, ngf: 16, blocks: 6, size: 128 };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--iters') o.iters = Number(argv[++i]);
+    else if (a === '--skip-original') o.skipOriginal = true;
+    else if (a === '--profile') o.profile = true;
+    else if (a === '--ngf') o.ngf = Number(argv[++i]);
+    else if (a === '--blocks') o.blocks = Number(argv[++i]);
+    else if (a === '--size') o.size = Number(argv[++i]);
+    else if (a === '--worker') o.worker = argv[++i];
+    else throw new Error(`unknown option ${a}`);
+  }
+  return o;
+}
+
+// ---------------------------------------------------------------- networks (plain tf ops)
+
+type T4 = tf.Tensor4D;
+const PAD1: backend_util.ExplicitPadding = [[0, 0], [1, 1], [1, 1], [0, 0]];
+
+class Params {
+  readonly vars: tf.Variable[] = [];
+  conv(k: number, cin: number, cout: number): { w: tf.Variable; b: tf.Variable } {
+    return { w: this.add(tf.randomNormal([k, k, cin, cout], 0, 0.02)), b: this.add(tf.zeros([cout])) };
+  }
+  convTranspose(k: number, cin: number, cout: number): { w: tf.Variable; b: tf.Variable } {
+    return { w: this.add(tf.randomNormal([k, k, cout, cin], 0, 0.02)), b: this.add(tf.zeros([cout])) };
+  }
+  private add(t: tf.Tensor): tf.Variable {
+    const v = tf.variable(t);
+    t.dispose();
+    this.vars.push(v);
+    return v;
+  }
+}
+
+function instanceNorm(x: T4): T4 {
+  const { mean, variance } = tf.moments(x, [1, 2], true);
+  return tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, 1e-5)));
+}
+
+function conv(x: T4, p: { w: tf.Variable; b: tf.Variable }, stride: number, pad: 'valid' | backend_util.ExplicitPadding): T4 {
+  return tf.add(tf.conv2d(x, p.w as tf.Tensor4D, stride, pad), p.b);
+}
+
+function reflect(x: T4, n: number): T4 {
+  return tf.mirrorPad(x, [[0, 0], [n, n], [n, n], [0, 0]], 'reflect');
+}
+
+/** PyTorch ConvTranspose2d(k3, s2, padding 1, output_padding 1): valid transposed conv, then crop. */
+function upsample(x: T4, p: { w: tf.Variable; b: tf.Variable }): T4 {
+  const [n, h, w] = x.shape;
+  const cout = p.w.shape[2] as number;
+  const y = tf.conv2dTranspose(x, p.w as tf.Tensor4D, [n, 2 * h + 1, 2 * w + 1, cout], 2, 'valid');
+  return tf.add(tf.slice(y, [0, 1, 1, 0], [n, 2 * h, 2 * w, cout]), p.b);
+}
+
+function resnetGenerator(params: Params, ngf: number, blocks: number): (x: T4) => T4 {
+  const inConv = params.conv(7, 3, ngf);
+  const down = [params.conv(3, ngf, 2 * ngf), params.conv(3, 2 * ngf, 4 * ngf)];
+  const res = Array.from({ length: blocks }, () => [params.conv(3, 4 * ngf, 4 * ngf), params.conv(3, 4 * ngf, 4 * ngf)]);
+  const up = [params.convTranspose(3, 4 * ngf, 2 * ngf), params.convTranspose(3, 2 * ngf, ngf)];
+  const outConv = params.conv(7, ngf, 3);
+  return (x) => {
+    let h = tf.relu(instanceNorm(conv(reflect(x, 3), inConv, 1, 'valid')));
+    for (const d of down) h = tf.relu(instanceNorm(conv(h, d, 2, PAD1)));
+    for (const [c1, c2] of res) {
+      const r = tf.relu(instanceNorm(conv(reflect(h, 1), c1, 1, 'valid')));
+      h = tf.add(h, instanceNorm(conv(reflect(r, 1), c2, 1, 'valid')));
+    }
+    for (const u of up) h = tf.relu(instanceNorm(upsample(h, u)));
+    return tf.tanh(conv(reflect(h, 3), outConv, 1, 'valid'));
+  };
+}
+
+function patchDiscriminator(params: Params, ndf = 64): (x: T4) => T4 {
+  const c = [params.conv(4, 3, ndf), params.conv(4, ndf, 2 * ndf), params.conv(4, 2 * ndf, 4 * ndf),
+    params.conv(4, 4 * ndf, 8 * ndf), params.conv(4, 8 * ndf, 1)];
+  return (x) => {
+    let h = tf.leakyRelu(conv(x, c[0], 2, PAD1), 0.2);
+    h = tf.leakyRelu(instanceNorm(conv(h, c[1], 2, PAD1)), 0.2);
+    h = tf.leakyRelu(instanceNorm(conv(h, c[2], 2, PAD1)), 0.2);
+    h = tf.leakyRelu(instanceNorm(conv(h, c[3], 1, PAD1)), 0.2);
+    return conv(h, c[4], 1, PAD1);
+  };
+}
+
+const l1 = (a: tf.Tensor, b: tf.Tensor): tf.Scalar => tf.mean(tf.abs(tf.sub(a, b)));
+const lsgan = (p: tf.Tensor, real: boolean): tf.Scalar => tf.mean(tf.square(tf.sub(p, real ? 1 : 0)));
+
+function randomImage(size: number): T4 {
+  return tf.sub(tf.mul(tf.randomUniform([1, size, size, 3]), 2), 1);
+}
+
+function generatorStep(o: Options): () => void {
+  const params = new Params();
+  const g = resnetGenerator(params, o.ngf, o.blocks);
+  const opt = tf.train.adam(2e-4, 0.5, 0.999);
+  const x = randomImage(o.size);
+  return () => {
+    const loss = opt.minimize(() => l1(g(x), x), true, params.vars);
+    loss?.dataSync();
+    loss?.dispose();
+  };
+}
+
+function cycleGanIteration(o: Options): () => void {
+  const pg = new Params(), pd = new Params();
+  const gA = resnetGenerator(pg, o.ngf, o.blocks), gB = resnetGenerator(pg, o.ngf, o.blocks);
+  const dA = patchDiscriminator(pd), dB = patchDiscriminator(pd);
+  const optG = tf.train.adam(2e-4, 0.5, 0.999), optD = tf.train.adam(2e-4, 0.5, 0.999);
+  const a = randomImage(o.size), b = randomImage(o.size);
+  return () => {
+    let fakeB: T4 | undefined, fakeA: T4 | undefined;
+    const lossG = optG.minimize(() => {
+      const fb = gA(a), fa = gB(b);
+      fakeB = tf.keep(fb.clone());
+      fakeA = tf.keep(fa.clone());
+      const adv = tf.add(lsgan(dA(fb), true), lsgan(dB(fa), true));
+      const cycle = tf.mul(tf.add(l1(gB(fb), a), l1(gA(fa), b)), 10);
+      const identity = tf.mul(tf.add(l1(gA(b), b), l1(gB(a), a)), 5);
+      return tf.addN([adv, cycle, identity]) as tf.Scalar;
+    }, true, pg.vars);
+    const fb = fakeB!, fa = fakeA!;
+    const lossD = optD.minimize(() => tf.add(
+      tf.mul(tf.add(lsgan(dA(b), true), lsgan(dA(fb), false)), 0.5),
+      tf.mul(tf.add(lsgan(dB(a), true), lsgan(dB(fa), false)), 0.5)) as tf.Scalar, true, pd.vars);
+    lossG?.dataSync();
+    lossD?.dataSync();
+    tf.dispose([lossG!, lossD!, fb, fa]);
+  };
+}
+
+// ---------------------------------------------------------------- worker: one configuration
+
+type Config = 'cpu-original' | 'cpu-fast' | 'wasm-fast';
+
+function medianMs(step: () => void, warmup: number, iters: number): number[] {
+  for (let i = 0; i < warmup; i++) step();
+  const ts: number[] = [];
+  for (let i = 0; i < iters; i++) {
+    const t0 = performance.now();
+    step();
+    ts.push(performance.now() - t0);
+  }
+  return ts;
+}
+
+const median = (ts: number[]): number => [...ts].sort((x, y) => x - y)[Math.floor(ts.length / 2)];
+
+interface KernelTotal { kernel: string; ms: number; calls: number }
+
+function topTotals(groups: Map<string, { ms: number; calls: number }>, n: number): KernelTotal[] {
+  return [...groups].map(([kernel, e]) => ({ kernel, ...e })).sort((x, y) => y.ms - x.ms).slice(0, n);
+}
+
+/** Kernel time of one step, summed per kernel name and per kernel name + input shapes. */
+async function profileKernels(step: () => void): Promise<{ total: number; byName: KernelTotal[]; byShape: KernelTotal[] }> {
+  const info = await tf.profile(step);
+  const byName = new Map<string, { ms: number; calls: number }>();
+  const byShape = new Map<string, { ms: number; calls: number }>();
+  let total = 0;
+  for (const k of info.kernels) {
+    const ms = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+    total += ms;
+    for (const [map, key] of [[byName, k.name], [byShape, `${k.name} ${JSON.stringify(k.inputShapes)}`]] as const) {
+      const e = map.get(key) ?? { ms: 0, calls: 0 };
+      e.ms += ms;
+      e.calls += 1;
+      map.set(key, e);
+    }
+  }
+  return { total, byName: topTotals(byName, 12), byShape: topTotals(byShape, 15) };
+}
+
+async function worker(config: Config, o: Options): Promise<void> {
+  const backend = config.startsWith('wasm') ? 'wasm' : 'cpu';
+  if (backend === 'wasm') useNodeWasmBinaries();
+  if (config !== 'cpu-original') registerFastKernels(backend);
+  tf.env().set('IS_TEST', true); // silences the "install tfjs-node" banner only
+  await tf.setBackend(backend);
+  const emit = (o: object): void => { process.stdout.write(JSON.stringify({ config, ...o }) + '\n'); };
+  const gStep = generatorStep(o);
+  if (config === 'cpu-original') {
+    emit({ what: 'G train step', ms: medianMs(gStep, 0, 1) });
+    return;
+  }
+  emit({ what: 'G train step', ms: medianMs(gStep, 1, o.iters) });
+  const it = cycleGanIteration(o);
+  emit({ what: 'full CycleGAN iteration', ms: medianMs(it, 1, o.iters) });
+  if (o.profile) emit({ what: 'profile', ...(await profileKernels(it)) });
+}
+
+// ---------------------------------------------------------------- driver
+
+interface Row { config: string; what: string; ms?: number[]; total?: number; byName?: KernelTotal[]; byShape?: KernelTotal[] }
+
+function runChild(cmd: string, args: string[]): string {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 26, stdio: ['ignore', 'pipe', 'inherit'] });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited with ${r.status}`);
+  return r.stdout;
+}
+
+function jsonLines(text: string): Array<Record<string, unknown>> {
+  return text.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+function main(o: Options): void {
+  const self = fileURLToPath(import.meta.url);
+  const passOn = ['--iters', String(o.iters), '--ngf', String(o.ngf), '--blocks', String(o.blocks), '--size', String(o.size)];
+  if (o.profile) passOn.push('--profile');
+  const configs: Config[] = o.skipOriginal ? ['cpu-fast', 'wasm-fast'] : ['cpu-fast', 'wasm-fast', 'cpu-original'];
+  const rows: Row[] = [];
+  for (const c of configs) {
+    process.stderr.write(`running ${c} ...\n`);
+    rows.push(...(jsonLines(runChild(process.execPath, ['--import', 'tsx', self, '--worker', c, ...passOn])) as unknown as Row[]));
+  }
+  process.stderr.write('running PyTorch ...\n');
+  const torchScript = fileURLToPath(new URL('./torch_cpu_train.py', import.meta.url));
+  const torch = jsonLines(runChild('/usr/bin/python3', [torchScript, String(o.ngf), String(o.blocks), String(o.size), '10']));
+  const torchMs = new Map(torch.filter((r) => r.what).map((r) => [r.what as string, r.median_ms as number]));
+
+  console.log(`\ntfjs ${tf.version_core} vs PyTorch ${String(torch[0]?.torch)} (2 threads); ngf ${o.ngf}, ${o.blocks} blocks, ${o.size}x${o.size}, batch 1`);
+  console.log(`median of ${o.iters} after 1 warm-up (cpu-original: one run, no warm-up); PyTorch: median of 10 after 3\n`);
+  console.log('| work | engine | median ms | runs ms | x PyTorch |');
+  console.log('|---|---|---|---|---|');
+  for (const what of ['G train step', 'full CycleGAN iteration']) {
+    const t = torchMs.get(what);
+    console.log(`| ${what} | PyTorch CPU | ${t?.toFixed(0) ?? 'n/a'} | | 1.0 |`);
+    for (const r of rows.filter((x) => x.what === what && x.ms)) {
+      const m = median(r.ms!);
+      console.log(`| ${what} | tfjs ${r.config} | ${m.toFixed(0)} | ${r.ms!.map((v) => v.toFixed(0)).join(', ')} | ${t ? (m / t).toFixed(1) : 'n/a'} |`);
+    }
+    if (what === 'full CycleGAN iteration' && !o.skipOriginal) console.log(`| ${what} | tfjs cpu-original | not run (> 300 s) | | |`);
+  }
+  for (const r of rows.filter((x) => x.byName)) {
+    console.log(`\nprofile of one full iteration on ${r.config}: kernel time ${r.total!.toFixed(0)} ms in all`);
+    for (const k of r.byName!) console.log(`  ${k.kernel.padEnd(24)} ${k.ms.toFixed(0).padStart(7)} ms ${String(k.calls).padStart(5)} calls  ${(100 * k.ms / r.total!).toFixed(1).padStart(5)}%`);
+    console.log('  heaviest kernel + input shapes:');
+    for (const k of r.byShape!) console.log(`  ${k.ms.toFixed(0).padStart(7)} ms ${String(k.calls).padStart(4)} calls  ${k.kernel}`);
+  }
+}
+
+const opts = parseOptions(process.argv.slice(2));
+if (opts.worker) await worker(opts.worker as Config, opts);
+else main(opts);

@@ -1,0 +1,16 @@
+import { generateScene } from '../src/synthetic/scene.ts';
+import { composeParts } from '../src/synthetic/compose.ts';
+import { renderSceneSync } from '../src/synthetic/render.ts';
+let t = performance.now();
+const scenes = [];
+for (let s = 0; s < 20; s++) scenes.push(generateScene(s));
+console.log('gen', (performance.now() - t) / 20);
+t = performance.now();
+for (const sc of scenes) composeParts(sc);
+console.log('compose', (performance.now() - t) / 20, 'parts avg', scenes.reduce((a, s) => a + s.items.reduce((b, i) => b + i.parts.length, 0), 0) / 20);
+t = performance.now();
+for (const sc of scenes) renderSceneSync(sc, 'day');
+console.log('day', (performance.now() - t) / 20);
+t = performance.now();
+for (const sc of scenes) renderSceneSync(sc, 'night');
+console.log('night', (performance.now() - t) / 20);

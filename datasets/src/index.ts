@@ -1,0 +1,13 @@
+// @nightshift/datasets: the embedded default data. The procedural street-scene generator gives paired
+// day and night renders with exact Cityscapes labels, and fault variants with known answers.
+export { generateScene, resolveSize, minObjectArea, DEFAULT_WIDTH, DEFAULT_HEIGHT, MAX_WIDTH, MAX_HEIGHT } from './synthetic/scene.ts';
+export type { SceneSize } from './synthetic/scene.ts';
+export { sceneLabels, colorizeLabels } from './synthetic/labels.ts';
+export type { SceneLabels } from './synthetic/labels.ts';
+export { renderScene, renderSceneSync, encodePng } from './synthetic/render.ts';
+export type { RenderMode, RgbImage } from './synthetic/render.ts';
+export { renderFaults, eraseFault, addFault, faultMinArea } from './synthetic/faults.ts';
+export type { FaultTruth, FaultScene, FaultRender } from './synthetic/faults.ts';
+export { synthesise, sampleId } from './synthetic/synthesise.ts';
+export type { SynthesiseOptions, SyntheticSample, SyntheticFault } from './synthetic/synthesise.ts';
+export type { Scene, SceneObject, Item, Part, Shape, Material, Light, Camera, StreetPlan, Rgb, Box } from './synthetic/types.ts';

@@ -1,0 +1,48 @@
+// Exact Cityscapes labels of a scene: labelIds (one byte) and instanceIds (16 bits; thing pixels hold
+// labelId*1000+k, stuff pixels the plain label id), from the same rasterisation the renders use.
+import { COLOR_LUT } from '../../../libs/labels/src/label-table.ts';
+import { composeParts } from './compose.ts';
+import type { Scene } from './types.ts';
+
+export interface SceneLabels {
+  width: number;
+  height: number;
+  /** labelIds, row-major. */
+  semantic: Uint8Array;
+  /** instanceIds, row-major. */
+  instances: Uint16Array;
+}
+
+export function sceneLabels(scene: Pick<Scene, 'width' | 'height' | 'items'>): SceneLabels {
+  const map = composeParts(scene);
+  const n = map.partItem.length;
+  const labelOf = new Uint8Array(n);
+  const instanceOf = new Uint16Array(n);
+  for (let p = 0; p < n; p++) {
+    const item = scene.items[map.partItem[p]];
+    labelOf[p] = item.labelId;
+    instanceOf[p] = item.instanceId;
+  }
+  const size = scene.width * scene.height;
+  const semantic = new Uint8Array(size);
+  const instances = new Uint16Array(size);
+  const part = map.part;
+  for (let i = 0; i < size; i++) {
+    const p = part[i];
+    semantic[i] = labelOf[p];
+    instances[i] = instanceOf[p];
+  }
+  return { width: scene.width, height: scene.height, semantic, instances };
+}
+
+/** The Cityscapes colour image of a labelIds array (as *_gtFine_color.png shows it), RGB. */
+export function colorizeLabels(semantic: Uint8Array): Uint8Array {
+  const out = new Uint8Array(semantic.length * 3);
+  for (let i = 0; i < semantic.length; i++) {
+    const c = semantic[i] * 3;
+    out[i * 3] = COLOR_LUT[c];
+    out[i * 3 + 1] = COLOR_LUT[c + 1];
+    out[i * 3 + 2] = COLOR_LUT[c + 2];
+  }
+  return out;
+}

@@ -1,0 +1,60 @@
+export {
+  DEFAULT_ARCHITECTURE,
+  NETWORK_NAMES,
+  discriminatorArchitectureOf,
+  generatorArchitectureOf,
+  resolveArchitecture,
+  resolveDiscriminatorArchitecture,
+  resolveGeneratorArchitecture,
+  type CycleGanArchitecture,
+  type DiscriminatorArchitecture,
+  type GeneratorArchitecture,
+  type NetworkName,
+} from './config.ts';
+export { SeededRandom, deriveSeed } from './random.ts';
+export { Network, type NetworkOptions, type StateDictTensor } from './networks/network.ts';
+export {
+  conv2dParams,
+  convTranspose2dParams,
+  countParams,
+  tfToTorchLayout,
+  torchToTfLayout,
+  type ParamKind,
+  type ParamSpec,
+} from './networks/parameters.ts';
+export { conv2d, convTranspose2dUp, instanceNorm, reflectPad } from './networks/layers.ts';
+export { ResnetGenerator, resnetGeneratorLayout, resnetGeneratorSpecs } from './networks/resnet-generator.ts';
+export { PatchDiscriminator, patchDiscriminatorLayers, patchDiscriminatorSpecs } from './networks/patch-discriminator.ts';
+export { createCycleGanNetworks, type CreateCycleGanOptions, type CycleGanNetworks } from './networks/cyclegan-networks.ts';
+export {
+  encodeSafetensors,
+  entryToFloat32,
+  parseSafetensors,
+  readSafetensors,
+  writeSafetensors,
+  type Float32Tensor,
+  type SafetensorsEntry,
+  type SafetensorsFile,
+} from './safetensors.ts';
+export {
+  CHECKPOINT_CONFIG_FILE,
+  CHECKPOINT_FORMAT,
+  CHECKPOINT_VERSION,
+  inferDiscriminatorArchitecture,
+  inferGeneratorArchitecture,
+  loadCheckpoint,
+  loadDiscriminator,
+  loadGenerator,
+  readCheckpointConfig,
+  saveCheckpoint,
+  type CheckpointConfig,
+  type CheckpointNetworkEntry,
+  type CheckpointNetworks,
+  type LoadDiscriminatorOptions,
+  type LoadGeneratorOptions,
+  type LoadedCheckpoint,
+  type SaveCheckpointConfig,
+} from './checkpoint.ts';
+export { writeFileAtomic } from './atomic-write.ts';
+
+export { generatorParamCount, discriminatorParamCount } from './networks/param-counts.ts';
