@@ -3,11 +3,10 @@
 // (8-bit instanceIds, 16-bit labelIds, RGB labels) is refused before any value is converted.
 // Paletted label PNGs are decoded here, because sharp expands a palette to colours and the
 // label values are the palette indexes (what PIL and numpy return).
-import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readFileSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { inflateSync } from 'node:zlib';
 import sharp from 'sharp';
+import { writeFileAtomic } from './atomic-file.ts';
 import { DatasetError } from './errors.ts';
 
 export interface RgbImage {
@@ -250,27 +249,4 @@ export async function writeRgb(path: string, image: RgbImage): Promise<void> {
   const png = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
     .toColourspace('srgb').png().toBuffer();
   writeFileAtomic(path, png);
-}
-
-/**
- * Writes a file so that it is either complete or absent: the bytes go to a temporary name in the
- * same folder, are flushed to disk, and the temporary file is renamed over the target.
- */
-export function writeFileAtomic(path: string, bytes: Uint8Array | string): void {
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  const data = typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : bytes;
-  let fd: number | undefined;
-  try {
-    fd = openSync(temp, 'wx');
-    let written = 0;
-    while (written < data.length) written += writeSync(fd, data, written, data.length - written);
-    fsyncSync(fd);
-    closeSync(fd);
-    fd = undefined;
-    renameSync(temp, path);
-  } catch (err) {
-    if (fd !== undefined) closeSync(fd);
-    try { unlinkSync(temp); } catch { /* the temporary file was never created or is already gone */ }
-    throw err;
-  }
 }

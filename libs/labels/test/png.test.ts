@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { DatasetError } from '../src/errors.ts';
-import { readGrey16, readGrey8, readPngHeader, readRgb, writeFileAtomic, writeGrey16, writeGrey8, writeRgb } from '../src/png.ts';
+import { readGrey16, readGrey8, readPngHeader, readRgb, writeGrey16, writeGrey8, writeRgb } from '../src/png.ts';
 import { REAL_CITYSCAPES, REAL_FRAMES, needsReal, pilDecode, realLabelPath, runPythonCode, tempDir } from './helpers/cityscapes.ts';
 
 const dir = tempDir('png');
@@ -111,15 +111,6 @@ test('writes are exact, deterministic, read by Pillow as the same integers, and 
   await writeGrey16(p16, { width, height, data: grey16 });
   assert.ok(first.equals(readFileSync(p16)), 'same values, same bytes');
   assert.deepEqual(readdirSync(dir).filter((n) => n.endsWith('.tmp')), []);
-});
-
-test('writeFileAtomic replaces a file whole and cleans up after a failure', () => {
-  const path = join(dir, 'atomic.txt');
-  writeFileAtomic(path, 'first');
-  writeFileAtomic(path, 'second');
-  assert.equal(readFileSync(path, 'utf8'), 'second');
-  assert.throws(() => writeFileAtomic(join(dir, 'no-such-folder', 'x.txt'), 'x'), /ENOENT/);
-  assert.deepEqual(readdirSync(dir).filter((n) => n.includes('.tmp')), []);
 });
 
 test('writers refuse data that does not match the size', async () => {

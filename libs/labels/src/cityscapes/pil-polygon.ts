@@ -1,6 +1,10 @@
 // Filled polygons exactly as Pillow 9 draws them (ImageDraw.polygon(xy, fill=v), src/libImaging/Draw.c
 // polygon_generic), which is how cityscapesScripts json2labelImg / json2instanceImg made the official
 // label images. Pillow computes edge crossings in single precision; Math.fround reproduces that.
+// Pillow 9.x differs from current Pillow main in three ways that change pixels, all kept here: the
+// coordinates are truncated to int, hline swaps reversed ends, and the "connect discontiguous
+// corners" fix is the 9.x one (it writes at the other edge's table index). Checked pixel for pixel
+// against Debian's Pillow 9.4 on thousands of random polygons (test/cityscapes-polygons.test.ts).
 
 interface Edge {
   x0: number;

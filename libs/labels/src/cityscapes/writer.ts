@@ -1,9 +1,9 @@
 // Writing the label files of one Cityscapes frame. Every file is written atomically, and the same
 // labels always give the same bytes.
-import { mkdirSync, readFileSync, realpathSync } from 'node:fs';
+import { mkdirSync, realpathSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { DatasetError } from '../errors.ts';
-import { readPngHeader, writeFileAtomic, writeGrey16, writeGrey8, writeRgb, type RgbImage } from '../png.ts';
+import { copyFileAtomic, writeFileAtomic } from '../atomic-file.ts';
+import { readPngHeader, writeGrey16, writeGrey8, writeRgb, type RgbImage } from '../png.ts';
 import { instanceClassDisagreement, toColor, toTrainIds, unknownLabelIds } from './consistency.ts';
 import { cityscapesImagePath, cityscapesLabelPath, type FrameRef } from './naming.ts';
 import type { CityscapesPolygons } from './polygons.ts';
@@ -90,13 +90,6 @@ export async function copyOrWriteImage(root: string, ref: FrameRef, image: strin
   } catch {
     same = resolve(image) === resolve(target);
   }
-  if (same) return target;
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(image);
-  } catch (err) {
-    throw new DatasetError(image, `cannot read file: ${(err as Error).message}`);
-  }
-  writeFileAtomic(target, bytes);
+  if (!same) copyFileAtomic(image, target);
   return target;
 }

@@ -1,9 +1,7 @@
 // Writing COCO instances json: canonical key order, so the same dataset always gives the same bytes,
 // and an atomic replace, so a reader never sees a half-written file.
 
-import { open, rename, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { writeFileAtomic } from '../atomic-file.ts';
 import type { Box } from '../sample.ts';
 import { rleArea, rleEncode, rleToBbox, rleToString, type CompressedRle } from './rle.ts';
 import type { CocoDataset } from './types.ts';
@@ -63,32 +61,9 @@ export function cocoDatasetToJson(ds: CocoDataset): string {
   return `${JSON.stringify(canonical(ds, 'dataset', ''))}\n`;
 }
 
-/** Writes `text` to `path` atomically: a temp file in the same folder, fsync, then rename over `path`. */
-export async function writeFileAtomic(path: string, text: string): Promise<void> {
-  const dir = dirname(path);
-  const temp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  const handle = await open(temp, 'wx');
-  try {
-    await handle.writeFile(text, 'utf8');
-    await handle.sync();
-    await handle.close();
-    await rename(temp, path);
-  } catch (e) {
-    await handle.close().catch(() => undefined);
-    await unlink(temp).catch(() => undefined);
-    throw e;
-  }
-  // Persist the rename itself; some platforms refuse to open a directory, which is harmless.
-  const dirHandle = await open(dir, 'r').catch(() => undefined);
-  if (dirHandle) {
-    await dirHandle.sync().catch(() => undefined);
-    await dirHandle.close();
-  }
-}
-
 /** Writes a COCO instances json deterministically (stable key order) and atomically. */
 export async function writeCocoDataset(path: string, ds: CocoDataset): Promise<void> {
-  await writeFileAtomic(path, cocoDatasetToJson(ds));
+  writeFileAtomic(path, cocoDatasetToJson(ds));
 }
 
 /** A row-major mask as compressed RLE `{size: [h, w], counts: string}`, the form pycocotools' encode returns. */
