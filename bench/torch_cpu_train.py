@@ -45,12 +45,14 @@ def D(ndf=64, n=3):
     L += [nn.Conv2d(ndf * mp, ndf * m, 4, 1, 1), nn.InstanceNorm2d(ndf * m), nn.LeakyReLU(0.2, True), nn.Conv2d(ndf * m, 1, 4, 1, 1)]
     return nn.Sequential(*L)
 
-def median_ms(step, warmup=3):
-    ts = []
+def timed(step, warmup=3):
+    """Median wall-clock ms and median process CPU ms (summed over threads) after warm-up."""
+    ts, cs = [], []
     for i in range(iters + warmup):
-        t0 = time.perf_counter(); step(); t1 = time.perf_counter()
-        if i >= warmup: ts.append((t1 - t0) * 1000)
-    ts.sort(); return round(ts[len(ts) // 2], 1)
+        c0 = time.process_time(); t0 = time.perf_counter(); step(); t1 = time.perf_counter(); c1 = time.process_time()
+        if i >= warmup: ts.append((t1 - t0) * 1000); cs.append((c1 - c0) * 1000)
+    ts.sort(); cs.sort()
+    return {'median_ms': round(ts[len(ts) // 2], 1), 'median_cpu_ms': round(cs[len(cs) // 2], 1)}
 
 print(json.dumps({'torch': torch.__version__, 'threads': torch.get_num_threads(), 'ngf': ngf, 'blocks': nb, 'size': S}), flush=True)
 
@@ -58,7 +60,7 @@ g = G(); og = torch.optim.Adam(g.parameters(), 2e-4, betas=(0.5, 0.999))
 x = torch.rand(1, 3, S, S) * 2 - 1
 def g_step():
     og.zero_grad(); l = (g(x) - x).abs().mean(); l.backward(); og.step()
-print(json.dumps({'what': 'G train step', 'median_ms': median_ms(g_step)}), flush=True)
+print(json.dumps({'what': 'G train step', **timed(g_step)}), flush=True)
 
 GA, GB, DA, DB = G(), G(), D(), D()
 oG = torch.optim.Adam(list(GA.parameters()) + list(GB.parameters()), 2e-4, betas=(0.5, 0.999))
@@ -76,4 +78,4 @@ def full_iteration():
     oD.zero_grad()
     ld = 0.5 * (gan(DA(b), True) + gan(DA(fb.detach()), False)) + 0.5 * (gan(DB(a), True) + gan(DB(fa.detach()), False))
     ld.backward(); oD.step()
-print(json.dumps({'what': 'full CycleGAN iteration', 'median_ms': median_ms(full_iteration)}), flush=True)
+print(json.dumps({'what': 'full CycleGAN iteration', **timed(full_iteration)}), flush=True)

@@ -9,6 +9,7 @@
 // plain tf ops, for this benchmark only (the real ones live in libs/cyclegan/src/networks).
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { cpus, loadavg } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import type { backend_util } from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
@@ -155,15 +156,19 @@ function cycleGanIteration(o: Options): () => void {
 
 type Config = 'cpu-original' | 'cpu-fast' | 'wasm-fast';
 
-function medianMs(step: () => void, warmup: number, iters: number): number[] {
+/** Wall-clock and process CPU milliseconds of each timed run (CPU time is less sensitive to other load). */
+function timeRuns(step: () => void, warmup: number, iters: number): { ms: number[]; cpuMs: number[] } {
   for (let i = 0; i < warmup; i++) step();
-  const ts: number[] = [];
+  const ms: number[] = [], cpuMs: number[] = [];
   for (let i = 0; i < iters; i++) {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     step();
-    ts.push(performance.now() - t0);
+    ms.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    cpuMs.push((c.user + c.system) / 1000);
   }
-  return ts;
+  return { ms, cpuMs };
 }
 
 const median = (ts: number[]): number => [...ts].sort((x, y) => x - y)[Math.floor(ts.length / 2)];
@@ -202,18 +207,18 @@ async function worker(config: Config, o: Options): Promise<void> {
   const emit = (o: object): void => { process.stdout.write(JSON.stringify({ config, ...o }) + '\n'); };
   const gStep = generatorStep(o);
   if (config === 'cpu-original') {
-    emit({ what: 'G train step', ms: medianMs(gStep, 0, 1) });
+    emit({ what: 'G train step', ...timeRuns(gStep, 0, 1) });
     return;
   }
-  emit({ what: 'G train step', ms: medianMs(gStep, 1, o.iters) });
+  emit({ what: 'G train step', ...timeRuns(gStep, 1, o.iters) });
   const it = cycleGanIteration(o);
-  emit({ what: 'full CycleGAN iteration', ms: medianMs(it, 1, o.iters) });
+  emit({ what: 'full CycleGAN iteration', ...timeRuns(it, 1, o.iters) });
   if (o.profile) emit({ what: 'profile', ...(await profileKernels(it)) });
 }
 
 // ---------------------------------------------------------------- driver
 
-interface Row { config: string; what: string; ms?: number[]; total?: number; byName?: KernelTotal[]; byShape?: KernelTotal[] }
+interface Row { config: string; what: string; ms?: number[]; cpuMs?: number[]; total?: number; byName?: KernelTotal[]; byShape?: KernelTotal[] }
 
 function runChild(cmd: string, args: string[]): string {
   const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 26, stdio: ['ignore', 'pipe', 'inherit'] });
@@ -238,21 +243,22 @@ function main(o: Options): void {
   process.stderr.write('running PyTorch ...\n');
   const torchScript = fileURLToPath(new URL('./torch_cpu_train.py', import.meta.url));
   const torch = jsonLines(runChild('/usr/bin/python3', [torchScript, String(o.ngf), String(o.blocks), String(o.size), '10']));
-  const torchMs = new Map(torch.filter((r) => r.what).map((r) => [r.what as string, r.median_ms as number]));
+  const torchMs = new Map(torch.filter((r) => r.what).map((r) => [r.what as string, { wall: r.median_ms as number, cpu: r.median_cpu_ms as number }]));
 
   console.log(`\ntfjs ${tf.version_core} vs PyTorch ${String(torch[0]?.torch)} (2 threads); ngf ${o.ngf}, ${o.blocks} blocks, ${o.size}x${o.size}, batch 1`);
   console.log(`median of ${o.iters} after 1 warm-up (cpu-original: one run, no warm-up); PyTorch: median of 10 after 3\n`);
-  console.log('| work | engine | median ms | runs ms | x PyTorch |');
-  console.log('|---|---|---|---|---|');
+  console.log('| work | engine | median wall ms | runs wall ms | median CPU ms | x PyTorch (wall) |');
+  console.log('|---|---|---|---|---|---|');
   for (const what of ['G train step', 'full CycleGAN iteration']) {
     const t = torchMs.get(what);
-    console.log(`| ${what} | PyTorch CPU | ${t?.toFixed(0) ?? 'n/a'} | | 1.0 |`);
+    console.log(`| ${what} | PyTorch CPU, 2 threads | ${t?.wall.toFixed(0) ?? 'n/a'} | | ${t?.cpu.toFixed(0) ?? 'n/a'} | 1.0 |`);
     for (const r of rows.filter((x) => x.what === what && x.ms)) {
       const m = median(r.ms!);
-      console.log(`| ${what} | tfjs ${r.config} | ${m.toFixed(0)} | ${r.ms!.map((v) => v.toFixed(0)).join(', ')} | ${t ? (m / t).toFixed(1) : 'n/a'} |`);
+      console.log(`| ${what} | tfjs ${r.config} | ${m.toFixed(0)} | ${r.ms!.map((v) => v.toFixed(0)).join(', ')} | ${median(r.cpuMs!).toFixed(0)} | ${t ? (m / t.wall).toFixed(1) : 'n/a'} |`);
     }
-    if (what === 'full CycleGAN iteration' && !o.skipOriginal) console.log(`| ${what} | tfjs cpu-original | not run (> 300 s) | | |`);
+    if (what === 'full CycleGAN iteration' && !o.skipOriginal) console.log(`| ${what} | tfjs cpu-original | not run (> 300 s) | | | |`);
   }
+  console.log(`\nload average at the end: ${loadavg().map((v) => v.toFixed(1)).join(' ')} on ${cpus().length} cores (other work on the machine inflates wall times)`);
   for (const r of rows.filter((x) => x.byName)) {
     console.log(`\nprofile of one full iteration on ${r.config}: kernel time ${r.total!.toFixed(0)} ms in all`);
     for (const k of r.byName!) console.log(`  ${k.kernel.padEnd(24)} ${k.ms.toFixed(0).padStart(7)} ms ${String(k.calls).padStart(5)} calls  ${(100 * k.ms / r.total!).toFixed(1).padStart(5)}%`);

@@ -3,6 +3,7 @@ import { DatasetError } from '@nightshift/labels';
 import { runValidate } from './commands/validate.ts';
 import { runConvert } from './commands/convert.ts';
 import { runTranslate } from './commands/translate.ts';
+import { runSynth } from './commands/synth.ts';
 import { UsageError } from './usage-error.ts';
 
 const formatOption = (flags: string, description: string) =>
@@ -32,21 +33,32 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--split <split>', 'Cityscapes input: only this split')
     .action(async (opts) => setExit(await runConvert(opts)));
 
+  program.command('synth')
+    .description('Write procedural street scenes as a Cityscapes root: day images, their true night renders, exact labels, fault renders.')
+    .requiredOption('--output <dir>', 'output folder (new or empty)')
+    .option('--count <n>', 'number of scenes', (v) => parseInteger(v, '--count', 1), 100)
+    .option('--seed <n>', 'seed of the first scene (scene i uses seed+i)', (v) => parseInteger(v, '--seed', 0), 0)
+    .option('--width <px>', 'image width', (v) => parseInteger(v, '--width', 16), 512)
+    .option('--height <px>', 'image height', (v) => parseInteger(v, '--height', 16), 256)
+    .option('--split <name>', 'Cityscapes split folder', 'train')
+    .option('--no-faults', 'skip the erased/added fault renders')
+    .action(async (opts) => setExit(await runSynth(opts)));
+
   for (const direction of ['night', 'day'] as const) {
     program.command(direction)
       .description(`Translate a dataset to ${direction}, carry the labels over, and write the result.`)
       .option('--input <root-or-json>', 'input dataset (default: the embedded sample)')
       .addOption(formatOption('--input-format <format>', 'input format (default: guessed)'))
       .option('--output <dir>', `output folder (default: dist/${direction})`)
-      .option('--limit <n>', 'process at most n samples', (v) => parsePositiveInt(v, '--limit'))
+      .option('--limit <n>', 'process at most n samples', (v) => parseInteger(v, '--limit', 1))
       .action(async (opts) => setExit(await runTranslate(direction, opts)));
   }
   return program;
 }
 
-function parsePositiveInt(value: string, flag: string): number {
+function parseInteger(value: string, flag: string, min: number): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} must be a positive integer, got "${value}"`);
+  if (!Number.isInteger(n) || n < min) throw new UsageError(`${flag} must be an integer of at least ${min}, got "${value}"`);
   return n;
 }
 

@@ -1,8 +1,9 @@
-// Checks on where a command may write: never into its input, never over a non-empty folder.
+// Checks on where a command may write: never into its input, never over a folder that holds files.
 import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
-import { dirname, relative, resolve, isAbsolute } from 'node:path';
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { UsageError } from './usage-error.ts';
 
+/** The real path of `path`, following links as far as it exists. */
 function realOrResolved(path: string): string {
   let p = resolve(path);
   const missing: string[] = [];
@@ -18,11 +19,20 @@ function isInside(child: string, parent: string): boolean {
   return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
 }
 
+/** Refuses an output folder that already holds files. Returns the resolved path. */
+export function checkOutputEmpty(output: string): string {
+  const real = realOrResolved(output);
+  if (existsSync(real) && readdirSync(real).length > 0) {
+    throw new UsageError(`--output ${output} already holds files; choose an empty or new folder`);
+  }
+  return resolve(output);
+}
+
 /**
- * Refuses an output folder that is the input, lies inside the input folder, or already holds files.
- * `inputPath` may be a folder or a file (its folder counts as the input).
+ * Refuses an output folder that is the input, lies inside the input folder, or contains it.
+ * `inputPath` may be a folder or a file (its folder counts as the input). Returns the resolved path.
  */
-export function checkOutputFolder(output: string, inputPath: string, options: { allowExisting?: boolean } = {}): string {
+export function checkOutputBesideInput(output: string, inputPath: string): string {
   const out = realOrResolved(output);
   const inputReal = realOrResolved(inputPath);
   const inputFolder = existsSync(inputReal) && statSync(inputReal).isFile() ? dirname(inputReal) : inputReal;
@@ -31,9 +41,6 @@ export function checkOutputFolder(output: string, inputPath: string, options: { 
   }
   if (isInside(inputFolder, out)) {
     throw new UsageError(`--output ${output} contains the input ${inputFolder}; choose a folder beside it`);
-  }
-  if (!options.allowExisting && existsSync(out) && readdirSync(out).length > 0) {
-    throw new UsageError(`--output ${output} already holds files; choose an empty or new folder`);
   }
   return resolve(output);
 }

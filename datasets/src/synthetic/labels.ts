@@ -1,7 +1,7 @@
 // Exact Cityscapes labels of a scene: labelIds (one byte) and instanceIds (16 bits; thing pixels hold
 // labelId*1000+k, stuff pixels the plain label id), from the same rasterisation the renders use.
-import { COLOR_LUT } from '../../../libs/labels/src/label-table.ts';
-import { composeParts } from './compose.ts';
+import { COLOR_LUT } from '@nightshift/labels';
+import { composeParts, type PartMap } from './compose.ts';
 import type { Scene } from './types.ts';
 
 export interface SceneLabels {
@@ -14,7 +14,11 @@ export interface SceneLabels {
 }
 
 export function sceneLabels(scene: Pick<Scene, 'width' | 'height' | 'items'>): SceneLabels {
-  const map = composeParts(scene);
+  return labelsFromParts(scene, composeParts(scene));
+}
+
+/** Labels of an already composed part map (shared with the renders by callers that need both). */
+export function labelsFromParts(scene: Pick<Scene, 'width' | 'height' | 'items'>, map: PartMap): SceneLabels {
   const n = map.partItem.length;
   const labelOf = new Uint8Array(n);
   const instanceOf = new Uint16Array(n);

@@ -1,5 +1,5 @@
 // Small helpers to build materials and items.
-import { labelByName } from '../../../libs/labels/src/label-table.ts';
+import { labelByName } from '@nightshift/labels';
 import type { Item, Light, Material, Part, Rgb, Shape } from './types.ts';
 
 /** The Cityscapes label id of a label name (throws on a typo: the table is the only source of ids). */

@@ -114,11 +114,11 @@ export class ObjectBuilder {
     for (const [a, b] of [[left + 0.06, left + 0.06 + w], [right - 0.06 - w, right - 0.06]]) {
       parts.push(part(view.front(a, b, y0, y1, z - 0.03), away ? TAIL : HEAD, { emit: away ? TAIL_EMIT : HEAD_EMIT }));
       const cx = view.x((a + b) / 2, z), cy = view.y((y0 + y1) / 2, z);
-      const r = view.size(away ? 0.45 : 0.8, z);
-      lights.push({ kind: 'glow', cx, cy, rx: r, ry: r, color: away ? TAIL_EMIT : HEAD_EMIT, strength: away ? 0.5 : 0.9 });
+      const r = view.size(away ? 0.45 : 0.65, z);
+      lights.push({ kind: 'glow', cx, cy, rx: r, ry: r, color: away ? TAIL_EMIT : HEAD_EMIT, strength: away ? 0.5 : 0.7 });
     }
-    if (!away && z > 4.5) {
-      const z0 = z - 3.5, z1 = z - 0.3;
+    if (!away && z > 8) {
+      const z0 = z - 3, z1 = z - 0.3;
       lights.push({
         kind: 'pool', cx: view.x((left + right) / 2, z), cy: (view.y(0, z0) + view.y(0, z1)) / 2,
         rx: view.size((right - left) * 0.8, z), ry: (view.y(0, z0) - view.y(0, z1)) / 2, color: HEAD_EMIT, strength: 0.8,

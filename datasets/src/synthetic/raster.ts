@@ -25,24 +25,27 @@ function polygon(points: number[], width: number, height: number, sink: SpanSink
     if (points[i] > maxY) maxY = points[i];
   }
   const [r0, r1] = rowRange(minY, maxY, height);
-  const xs: number[] = [];
+  const xs = n <= crossings.length ? crossings : (crossings = new Float64Array(n * 2));
   for (let y = r0; y <= r1; y++) {
     const yc = y + 0.5;
-    xs.length = 0;
+    let count = 0;
     for (let i = 0, j = n - 1; i < n; j = i++) {
       const ax = points[2 * j], ay = points[2 * j + 1];
       const bx = points[2 * i], by = points[2 * i + 1];
-      if ((ay <= yc) !== (by <= yc)) xs.push(ax + ((yc - ay) * (bx - ax)) / (by - ay));
+      if ((ay <= yc) !== (by <= yc)) xs[count++] = ax + ((yc - ay) * (bx - ax)) / (by - ay);
     }
-    if (xs.length === 2) {
+    if (count === 2) {
       if (xs[0] > xs[1]) emit(sink, y, xs[1], xs[0], width);
       else emit(sink, y, xs[0], xs[1], width);
       continue;
     }
-    xs.sort((a, b) => a - b);
-    for (let k = 0; k + 1 < xs.length; k += 2) emit(sink, y, xs[k], xs[k + 1], width);
+    const sorted = xs.subarray(0, count).sort();
+    for (let k = 0; k + 1 < count; k += 2) emit(sink, y, sorted[k], sorted[k + 1], width);
   }
 }
+
+/** Scratch space for a row's edge crossings (a polygon with n edges crosses a row at most n times). */
+let crossings = new Float64Array(64);
 
 function ellipseHalfWidth(dy: number, rx: number, ry: number): number {
   const t = dy / ry;

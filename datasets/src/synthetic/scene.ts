@@ -5,7 +5,7 @@ import { View } from './view.ts';
 import { StreetBuilder, type StreetLayout } from './street.ts';
 import { ObjectBuilder, type VehicleKind } from './objects.ts';
 import { isThing } from './materials.ts';
-import { composeParts } from './compose.ts';
+import { composeParts, type PartMap } from './compose.ts';
 import type { Camera, Item, Scene, SceneObject, StreetPlan } from './types.ts';
 
 export interface SceneSize {
@@ -114,28 +114,34 @@ function numberInstances(items: Item[]): void {
 }
 
 /** Visible area and tight box of every item, from one rasterisation. */
-export function measureItems(scene: Pick<Scene, 'width' | 'height' | 'items'>): { area: Int32Array; bbox: Int32Array } {
-  const map = composeParts(scene);
+export function measureItems(scene: Pick<Scene, 'width' | 'height' | 'items'>, map: PartMap = composeParts(scene)): { area: Int32Array; bbox: Int32Array } {
   const n = scene.items.length;
   const area = new Int32Array(n);
   const bbox = new Int32Array(n * 4);
   for (let i = 0; i < n; i++) bbox.set([scene.width, scene.height, -1, -1], i * 4);
-  const { part, partItem, width } = map;
-  for (let i = 0; i < part.length; i++) {
-    const item = partItem[part[i]];
-    area[item]++;
-    const x = i % width, y = (i - x) / width, b = item * 4;
-    if (x < bbox[b]) bbox[b] = x;
-    if (y < bbox[b + 1]) bbox[b + 1] = y;
-    if (x > bbox[b + 2]) bbox[b + 2] = x;
-    if (y > bbox[b + 3]) bbox[b + 3] = y;
+  const { part, partItem, width, height } = map;
+  // Walk runs of equal part index: one update per run instead of per pixel.
+  for (let y = 0; y < height; y++) {
+    const row = y * width;
+    for (let x = 0; x < width;) {
+      const p = part[row + x];
+      let end = x + 1;
+      while (end < width && part[row + end] === p) end++;
+      const item = partItem[p], b = item * 4;
+      area[item] += end - x;
+      if (x < bbox[b]) bbox[b] = x;
+      if (y < bbox[b + 1]) bbox[b + 1] = y;
+      if (end - 1 > bbox[b + 2]) bbox[b + 2] = end - 1;
+      if (y > bbox[b + 3]) bbox[b + 3] = y;
+      x = end;
+    }
   }
   return { area, bbox };
 }
 
 /** The objects list of a scene: every thing item with visible pixels, with its area and box. */
-export function listObjects(scene: Pick<Scene, 'width' | 'height' | 'items'>): SceneObject[] {
-  const { area, bbox } = measureItems(scene);
+export function listObjects(scene: Pick<Scene, 'width' | 'height' | 'items'>, map: PartMap = composeParts(scene)): SceneObject[] {
+  const { area, bbox } = measureItems(scene, map);
   const objects: SceneObject[] = [];
   scene.items.forEach((item, i) => {
     if (!isThing(item.name) || area[i] === 0) return;
@@ -181,7 +187,7 @@ export function generateScene(seed: number, size: SceneSize = {}): Scene {
   const objects = new ObjectBuilder(trafficRng, view, (z) => street.haze(z));
   const things: Item[] = [];
   placeTraffic(trafficRng, objects, layout, things);
-  if (!things.some((t) => t.depth < 45)) {
+  if (!things.some((t) => t.name === 'car' && t.depth < 45)) {
     const lane = trafficRng.int(0, layout.lanes - 1);
     things.push(objects.vehicle('car', layout.lanesLeft + (lane + 0.5) * layout.laneWidth, trafficRng.range(9, 30), lane < layout.oncoming ? 'toward' : 'away'));
   }
@@ -193,8 +199,11 @@ export function generateScene(seed: number, size: SceneSize = {}): Scene {
   const firstStreetItem = street.background.length + street.ground.length + street.sides.length;
   let items = [...street.background, ...street.ground, ...street.sides, ...corridor];
   const minArea = minObjectArea(width, height);
-  const { area } = measureItems({ width, height, items });
-  items = items.filter((item, i) => !isThing(item.name) || area[i] >= minArea);
+  const first = composeParts({ width, height, items });
+  const { area } = measureItems({ width, height, items }, first);
+  const kept = items.filter((item, i) => !isThing(item.name) || area[i] >= minArea);
+  const map = kept.length === items.length ? first : composeParts({ width, height, items: kept });
+  items = kept;
   numberInstances(items);
   const plan: StreetPlan = {
     lanes: Array.from({ length: layout.lanes }, (_, i) => ({ x: layout.lanesLeft + (i + 0.5) * layout.laneWidth, facing: i < layout.oncoming ? 'toward' : 'away' })),
@@ -203,7 +212,7 @@ export function generateScene(seed: number, size: SceneSize = {}): Scene {
   const scene: Scene = {
     version: 1, seed, width, height, camera, noiseSeed, visibility: layout.visibility, street: plan, firstStreetItem, items, objects: [],
   };
-  scene.objects = listObjects(scene);
+  scene.objects = listObjects(scene, map);
   return scene;
 }
 

@@ -203,6 +203,9 @@ export class StreetBuilder {
     }
     items.sort((a, b) => b.depth - a.depth);
     this.sides.push(...items);
+    // A garden wall or fence in front of buildings set back from the sidewalk.
+    const outer = Math.abs(sign < 0 ? layout.sidewalkLeft : layout.sidewalkRight);
+    if (line > outer + 0.8 && rng.chance(0.6)) this.barrier(sign * outer, rng.chance(0.5) ? 'fence' : 'wall');
   }
 
   private windows(parts: Part[], X: number, z0: number, z1: number, h: number, light: number): void {

@@ -1,7 +1,8 @@
 // A stream of complete synthetic samples: scene, exact labels, day and night PNGs and the night faults.
 import { generateScene, resolveSize } from './scene.ts';
-import { sceneLabels, type SceneLabels } from './labels.ts';
-import { encodePng, renderSceneSync } from './render.ts';
+import { labelsFromParts, type SceneLabels } from './labels.ts';
+import { encodePng, shadeParts } from './render.ts';
+import { composeParts } from './compose.ts';
 import { renderFaults, type FaultTruth } from './faults.ts';
 import type { Scene } from './types.ts';
 
@@ -22,7 +23,7 @@ export interface SyntheticFault {
 }
 
 export interface SyntheticSample {
-  /** Stable name of the sample: `synthetic_<seed, 6 digits>`. */
+  /** Stable Cityscapes frame id of the sample: `synthetic_<seed div 10^6>_<seed mod 10^6>`, 6 digits each. */
   id: string;
   seed: number;
   scene: Scene;
@@ -32,8 +33,11 @@ export interface SyntheticSample {
   faults: SyntheticFault[];
 }
 
+export const SYNTHETIC_CITY = 'synthetic';
+
 export function sampleId(seed: number): string {
-  return `synthetic_${String(seed).padStart(6, '0')}`;
+  const pad = (n: number) => String(n).padStart(6, '0');
+  return `${SYNTHETIC_CITY}_${pad(Math.floor(seed / 1e6))}_${pad(seed % 1e6)}`;
 }
 
 export async function* synthesise(options: SynthesiseOptions): AsyncGenerator<SyntheticSample> {
@@ -46,12 +50,14 @@ export async function* synthesise(options: SynthesiseOptions): AsyncGenerator<Sy
   for (let i = 0; i < count; i++) {
     const seed = firstSeed + i;
     const scene = generateScene(seed, size);
-    const labels = sceneLabels(scene);
+    const map = composeParts(scene);
+    const labels = labelsFromParts(scene, map);
     const faultList: SyntheticFault[] = [];
-    const pending: Promise<Buffer>[] = [encodePng(renderSceneSync(scene, 'day')), encodePng(renderSceneSync(scene, 'night'))];
+    const nightImage = shadeParts(scene, map, 'night');
+    const pending: Promise<Buffer>[] = [encodePng(shadeParts(scene, map, 'day')), encodePng(nightImage)];
     const truths: FaultTruth[] = [];
     if (faults) {
-      const f = await renderFaults(scene);
+      const f = await renderFaults(scene, 'night', nightImage);
       for (const r of [f.erased, f.added]) if (r) {
         truths.push(r.truth);
         pending.push(encodePng(r.image));

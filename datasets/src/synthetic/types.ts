@@ -1,5 +1,5 @@
 // The scene description: plain JSON-able data. Coordinates are pixels of the requested image size.
-import type { Box } from '../../../libs/labels/src/sample.ts';
+import type { Box } from '@nightshift/labels';
 
 export type { Box };
 export type Rgb = [number, number, number];

@@ -55,6 +55,5 @@ export {
   type LoadedCheckpoint,
   type SaveCheckpointConfig,
 } from './checkpoint.ts';
-export { writeFileAtomic } from './atomic-write.ts';
 
 export { generatorParamCount, discriminatorParamCount } from './networks/param-counts.ts';

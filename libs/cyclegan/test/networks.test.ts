@@ -108,3 +108,19 @@ test('gradients reach every parameter of G and D', () => {
     d.dispose();
   }
 });
+
+test('apply, state_dict import and dispose leak no tensors', async () => {
+  const before = tf.memory().numTensors;
+  const g = new ResnetGenerator(tiny, { seed: 9 });
+  const d = new PatchDiscriminator({ ndf: 4, nLayers: 2 }, { seed: 9 });
+  const created = tf.memory().numTensors;
+  assert.equal(created - before, g.variables().length + d.variables().length);
+  const x = tf.zeros([1, 24, 24, 3]) as tf.Tensor4D;
+  tf.dispose([g.apply(x), d.apply(x)]);
+  g.loadStateDict(new Map((await g.stateDict()).map((t) => [t.name, t.data])));
+  assert.equal(tf.memory().numTensors, created + 1);
+  x.dispose();
+  g.dispose();
+  d.dispose();
+  assert.equal(tf.memory().numTensors, before);
+});

@@ -1,7 +1,7 @@
 import { cityscapesToCoco, cocoToCityscapes, readCocoDataset, validateCocoDataset } from '@nightshift/labels';
 import { basename } from 'node:path';
 import { resolveDatasetInput, type DatasetFormat } from '../dataset-input.ts';
-import { checkOutputFolder } from '../output-folder.ts';
+import { checkOutputBesideInput, checkOutputEmpty } from '../output-folder.ts';
 import { printProblems } from '../console.ts';
 import { UsageError } from '../usage-error.ts';
 
@@ -18,7 +18,7 @@ export interface ConvertOptions {
 export async function runConvert(opts: ConvertOptions): Promise<number> {
   if (opts.from === opts.to) throw new UsageError(`--from and --to are both ${opts.from}; nothing to convert`);
   const input = resolveDatasetInput(opts.input, opts.from, opts.images);
-  const output = checkOutputFolder(opts.output, input.path);
+  const output = checkOutputEmpty(checkOutputBesideInput(opts.output, input.path));
   if (input.format === 'cityscapes') {
     const result = await cityscapesToCoco(input.path, output, { split: opts.split });
     console.log(`Wrote ${result.images} images and ${result.annotations} annotations as COCO:`);

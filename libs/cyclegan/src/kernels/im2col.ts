@@ -3,9 +3,92 @@
 // tensor [kH, kW, inC, outC] is already the [K, outC] matrix the convolution multiplies by.
 import type { ConvGeometry } from './conv-geometry.ts';
 
-/** Writes patch rows [p0, p1) into `out` as a row-major [(p1 - p0), K] matrix (padding reads as 0). */
+/**
+ * Writes patch rows [p0, p1) into `out` as a row-major [(p1 - p0), K] matrix (padding reads as 0).
+ * With dilation 1 the kW taps of one filter row are neighbouring pixels, so each (pixel, kh) is one
+ * contiguous run of up to kW * inC numbers.
+ */
 export function im2colRows(x: Float32Array, g: ConvGeometry, p0: number, p1: number, out: Float32Array): void {
   const { inH, inW, inC, outH, outW, kH, kW, strideH, strideW, dilationH, dilationW, padTop, padLeft } = g;
+  const rowLen = kW * inC;
+  let o = 0;
+  for (let p = p0; p < p1; p++) {
+    const ox = p % outW;
+    const oy = Math.floor(p / outW) % outH;
+    const n = Math.floor(p / (outW * outH));
+    const y0 = oy * strideH - padTop;
+    const x0 = ox * strideW - padLeft;
+    // Taps kw in [kwLo, kwHi) fall inside the image (dilation 1 only; otherwise tap by tap).
+    const kwLo = Math.min(kW, Math.max(0, -x0));
+    const kwHi = Math.max(kwLo, Math.min(kW, inW - x0));
+    for (let kh = 0; kh < kH; kh++) {
+      const iy = y0 + kh * dilationH;
+      if (iy < 0 || iy >= inH) {
+        out.fill(0, o, o + rowLen);
+      } else if (dilationW === 1) {
+        if (kwLo > 0) out.fill(0, o, o + kwLo * inC);
+        const src = ((n * inH + iy) * inW + x0) * inC;
+        for (let i = kwLo * inC, e = kwHi * inC; i < e; i++) out[o + i] = x[src + i];
+        if (kwHi < kW) out.fill(0, o + kwHi * inC, o + rowLen);
+      } else {
+        for (let kw = 0; kw < kW; kw++) {
+          const ix = x0 + kw * dilationW;
+          const dst = o + kw * inC;
+          if (ix < 0 || ix >= inW) { out.fill(0, dst, dst + inC); continue; }
+          const src = ((n * inH + iy) * inW + ix) * inC;
+          for (let c = 0; c < inC; c++) out[dst + c] = x[src + c];
+        }
+      }
+      o += rowLen;
+    }
+  }
+}
+
+/**
+ * Writes the transpose of patch rows [p0, p1): a row-major [K, (p1 - p0)] matrix. The filter
+ * gradient is this matrix times dy, and building it directly avoids a transposed matmul. Each
+ * output row is written front to back (reads stride through x, which stays in cache).
+ */
+export function im2colColumns(x: Float32Array, g: ConvGeometry, p0: number, p1: number, out: Float32Array): void {
+  const { inH, inW, inC, outH, outW, kH, kW, strideH, strideW, dilationH, dilationW, padTop, padLeft } = g;
+  const xStep = strideW * inC;
+  let dst = 0;
+  for (let kh = 0; kh < kH; kh++) {
+    for (let kw = 0; kw < kW; kw++) {
+      for (let c = 0; c < inC; c++) {
+        // Walk pixels p0..p1 as (n, oy) rows of ox runs; inside a run the source advances by xStep.
+        let p = p0;
+        let ox = p % outW;
+        let oy = Math.floor(p / outW) % outH;
+        let n = Math.floor(p / (outW * outH));
+        while (p < p1) {
+          const runEnd = Math.min(p1, p + (outW - ox));
+          const iy = oy * strideH - padTop + kh * dilationH;
+          const ix0 = ox * strideW - padLeft + kw * dilationW;
+          if (iy < 0 || iy >= inH) {
+            out.fill(0, dst, dst + (runEnd - p));
+            dst += runEnd - p;
+          } else {
+            let ix = ix0;
+            let src = ((n * inH + iy) * inW + ix) * inC + c;
+            for (let q = p; q < runEnd; q++, ix += strideW, src += xStep) out[dst++] = ix >= 0 && ix < inW ? x[src] : 0;
+          }
+          ox += runEnd - p;
+          p = runEnd;
+          if (ox === outW) {
+            ox = 0;
+            if (++oy === outH) { oy = 0; n++; }
+          }
+        }
+      }
+    }
+  }
+}
+
+/** Adjoint of im2colRows: adds patch rows [p0, p1) of `cols` back into the NHWC input gradient `dx`. */
+export function col2imRowsAdd(cols: Float32Array, g: ConvGeometry, p0: number, p1: number, dx: Float32Array): void {
+  const { inH, inW, inC, outH, outW, kH, kW, strideH, strideW, dilationH, dilationW, padTop, padLeft } = g;
+  const rowLen = kW * inC;
   let o = 0;
   for (let p = p0; p < p1; p++) {
     const ox = p % outW;
@@ -15,27 +98,22 @@ export function im2colRows(x: Float32Array, g: ConvGeometry, p0: number, p1: num
     const x0 = ox * strideW - padLeft;
     for (let kh = 0; kh < kH; kh++) {
       const iy = y0 + kh * dilationH;
-      const rowInside = iy >= 0 && iy < inH;
-      const rowBase = (n * inH + iy) * inW;
-      for (let kw = 0; kw < kW; kw++) {
-        const ix = x0 + kw * dilationW;
-        if (rowInside && ix >= 0 && ix < inW) {
-          const src = (rowBase + ix) * inC;
-          for (let c = 0; c < inC; c++) out[o + c] = x[src + c];
-        } else {
-          out.fill(0, o, o + inC);
+      if (iy >= 0 && iy < inH) {
+        for (let kw = 0; kw < kW; kw++) {
+          const ix = x0 + kw * dilationW;
+          if (ix < 0 || ix >= inW) continue;
+          const dst = ((n * inH + iy) * inW + ix) * inC;
+          const src = o + kw * inC;
+          for (let c = 0; c < inC; c++) dx[dst + c] += cols[src + c];
         }
-        o += inC;
       }
+      o += rowLen;
     }
   }
 }
 
-/**
- * Writes the transpose of patch rows [p0, p1): a row-major [K, (p1 - p0)] matrix. The filter
- * gradient is this matrix times dy, and building it directly avoids a transposed matmul.
- */
-export function im2colColumns(x: Float32Array, g: ConvGeometry, p0: number, p1: number, out: Float32Array): void {
+/** Adjoint of im2colColumns: adds the [K, (p1 - p0)] transposed patch matrix back into `dx`. */
+export function col2imColumnsAdd(colsT: Float32Array, g: ConvGeometry, p0: number, p1: number, dx: Float32Array): void {
   const { inH, inW, inC, outH, outW, kH, kW, strideH, strideW, dilationH, dilationW, padTop, padLeft } = g;
   const rows = p1 - p0;
   for (let kh = 0; kh < kH; kh++) {
@@ -47,39 +125,10 @@ export function im2colColumns(x: Float32Array, g: ConvGeometry, p0: number, p1: 
         const n = Math.floor(p / (outW * outH));
         const iy = oy * strideH - padTop + kh * dilationH;
         const ix = ox * strideW - padLeft + kw * dilationW;
-        let dst = kBase * rows + (p - p0);
-        if (iy >= 0 && iy < inH && ix >= 0 && ix < inW) {
-          const src = ((n * inH + iy) * inW + ix) * inC;
-          for (let c = 0; c < inC; c++, dst += rows) out[dst] = x[src + c];
-        } else {
-          for (let c = 0; c < inC; c++, dst += rows) out[dst] = 0;
-        }
-      }
-    }
-  }
-}
-
-/** Adjoint of im2colRows: adds patch rows [p0, p1) of `cols` back into the NHWC input gradient `dx`. */
-export function col2imRowsAdd(cols: Float32Array, g: ConvGeometry, p0: number, p1: number, dx: Float32Array): void {
-  const { inH, inW, inC, outH, outW, kH, kW, strideH, strideW, dilationH, dilationW, padTop, padLeft } = g;
-  let o = 0;
-  for (let p = p0; p < p1; p++) {
-    const ox = p % outW;
-    const oy = Math.floor(p / outW) % outH;
-    const n = Math.floor(p / (outW * outH));
-    const y0 = oy * strideH - padTop;
-    const x0 = ox * strideW - padLeft;
-    for (let kh = 0; kh < kH; kh++) {
-      const iy = y0 + kh * dilationH;
-      const rowInside = iy >= 0 && iy < inH;
-      const rowBase = (n * inH + iy) * inW;
-      for (let kw = 0; kw < kW; kw++) {
-        const ix = x0 + kw * dilationW;
-        if (rowInside && ix >= 0 && ix < inW) {
-          const dst = (rowBase + ix) * inC;
-          for (let c = 0; c < inC; c++) dx[dst + c] += cols[o + c];
-        }
-        o += inC;
+        if (iy < 0 || iy >= inH || ix < 0 || ix >= inW) continue;
+        const dst = ((n * inH + iy) * inW + ix) * inC;
+        let src = kBase * rows + (p - p0);
+        for (let c = 0; c < inC; c++, src += rows) dx[dst + c] += colsT[src];
       }
     }
   }

@@ -9,6 +9,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { DatasetError } from '@nightshift/labels';
+import { resizeBicubicLikePil } from './pil-resize.ts';
 import { RandomStream, type RandomStreamState } from './random-stream.ts';
 
 export type Preprocess = 'resize_and_crop' | 'scale_width_and_crop' | 'scale_width' | 'crop' | 'none';
@@ -131,25 +132,20 @@ function roundHalfEven(x: number): number {
   return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
-/** Loads one image and applies resize (bicubic), crop and flip as the reference does. */
+/** Loads one image and applies resize (PIL bicubic), crop and flip as the reference does. */
 export async function loadTrainingImage(
   file: string,
   params: TransformParams,
   o: PreprocessOptions,
 ): Promise<TrainingImage> {
-  let rgb: Buffer;
+  let rgb: Uint8Array;
   let w: number;
   let h: number;
   try {
-    const meta = await sharp(file).metadata();
-    const [rw, rh] = resizedSize(meta.width ?? 0, meta.height ?? 0, o);
-    let pipeline = sharp(file).removeAlpha().toColourspace('srgb');
-    if (rw !== meta.width || rh !== meta.height) pipeline = pipeline.resize(rw, rh, { fit: 'fill', kernel: 'cubic' });
-    const { data, info } = await pipeline.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+    const { data, info } = await sharp(file).removeAlpha().toColourspace('srgb').raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
     if (info.channels !== 3) throw new Error(`decoded to ${info.channels} channels, expected 3`);
-    rgb = data;
-    w = info.width;
-    h = info.height;
+    [w, h] = resizedSize(info.width, info.height, o);
+    rgb = resizeBicubicLikePil(data, info.width, info.height, 3, w, h);
   } catch (e) {
     throw new DatasetError(file, `cannot read the image (${(e as Error).message})`);
   }

@@ -1,0 +1,41 @@
+// Shared preparation of one (source, output) pair on the analysis grid: log-luminance planes, the
+// night-light mask and the light-excluded window statistics both checks read.
+import { analysisFactor, logLuminance, sampleLabels, type LabelMaps, type Plane, type RgbImage } from './image.ts';
+import { smooth, weightedLocalStats, type LocalStats } from './local-stats.ts';
+import { predictOutput } from './lights.ts';
+import { boxMean } from './box-filter.ts';
+import type { ConsistencyThresholds } from './thresholds.ts';
+
+export interface Analysis {
+  /** Full-resolution pixels per analysis pixel along each axis. */
+  factor: number;
+  width: number;
+  height: number;
+  x: Plane;
+  y: Plane;
+  labels: LabelMaps;
+  /** 1 where a pixel is a night light or its halo (excluded from both checks). */
+  light: Uint8Array;
+  stats: LocalStats & { wsum: Float32Array };
+}
+
+export function analyse(source: RgbImage, output: RgbImage, labels: LabelMaps, t: ConsistencyThresholds): Analysis {
+  const factor = analysisFactor(source.width, t.analysisMaxWidth);
+  const x = smooth(logLuminance(source, factor), t.preSmoothRadius);
+  const y = smooth(logLuminance(output, factor), t.preSmoothRadius);
+  const { width, height } = x;
+  const n = width * height;
+  const pred = predictOutput(x, y);
+  const core = new Float32Array(n);
+  for (let i = 0; i < n; i++) core[i] = y.data[i] - pred[i] > t.lightExcess ? 1 : 0;
+  const halo = new Float32Array(n);
+  boxMean(core, width, height, t.lightHalo, halo, new Float32Array(n));
+  const light = new Uint8Array(n), weight = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const l = halo[i] > 0 ? 1 : 0;
+    light[i] = l;
+    weight[i] = 1 - l;
+  }
+  const stats = weightedLocalStats(x, y, weight, t.windowRadius);
+  return { factor, width, height, x, y, labels: sampleLabels(labels, factor), light, stats };
+}

@@ -1,0 +1,20 @@
+// Public API of @nightshift/consistency: per-object erasure and per-region hallucination checks of a
+// translated image against its source and labels, overlay pictures of the flags, fault injection for
+// benchmarks (inpainting erasure, brightness-matched paste), and the photometric stand-in translator.
+export { checkConsistency, isErased } from './check.ts';
+export type { ConsistencyFlag, ConsistencyInput, ConsistencyResult } from './check.ts';
+export type { ObjectScore } from './erasure.ts';
+export type { RegionScore } from './hallucination.ts';
+export type { LabelMaps, RgbImage } from './image.ts';
+export { DEFAULT_THRESHOLDS, resolveThresholds } from './thresholds.ts';
+export type { ConsistencyThresholds } from './thresholds.ts';
+export { drawOverlay, OVERLAY_COLORS } from './overlay.ts';
+export { inpaint } from './faults/inpaint.ts';
+export { pasteObject } from './faults/paste.ts';
+export type { Donor, PasteOptions, PasteTruth } from './faults/paste.ts';
+export { eraseInstance } from './faults/erase.ts';
+export type { EraseTruth } from './faults/erase.ts';
+export { photometricNight } from './night.ts';
+export type { PhotometricNightOptions, Translate } from './night.ts';
+export { listInstances, isObjectId } from './instances.ts';
+export type { InstanceInfo } from './instances.ts';
