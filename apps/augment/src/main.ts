@@ -2,8 +2,9 @@ import { Command, CommanderError, Option } from 'commander';
 import { DatasetError } from '@nightshift/labels';
 import { runValidate } from './commands/validate.ts';
 import { runConvert } from './commands/convert.ts';
-import { runTranslate } from './commands/translate.ts';
+import { registerBuildCommands } from './commands/translate.ts';
 import { runSynth } from './commands/synth.ts';
+import { runTrain } from './commands/train.ts';
 import { UsageError } from './usage-error.ts';
 
 const formatOption = (flags: string, description: string) =>
@@ -33,6 +34,41 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--split <split>', 'Cityscapes input: only this split')
     .action(async (opts) => setExit(await runConvert(opts)));
 
+  const int = (flag: string, min: number) => (v: string) => parseInteger(v, flag, min);
+  const num = (flag: string) => (v: string) => parseNumber(v, flag);
+  program.command('train')
+    .description('Train a CycleGAN (reference recipe) on two folders of unpaired images: A (e.g. day) and B (e.g. night).')
+    .requiredOption('--a <dir>', 'folder of domain A images (any format sharp reads)')
+    .requiredOption('--b <dir>', 'folder of domain B images')
+    .requiredOption('--out <dir>', 'run folder: checkpoints, samples, loss log and curve')
+    .option('--backend <name>', 'auto|tensorflow|webgpu|wasm|cpu', 'auto')
+    .option('--ngf <n>', 'generator width (64)', int('--ngf', 1))
+    .option('--n-blocks <n>', 'generator residual blocks (9)', int('--n-blocks', 0))
+    .option('--ndf <n>', 'discriminator width (64)', int('--ndf', 1))
+    .option('--n-layers <n>', 'discriminator layers (3)', int('--n-layers', 1))
+    .addOption(new Option('--preprocess <mode>', 'resize_and_crop (default), scale_width_and_crop for high-resolution data, ...')
+      .choices(['resize_and_crop', 'scale_width_and_crop', 'scale_width', 'crop', 'none']))
+    .option('--load-size <px>', 'resize to this size before cropping (286)', int('--load-size', 4))
+    .option('--crop-size <px>', 'crop size (256)', int('--crop-size', 4))
+    .option('--no-flip', 'no random horizontal flip')
+    .option('--batch-size <n>', 'batch size (1)', int('--batch-size', 1))
+    .option('--n-epochs <n>', 'epochs at the initial learning rate (100)', int('--n-epochs', 0))
+    .option('--n-epochs-decay <n>', 'epochs of linear decay to zero (100)', int('--n-epochs-decay', 0))
+    .option('--lr <x>', 'Adam learning rate (2e-4)', num('--lr'))
+    .option('--beta1 <x>', 'Adam beta1 (0.5)', num('--beta1'))
+    .option('--lambda-a <x>', 'cycle loss weight A→B→A (10)', num('--lambda-a'))
+    .option('--lambda-b <x>', 'cycle loss weight B→A→B (10)', num('--lambda-b'))
+    .option('--lambda-identity <x>', 'identity loss weight, relative to lambda (0.5)', num('--lambda-identity'))
+    .addOption(new Option('--gan-mode <mode>', 'GAN loss (lsgan)').choices(['lsgan', 'vanilla']))
+    .option('--pool-size <n>', 'image pool size (50)', int('--pool-size', 0))
+    .option('--seed <n>', 'seed of the weights and every random choice (0)', int('--seed', 0))
+    .option('--checkpoint-every <n>', 'checkpoint every n iterations (5000; 0: only at the end)', int('--checkpoint-every', 0))
+    .option('--sample-every <n>', 'sample grid every n iterations (400)', int('--sample-every', 0))
+    .option('--log-every <n>', 'loss log line and curve every n iterations (100)', int('--log-every', 0))
+    .option('--max-iterations <n>', 'stop after n iterations in total', int('--max-iterations', 1))
+    .option('--resume', 'continue the run in --out from its newest checkpoint')
+    .action(async (opts) => setExit(await runTrain(opts)));
+
   program.command('synth')
     .description('Write procedural street scenes as a Cityscapes root: day images, their true night renders, exact labels, fault renders.')
     .requiredOption('--output <dir>', 'output folder (new or empty)')
@@ -44,16 +80,14 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--no-faults', 'skip the erased/added fault renders')
     .action(async (opts) => setExit(await runSynth(opts)));
 
-  for (const direction of ['night', 'day'] as const) {
-    program.command(direction)
-      .description(`Translate a dataset to ${direction}, carry the labels over, and write the result.`)
-      .option('--input <root-or-json>', 'input dataset (default: the embedded sample)')
-      .addOption(formatOption('--input-format <format>', 'input format (default: guessed)'))
-      .option('--output <dir>', `output folder (default: dist/${direction})`)
-      .option('--limit <n>', 'process at most n samples', (v) => parseInteger(v, '--limit', 1))
-      .action(async (opts) => setExit(await runTranslate(direction, opts)));
-  }
+  registerBuildCommands(program, setExit);
   return program;
+}
+
+function parseNumber(value: string, flag: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n)) throw new UsageError(`${flag} must be a number, got "${value}"`);
+  return n;
 }
 
 function parseInteger(value: string, flag: string, min: number): number {

@@ -16,6 +16,8 @@ export interface Analysis {
   labels: LabelMaps;
   /** 1 where a pixel is a night light or its halo (excluded from both checks). */
   light: Uint8Array;
+  /** Output log-luminance predicted from the source by the global tone curve. */
+  pred: Float32Array;
   stats: LocalStats & { wsum: Float32Array };
 }
 
@@ -26,8 +28,11 @@ export function analyse(source: RgbImage, output: RgbImage, labels: LabelMaps, t
   const { width, height } = x;
   const n = width * height;
   const pred = predictOutput(x, y);
+  // A light is both brighter than the tone curve predicts and among the brightest pixels of the output:
+  // a dark object replaced by lit road is brighter than predicted too, but it is not a light.
+  const floor = quantile(y.data, t.lightQuantile);
   const core = new Float32Array(n);
-  for (let i = 0; i < n; i++) core[i] = y.data[i] - pred[i] > t.lightExcess ? 1 : 0;
+  for (let i = 0; i < n; i++) core[i] = y.data[i] - pred[i] > t.lightExcess && y.data[i] >= floor ? 1 : 0;
   const halo = new Float32Array(n);
   boxMean(core, width, height, t.lightHalo, halo, new Float32Array(n));
   const light = new Uint8Array(n), weight = new Float32Array(n);
@@ -37,5 +42,13 @@ export function analyse(source: RgbImage, output: RgbImage, labels: LabelMaps, t
     weight[i] = 1 - l;
   }
   const stats = weightedLocalStats(x, y, weight, t.windowRadius);
-  return { factor, width, height, x, y, labels: sampleLabels(labels, factor), light, stats };
+  return { factor, width, height, x, y, labels: sampleLabels(labels, factor), light, pred, stats };
+}
+
+function quantile(v: Float32Array, q: number): number {
+  const step = Math.max(1, Math.floor(v.length / 20000));
+  const s: number[] = [];
+  for (let i = 0; i < v.length; i += step) s.push(v[i]);
+  s.sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? 0;
 }

@@ -2,7 +2,9 @@
 // sidewalk, building, vegetation, terrain, sky) and outside every object mask. Per window, the output
 // variance the source does not explain (the residual of regressing output on source,
 // var y - cov^2 / var x) is divided by the image's own noise variance: "novelty". Connected regions of
-// high novelty are scored by their mean novelty.
+// high novelty are scored by their novelty mass. Added to the structural novelty is the tone deviation:
+// the box-averaged squared departure of the output from the global source-to-output tone curve, over its
+// image median (an object pasted on the road does not follow the road's tone mapping).
 //
 // Night lights are not new objects: pixels brighter than the global day-to-night tone curve predicts
 // (lamps, lit windows, head and tail lights) and a halo around them (glow) are excluded before the
@@ -13,6 +15,7 @@ import type { Analysis } from './analysis.ts';
 import { connectedComponents } from './components.ts';
 import { isObjectId } from './instances.ts';
 import type { ConsistencyThresholds } from './thresholds.ts';
+import { boxMean } from './box-filter.ts';
 
 export interface RegionScore {
   /** Box [x, y, w, h] at full resolution. */
@@ -21,7 +24,7 @@ export interface RegionScore {
   area: number;
   /** Label id most of the region lies on. */
   labelId: number;
-  /** Mean novelty (in multiples of the noise variance). */
+  /** Novelty mass: summed novelty over (minimum region area x per-pixel threshold). */
   score: number;
 }
 
@@ -48,12 +51,28 @@ export function noveltyMap(a: Analysis, t: ConsistencyThresholds): Float32Array 
   const stuff = new Uint8Array(256);
   for (const id of t.stuffLabelIds) stuff[id] = 1;
   const inv = 1 / noiseVariance(a);
-  const nov = new Float32Array(vx.length);
-  for (let i = 0; i < nov.length; i++) {
+  const n = vx.length;
+  const nov = new Float32Array(n);
+  const dev = new Float32Array(n);
+  const valid = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
     if (!stuff[semantic[i]] || a.light[i] || wsum[i] < 0.5 || isObjectId(instances[i])) continue;
+    valid[i] = 1;
     const r = vy[i] - (cxy[i] * cxy[i]) / (vx[i] + t.sourceStructureFloor * 0.01);
     nov[i] = r > 0 ? r * inv : 0;
+    dev[i] = a.y.data[i] - a.pred[i];
   }
+  // Tone deviation: departure from the global tone curve minus its smooth trend (so that pools of lamp
+  // light and glow, which are smooth, drop out), squared and box-averaged, over its robust level.
+  const tmp = new Float32Array(n), trend = new Float32Array(n), sm = new Float32Array(n);
+  boxMean(dev, a.width, a.height, 4 * t.windowRadius, trend, tmp);
+  for (let i = 0; i < n; i++) { const d = valid[i] ? dev[i] - trend[i] : 0; dev[i] = d * d; }
+  boxMean(dev, a.width, a.height, t.windowRadius, sm, tmp);
+  const sample: number[] = [];
+  for (let i = 0; i < n; i += 7) if (valid[i]) sample.push(sm[i]);
+  sample.sort((p, q) => p - q);
+  const level = Math.max(1e-5, sample[Math.floor(sample.length / 2)] ?? 1e-4);
+  for (let i = 0; i < n; i++) nov[i] = valid[i] ? nov[i] + sm[i] / level : 0;
   return nov;
 }
 
@@ -74,7 +93,7 @@ export function scoreRegions(a: Analysis, t: ConsistencyThresholds): RegionScore
       bbox: [c.x0 * factor, c.y0 * factor, (c.x1 - c.x0) * factor, (c.y1 - c.y0) * factor],
       area: c.area * f2,
       labelId: dominantLabel(a, labels, k + 1, c),
-      score: c.sum / c.area,
+      score: c.sum / (minArea * t.noveltyPixelThreshold),
     });
   }
   return out;

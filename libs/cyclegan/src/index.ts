@@ -57,3 +57,6 @@ export {
 } from './checkpoint.ts';
 
 export { generatorParamCount, discriminatorParamCount } from './networks/param-counts.ts';
+export * from './train/index.ts';
+export * from './translate/index.ts';
+export * from './backends/index.ts';

@@ -14,9 +14,11 @@ const TOLERANCE = 1e-4;
 
 interface Results { forward: Float32Array; backpropInput: Float32Array; backpropFilter: Float32Array }
 
-function inputs(c: ConvCase, i: number): { x: Float32Array; w: Float32Array; dy: Float32Array; dyShape: number[] } {
+type Shape4 = [number, number, number, number];
+
+function inputs(c: ConvCase, i: number): { x: Float32Array; w: Float32Array; dy: Float32Array; dyShape: Shape4 } {
   const g = naiveGeometry(c);
-  const dyShape = [c.x[0], g.outH, g.outW, c.w[3]];
+  const dyShape: Shape4 = [c.x[0], g.outH, g.outW, c.w[3]];
   return {
     x: seededData(c.x.reduce((a, b) => a * b), 10 + i),
     w: seededData(c.w.reduce((a, b) => a * b), 20 + i),
@@ -31,7 +33,7 @@ function runCase(c: ConvCase, i: number): Results {
   return tf.tidy(() => {
     const x = tf.tensor4d(d.x, c.x);
     const w = tf.tensor4d(d.w, c.w);
-    const dy = tf.tensor(d.dy, d.dyShape) as tf.Tensor4D;
+    const dy = tf.tensor4d(d.dy, d.dyShape);
     const forward = tf.conv2d(x, w, c.stride, c.pad);
     const backpropInput = tf.conv2dTranspose(dy, w, c.x, c.stride, c.pad);
     const backpropFilter = tf.engine().runKernel('Conv2DBackpropFilter', { x, dy },

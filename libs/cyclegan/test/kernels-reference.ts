@@ -20,22 +20,38 @@ export interface NaiveConv {
   outW: number;
 }
 
-/** Calls visit(xIndex, wIndex, yIndex) for every multiply-add of the convolution. */
-function forEachTap(c: NaiveConv, visit: (xi: number, wi: number, yi: number) => void): void {
+type Tap = 'forward' | 'input' | 'filter';
+
+/** One loop over every multiply-add of the convolution, accumulating the requested product. */
+function convLoop(c: NaiveConv, kind: Tap, a: Float32Array, b: Float32Array): Float64Array {
   const [n, h, w, ci] = c.x;
   const [kh, kw, , co] = c.w;
-  for (let b = 0; b < n; b++) {
+  const size = kind === 'forward' ? n * c.outH * c.outW * co : kind === 'input' ? n * h * w * ci : kh * kw * ci * co;
+  const out = new Float64Array(size);
+  for (let bi = 0; bi < n; bi++) {
     for (let oy = 0; oy < c.outH; oy++) {
       for (let ox = 0; ox < c.outW; ox++) {
+        const yBase = ((bi * c.outH + oy) * c.outW + ox) * co;
         for (let i = 0; i < kh; i++) {
           const iy = oy * c.stride - c.padTop + i;
           if (iy < 0 || iy >= h) continue;
           for (let j = 0; j < kw; j++) {
             const ix = ox * c.stride - c.padLeft + j;
             if (ix < 0 || ix >= w) continue;
-            for (let a = 0; a < ci; a++) {
-              for (let o = 0; o < co; o++) {
-                visit(((b * h + iy) * w + ix) * ci + a, ((i * kw + j) * ci + a) * co + o, ((b * c.outH + oy) * c.outW + ox) * co + o);
+            const xBase = ((bi * h + iy) * w + ix) * ci;
+            const wBase = (i * kw + j) * ci * co;
+            for (let q = 0; q < ci; q++) {
+              const wRow = wBase + q * co;
+              if (kind === 'forward') {
+                const xv = a[xBase + q];
+                for (let o = 0; o < co; o++) out[yBase + o] += xv * b[wRow + o];
+              } else if (kind === 'input') {
+                let s = 0;
+                for (let o = 0; o < co; o++) s += a[yBase + o] * b[wRow + o];
+                out[xBase + q] += s;
+              } else {
+                const xv = a[xBase + q];
+                for (let o = 0; o < co; o++) out[wRow + o] += xv * b[yBase + o];
               }
             }
           }
@@ -43,24 +59,19 @@ function forEachTap(c: NaiveConv, visit: (xi: number, wi: number, yi: number) =>
       }
     }
   }
+  return out;
 }
 
 export function naiveConv2d(c: NaiveConv, x: Float32Array, w: Float32Array): Float64Array {
-  const y = new Float64Array(c.x[0] * c.outH * c.outW * c.w[3]);
-  forEachTap(c, (xi, wi, yi) => { y[yi] += x[xi] * w[wi]; });
-  return y;
+  return convLoop(c, 'forward', x, w);
 }
 
 export function naiveBackpropInput(c: NaiveConv, dy: Float32Array, w: Float32Array): Float64Array {
-  const dx = new Float64Array(c.x[0] * c.x[1] * c.x[2] * c.x[3]);
-  forEachTap(c, (xi, wi, yi) => { dx[xi] += dy[yi] * w[wi]; });
-  return dx;
+  return convLoop(c, 'input', dy, w);
 }
 
 export function naiveBackpropFilter(c: NaiveConv, x: Float32Array, dy: Float32Array): Float64Array {
-  const dw = new Float64Array(c.w[0] * c.w[1] * c.w[2] * c.w[3]);
-  forEachTap(c, (xi, wi, yi) => { dw[wi] += x[xi] * dy[yi]; });
-  return dw;
+  return convLoop(c, 'filter', x, dy);
 }
 
 /** max |a - b| / max |b|: the error measure the tests bound by 1e-4. */

@@ -16,6 +16,8 @@ import {
   lastEpoch,
   linearLrMultiplier,
   lrMultiplierForEpoch,
+  lossChartSvg,
+  sampleGridPixels,
 } from '../src/train/index.ts';
 import { FIXTURES } from './helpers.ts';
 
@@ -106,4 +108,26 @@ test('GAN losses: lsgan is MSE to 1/0, vanilla is BCE with logits; L1 is the mea
   close(ganLoss(x, false, 'vanilla').dataSync()[0], mean((v) => -Math.log(1 - sigmoid(v))));
   close(l1Loss(x, tf.zerosLike(x)).dataSync()[0], mean((v) => Math.abs(v)));
   assert.throws(() => ganLoss(x, true, 'wgangp' as never), /valid modes are: lsgan, vanilla/);
+});
+
+test('sample grid: real A, fake B, rec A on top, real B, fake A, rec B below, as tensor2im', () => {
+  const h = 2;
+  const w = 3;
+  const plane = (v: number) => new Float32Array(h * w * 3).fill(v);
+  const values = [-1, -0.5, 0, 0.5, 1, 0.25];
+  const [realA, fakeB, recA, realB, fakeA, recB] = values.map(plane);
+  const grid = sampleGridPixels({ height: h, width: w, channelsA: 3, channelsB: 3, realA, fakeB, recA, realB, fakeA, recB });
+  assert.deepEqual([grid.width, grid.height], [3 * w, 2 * h]);
+  const at = (x: number, y: number) => grid.data[(y * grid.width + x) * 3];
+  const byte = (v: number) => Math.floor(((v + 1) / 2) * 255);
+  assert.deepEqual([at(0, 0), at(w, 0), at(2 * w, 1), at(0, h), at(w + 2, h + 1), at(2 * w, h)], values.map(byte));
+  assert.deepEqual(values.map(byte), [0, 63, 127, 191, 255, 159]);
+});
+
+test('loss chart: one polyline per loss with a legend', () => {
+  const points = [0, 1, 2].map((i) => ({ iteration: (i + 1) * 100, losses: { D_A: 0.5 - i * 0.1, G_A: 1 + i } }));
+  const svg = lossChartSvg(points, ['D_A', 'G_A']);
+  assert.equal((svg.match(/<polyline/g) ?? []).length, 2);
+  assert.match(svg, />D_A</);
+  assert.match(svg, />300</);
 });

@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import sharp from 'sharp';
 import { loadGenerator } from '../src/index.ts';
-import { listImages, loadTrainingImage, trainCycleGan, type TrainEvent } from '../src/train/index.ts';
+import { listImages, loadTrainingImage, trainCycleGan, type TrainEvent, type TrainProgress } from '../src/train/index.ts';
 import { writeUnpairedFolders } from './train-synthetic-data.ts';
 
 const SIZE = 32;
@@ -69,16 +69,27 @@ test('a tiny CycleGAN learns a darken-and-blue mapping', async (t) => {
 
   const cycle: number[] = [];
   const events: TrainEvent[] = [];
+  const progress: TrainProgress[] = [];
   const trained = await trainCycleGan({
     ...common,
     outDir: join(root, 'out'),
     maxIterations: ITERATIONS,
     sampleEvery: 15,
     logEvery: 10,
-    onProgress: (p) => cycle.push(p.losses.cycle_A + p.losses.cycle_B),
+    onProgress: (p) => {
+      progress.push(p);
+      cycle.push(p.losses.cycle_A + p.losses.cycle_B);
+    },
     onEvent: (e) => events.push(e),
   });
   assert.equal(trained.iteration, ITERATIONS);
+  assert.deepEqual(progress.map((p) => p.iteration), Array.from({ length: ITERATIONS }, (_, i) => i + 1));
+  const lastProgress = progress[ITERATIONS - 1];
+  assert.equal(lastProgress.totalIterations, ITERATIONS);
+  assert.equal(lastProgress.secondsLeft, 0);
+  assert.ok(progress[0].secondsLeft > 0 && Number.isFinite(progress[0].secondsLeft));
+  assert.ok(lastProgress.iterationsPerSecond > 0);
+  assert.equal(lastProgress.lr, 0.0002);
 
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const cycleStart = mean(cycle.slice(0, 10));

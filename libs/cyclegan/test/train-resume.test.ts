@@ -49,6 +49,7 @@ async function checkpointBytes(dir: string): Promise<Map<string, Buffer>> {
 }
 
 test('2N iterations in one go equal N, resume, N more; same seed same weights', async () => {
+  const tensorsBefore = tf.memory().numTensors;
   const full = await trainCycleGan(tiny(join(root, 'full')));
   assert.equal(full.iteration, 8);
   assert.equal(full.stoppedBy, 'finished');
@@ -91,6 +92,7 @@ test('2N iterations in one go equal N, resume, N more; same seed same weights', 
   const other = await trainCycleGan(tiny(join(root, 'other'), { maxIterations: 3, seed: 8 }));
   const e = await checkpointBytes(other.checkpoint);
   for (const [name, bytes] of e) assert.ok(!bytes.equals(d.get(name)!), `${name}: another seed, same weights`);
+  assert.equal(tf.memory().numTensors, tensorsBefore, 'training leaked tensors');
 });
 
 test('refuses to overwrite a run, and to resume with another recipe', async () => {

@@ -1,24 +1,166 @@
-import { runValidate } from './validate.ts';
-import { DEFAULT_SAMPLE } from '../defaults.ts';
-import type { DatasetFormat } from '../dataset-input.ts';
+// `nightshift night|day` (build a translated dataset), and the commands around a build:
+// `check` (checks again), `report` (rebuilds report.html), `merge` (assembles shard builds).
+import { Option, type Command } from 'commander';
+import { CITYSCAPES_COCO_CATEGORIES } from '@nightshift/labels';
+import { NIGHT_IMAGE_FOLDER } from '@nightshift/datasets';
+import { resolveDatasetInput } from '../dataset-input.ts';
+import { DEFAULT_SAMPLE, defaultOutput } from '../defaults.ts';
+import { checkOutputBesideInput } from '../output-folder.ts';
+import { printTable } from '../console.ts';
+import { Progress } from '../progress.ts';
+import { UsageError } from '../usage-error.ts';
+import { loadChecker } from '../pipeline/checks.ts';
+import { checkBuild } from '../pipeline/check-build.ts';
+import { createEngine } from '../pipeline/engine.ts';
+import { mergeShards } from '../pipeline/merge.ts';
+import { resolveModel } from '../pipeline/model.ts';
+import { openSource } from '../pipeline/open-source.ts';
+import { assertOutputUsable } from '../pipeline/state.ts';
+import {
+  BACKENDS, ENGINES, FLAG_POLICIES, OUTPUT_FORMATS, parseInteger, parseShard, parseTile, resolveOutputFormats,
+  type BackendRequest, type DatasetFormat, type Direction, type EngineRequest, type FlagPolicy, type OutputFormat, type Shard, type TileRequest,
+} from '../pipeline/options.ts';
+import { STAGES } from '../pipeline/record.ts';
+import { writeReport } from '../pipeline/report.ts';
+import { buildDataset } from '../pipeline/run.ts';
+import type { BuildSummary } from '../pipeline/summary.ts';
 
 export interface TranslateOptions {
   input?: string;
   inputFormat?: DatasetFormat;
+  images?: string;
+  split?: string;
   output?: string;
+  outputFormat: OutputFormat;
+  model?: string;
+  engine: EngineRequest;
+  backend: BackendRequest;
+  batch: number;
+  tile: TileRequest;
+  onFlag: FlagPolicy;
+  shard?: Shard;
   limit?: number;
+  seed: number;
 }
 
-/**
- * `nightshift night|day`. Translation is not built yet: for now this validates and summarises the
- * input, and says so plainly instead of pretending to translate.
- */
-export async function runTranslate(direction: 'night' | 'day', opts: TranslateOptions): Promise<number> {
-  const input = opts.input ?? DEFAULT_SAMPLE;
-  console.log(`nightshift ${direction}: input ${input}${opts.input ? '' : ' (the embedded sample)'}`);
-  const code = await runValidate({ input, format: opts.inputFormat });
-  console.log('');
-  console.log(`Translation to ${direction} is not there yet: no generator is wired in, so no images were translated and nothing was written.`);
-  console.log('What ran: reading and validating the input dataset (summary above).');
-  return code;
+const choices = (flags: string, description: string, valid: readonly string[], fallback?: string): Option => {
+  const o = new Option(flags, description).choices(valid as string[]);
+  return fallback !== undefined ? o.default(fallback) : o;
+};
+
+/** Registers night, day, check, report and merge on the program. */
+export function registerBuildCommands(program: Command, setExit: (code: number) => void): void {
+  for (const direction of ['night', 'day'] as const) {
+    program.command(direction)
+      .description(`Translate a dataset to ${direction}, carry the labels over, and write it as Cityscapes and/or COCO with a manifest and report.html. Reruns build only new or changed samples.`)
+      .option('--input <root-or-json>', `input dataset: Cityscapes root or COCO instances json (default: the embedded sample${direction === 'day' ? "'s night renders" : ''})`)
+      .addOption(choices('--input-format <format>', 'input format (default: guessed)', ['cityscapes', 'coco']))
+      .option('--images <dir>', 'COCO input: the images folder (default: guessed); Cityscapes input: the image folder under the root (default leftImg8bit)')
+      .option('--split <split>', 'Cityscapes input: only this split')
+      .option('--output <dir>', `output folder, new or a previous build of the same input (default: dist/${direction})`)
+      .addOption(choices('--output-format <format>', 'what to write: cityscapes, coco or both (COCO input: coco)', OUTPUT_FORMATS, 'both'))
+      .option('--model <path>', 'checkpoint folder (config.json + G_A/G_B .safetensors; G_A for night, G_B for day) or a generator .safetensors (default: datasets/models/default)')
+      .addOption(choices('--engine <engine>', 'translation engine', ENGINES, 'auto'))
+      .addOption(choices('--backend <backend>', 'tfjs backend (auto picks the fastest that works and says which)', BACKENDS, 'auto'))
+      .option('--batch <n>', 'images per generator call', (v) => parseInteger(v, '--batch', 1), 4)
+      .option('--tile <auto|off|px>', 'tiled inference: auto (whole images where they fit), off, or a tile side in pixels', parseTile, 'auto' as TileRequest)
+      .addOption(choices('--on-flag <policy>', 'labels of flagged objects: keep, ignore (mark ignore in the labels) or drop (leave the sample out)', FLAG_POLICIES, 'ignore'))
+      .option('--shard <i/n>', 'build only shard i of n (a round-robin part of the sorted sample list); assemble with nightshift merge', parseShard)
+      .option('--limit <n>', 'only the first n samples of the sorted list', (v) => parseInteger(v, '--limit', 1))
+      .option('--seed <n>', 'seed for randomised stages (checks); translation itself is deterministic', (v) => parseInteger(v, '--seed', 0), 0)
+      .action(async (opts) => setExit(await runTranslate(direction, opts as TranslateOptions)));
+  }
+
+  program.command('check')
+    .description('Run the consistency checks again on an existing build (writes checks.jsonl).')
+    .requiredOption('--output <dir>', 'the build folder (as written by nightshift night|day)')
+    .option('--seed <n>', 'seed for randomised checks', (v) => parseInteger(v, '--seed', 0), 0)
+    .action(async (opts) => setExit(await runCheck(opts)));
+
+  program.command('report')
+    .description('Rebuild report.html of a build from its manifest and summary.')
+    .requiredOption('--output <dir>', 'the build folder')
+    .action(async (opts) => setExit(await runReport(opts)));
+
+  program.command('merge')
+    .description('Assemble the folders of --shard i/n builds into one build, identical to an unsharded build.')
+    .requiredOption('--output <dir>', 'the merged build folder (new, or a previous merge of the same shards)')
+    .argument('<shard-dirs...>', 'the shard build folders, one per shard')
+    .action(async (dirs: string[], opts) => setExit(await runMerge(opts.output, dirs)));
+}
+
+export async function runTranslate(direction: Direction, opts: TranslateOptions): Promise<number> {
+  const embedded = opts.input === undefined;
+  const input = resolveDatasetInput(opts.input ?? DEFAULT_SAMPLE, opts.inputFormat, opts.images);
+  const output = checkOutputBesideInput(opts.output ?? defaultOutput(direction), input.path);
+  assertOutputUsable(output);
+  const formats = resolveOutputFormats(opts.outputFormat, input.format, opts.outputFormat !== 'both');
+  const model = resolveModel(opts.model, direction);
+  const imageFolder = input.format === 'cityscapes' ? (opts.images ?? (embedded && direction === 'day' ? NIGHT_IMAGE_FOLDER : undefined)) : undefined;
+  const source = await openSource({ format: input.format, path: input.path, imagesRoot: input.imagesRoot, imageFolder, split: opts.split });
+  if (source.items.length === 0) throw new UsageError(`${input.path}: the input has no samples`);
+  const checks = await loadChecker({ seed: opts.seed });
+
+  console.log(`nightshift ${direction}: ${input.format} ${input.path}${embedded ? ' (the embedded sample)' : ''}${imageFolder ? `, images from ${imageFolder}/` : ''}`);
+  console.log(`  output: ${output} (${formats.join(' + ')})`);
+  if (input.format === 'coco' && opts.outputFormat === 'both') console.log('  COCO input is written as COCO only (convert to Cityscapes first for a Cityscapes output)');
+  const engine = await createEngine(opts.engine, { model, backend: opts.backend, batch: opts.batch, tile: opts.tile });
+  console.log(`  model: ${model.path}${model.which ? ` (${model.which})` : ''}, weights sha256 ${engine.translator.info.modelHash.slice(0, 16)}…`);
+  console.log(`  engine: ${engine.why}`);
+  console.log(`  checks: ${checks.checker ? checks.checker.id : checks.status}`);
+
+  let progress: Progress | undefined;
+  try {
+    const summary = await buildDataset({
+      direction, source, output, formats, policy: opts.onFlag, tile: opts.tile, batch: opts.batch, seed: opts.seed,
+      limit: opts.limit, shard: opts.shard, translator: engine.translator,
+      engine: { name: engine.engine, backend: engine.backend, why: engine.why }, model: { path: model.path },
+      checker: checks.checker, checkStatus: checks.status,
+      log: (line) => console.log(`  ${line}`),
+      onPlanned: (todo) => { if (todo > 0) progress = new Progress(direction, todo); },
+      onProgress: (done, _total, extra) => progress?.update(done, extra),
+    }, CITYSCAPES_COCO_CATEGORIES);
+    progress?.stop();
+    printSummary(summary);
+    return summary.failures.length ? 1 : 0;
+  } finally {
+    progress?.stop();
+    engine.translator.dispose();
+  }
+}
+
+function printSummary(s: BuildSummary): void {
+  const n = s.samples;
+  console.log(`Built ${n.built} samples, ${n.upToDate} already up to date, ${n.failed} failed; the dataset holds ${n.written} samples${n.dropped ? ` (${n.dropped} dropped by --on-flag drop)` : ''}.`);
+  printTable(['stage', 'samples', 'busy s', 'samples/s'], STAGES.map((st) => [st, s.stages[st].items, s.stages[st].seconds.toFixed(2), s.stages[st].perSecond.toFixed(2)]));
+  console.log(`  wall time ${s.wallSeconds.toFixed(1)} s; flags: ${s.checks.startsWith('not available') ? `none (checks ${s.checks})` : s.flags.total}`);
+  console.log(`  ${s.output}/${s.files.manifest}, summary.json, ${s.files.report}`);
+  for (const f of s.failures) console.error(`nightshift: ${f.sample}: ${f.error}`);
+}
+
+export async function runCheck(opts: { output: string; seed: number }): Promise<number> {
+  const { checker, status } = await loadChecker({ seed: opts.seed });
+  if (!checker) {
+    console.error(`nightshift check: checks not available yet: ${status}. Nothing was checked.`);
+    return 1;
+  }
+  const results = await checkBuild(opts.output, checker);
+  const flags = results.flatMap((r) => r.flags);
+  const perClass = new Map<string, number>();
+  for (const f of flags) perClass.set(`${f.kind} ${f.className}`, (perClass.get(`${f.kind} ${f.className}`) ?? 0) + 1);
+  console.log(`Checked ${results.length} samples with ${checker.id}: ${flags.length} flags.`);
+  printTable(['flag', 'count'], [...perClass.entries()].sort(([a], [b]) => a.localeCompare(b)));
+  return 0;
+}
+
+export async function runReport(opts: { output: string }): Promise<number> {
+  const path = await writeReport(opts.output);
+  console.log(`Wrote ${path}`);
+  return 0;
+}
+
+export async function runMerge(output: string, dirs: string[]): Promise<number> {
+  const { summary, copied } = await mergeShards(output, dirs);
+  console.log(`Merged ${dirs.length} shards into ${summary.output}: ${summary.samples.written} samples (${copied} files copied).`);
+  return summary.failures.length ? 1 : 0;
 }

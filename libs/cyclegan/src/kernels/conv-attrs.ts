@@ -1,6 +1,6 @@
 import { backend_util } from '@tensorflow/tfjs-core';
 import type {
-  Conv2DAttrs, Conv2DBackpropFilterAttrs, Conv2DBackpropInputAttrs, TensorInfo,
+  Conv2DAttrs, Conv2DBackpropFilterAttrs, Conv2DBackpropInputAttrs, KernelFunc, TensorInfo,
 } from '@tensorflow/tfjs-core';
 import { geometryFromConvInfo } from './conv-geometry.ts';
 import type { ConvGeometry } from './conv-geometry.ts';
@@ -30,4 +30,10 @@ export function backpropFilterGeometry(x: TensorInfo, attrs: Conv2DBackpropFilte
   return geometryFromConvInfo(backend_util.computeConv2DInfo(
     x.shape as Shape4, attrs.filterShape, attrs.strides, 1, attrs.pad,
     attrs.dimRoundingMode, false, 'channelsLast'));
+}
+
+/** Runs the kernel that was registered before ours, for inputs outside the fast path. */
+export function callFallback(fallback: KernelFunc | undefined, args: Parameters<KernelFunc>[0]): ReturnType<KernelFunc> {
+  if (!fallback) throw new Error('fast conv kernels: only float32 NHWC convolutions are supported on this backend');
+  return fallback(args);
 }

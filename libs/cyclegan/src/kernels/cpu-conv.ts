@@ -5,7 +5,7 @@ import type {
 } from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import {
-  MAX_CHUNK_FLOATS, backpropFilterGeometry, backpropInputGeometry, conv2dGeometry, isFastPathDtype,
+  MAX_CHUNK_FLOATS, backpropFilterGeometry, backpropInputGeometry, callFallback, conv2dGeometry, isFastPathDtype,
 } from './conv-attrs.ts';
 import { outputPixels, patchSize, rowsPerChunk } from './conv-geometry.ts';
 import { gemmAccumulate } from './gemm.ts';
@@ -85,9 +85,4 @@ export function cpuConv2DBackpropFilter(fallback: KernelFunc | undefined): Kerne
     }
     return backend.makeTensorInfo(attrs.filterShape, 'float32', dw);
   };
-}
-
-export function callFallback(fallback: KernelFunc | undefined, args: Parameters<KernelFunc>[0]): ReturnType<KernelFunc> {
-  if (!fallback) throw new Error('fast conv kernels: only float32 NHWC convolutions are supported on this backend');
-  return fallback(args);
 }

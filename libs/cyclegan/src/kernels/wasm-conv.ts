@@ -10,11 +10,10 @@ import type {
 } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import {
-  MAX_CHUNK_FLOATS, backpropFilterGeometry, backpropInputGeometry, isFastPathDtype,
+  MAX_CHUNK_FLOATS, backpropFilterGeometry, backpropInputGeometry, callFallback, isFastPathDtype,
 } from './conv-attrs.ts';
 import { outputPixels, patchSize, rowsPerChunk } from './conv-geometry.ts';
 import type { ConvGeometry } from './conv-geometry.ts';
-import { callFallback } from './cpu-conv.ts';
 import { col2imColumnsAdd, col2imRowsAdd, im2colColumns, transposeFilter } from './im2col.ts';
 
 function heap(backend: BackendWasm, t: TensorInfo): Float32Array {

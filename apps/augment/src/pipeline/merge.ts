@@ -1,0 +1,94 @@
+// `nightshift merge`: shard builds (--shard i/n, each in its own folder) assembled into one build whose
+// dataset files and manifest are byte-identical to an unsharded build of the same list.
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { copyFileAtomic } from '@nightshift/labels';
+import { UsageError } from '../usage-error.ts';
+import { sha256File } from './hash.ts';
+import { STAGES, type SampleState, type StageName } from './record.ts';
+import { finish, flagStats } from './run.ts';
+import { claimOutput, outputsIntact, readAllStates, readRunIdentity, writeSampleState, type RunIdentity } from './state.ts';
+import { readSummary, writeSummary, type BuildSummary, type StageStats } from './summary.ts';
+import { writeReport } from './report.ts';
+
+export interface MergeResult {
+  summary: BuildSummary;
+  copied: number;
+}
+
+export async function mergeShards(output: string, shardDirs: readonly string[]): Promise<MergeResult> {
+  if (shardDirs.length === 0) throw new UsageError('merge needs the shard folders to assemble');
+  const dirs = shardDirs.map((d) => resolve(d));
+  const identities = dirs.map((d) => {
+    const id = readRunIdentity(d);
+    if (!id) throw new UsageError(`${d} is not a nightshift build (no .nightshift/run.json)`);
+    if (!id.shard) throw new UsageError(`${d} is an unsharded build; merge takes the folders of --shard i/n builds`);
+    return id;
+  });
+  const first = identities[0];
+  const n = first.shard!.count;
+  const common = (id: RunIdentity): string => JSON.stringify({ d: id.direction, i: id.input, l: id.listed, c: id.cocoCategories ?? null });
+  identities.forEach((id, k) => {
+    if (common(id) !== common(first)) throw new UsageError(`${dirs[k]} is a build of another input, direction or list than ${dirs[0]}`);
+    if (id.shard!.count !== n) throw new UsageError(`${dirs[k]} is shard ${id.shard!.index}/${id.shard!.count}, but ${dirs[0]} is one of ${n}`);
+  });
+  const indices = identities.map((id) => id.shard!.index).sort((a, b) => a - b);
+  const missing = Array.from({ length: n }, (_, i) => i).filter((i) => !indices.includes(i));
+  if (missing.length || indices.length !== n) {
+    throw new UsageError(`merge needs each of the ${n} shards exactly once; got ${identities.map((id) => `${id.shard!.index}/${n}`).join(', ')}${missing.length ? ` (missing ${missing.map((i) => `${i}/${n}`).join(', ')})` : ''}`);
+  }
+
+  const { shard: _shard, ...unsharded } = first;
+  claimOutput(output, unsharded);
+  const summaries = dirs.map((d) => readSummary(d));
+  const states: SampleState[] = [];
+  let copied = 0;
+  let reference: string | undefined;
+  for (let k = 0; k < dirs.length; k++) {
+    for (const state of readAllStates(dirs[k])) {
+      const how = JSON.stringify({ model: state.manifest.model, options: state.manifest.options });
+      reference ??= how;
+      if (how !== reference) throw new UsageError(`${dirs[k]}: sample ${state.manifest.sample} was built with another model, engine or options than the other shards`);
+      if (!outputsIntact(dirs[k], state)) throw new UsageError(`${dirs[k]}: the outputs of ${state.manifest.sample} are missing or changed; rerun that shard first`);
+      for (const o of state.manifest.outputs) {
+        const target = join(output, ...o.path.split('/'));
+        if (existsSync(target) && sha256File(target) === o.sha256) continue;
+        mkdirSync(dirname(target), { recursive: true });
+        copyFileAtomic(join(dirs[k], ...o.path.split('/')), target);
+        copied++;
+      }
+      writeSampleState(output, state);
+      states.push(state);
+    }
+  }
+  const keys = new Set(states.map((s) => s.manifest.sample));
+  if (keys.size !== states.length) throw new UsageError('the shards overlap: a sample appears in more than one of them');
+  const finalStates = finish(output, keys, first.cocoCategories);
+
+  const busy = (stage: StageName): number => finalStates.reduce((t, s) => t + s.timings[stage], 0);
+  const stages = Object.fromEntries(STAGES.map((st): [StageName, StageStats] => {
+    const ms = busy(st);
+    return [st, { items: finalStates.length, seconds: Math.round(ms) / 1000, perSecond: ms > 0 ? Math.round((finalStates.length * 1e6) / ms) / 1000 : 0 }];
+  })) as Record<StageName, StageStats>;
+  const base = summaries[0];
+  const summary: BuildSummary = {
+    ...base,
+    output,
+    shard: null,
+    mergedFrom: dirs,
+    samples: {
+      listed: first.listed, inBuild: finalStates.length, upToDate: 0, built: 0,
+      failed: summaries.reduce((t, s) => t + s.samples.failed, 0),
+      written: finalStates.filter((s) => s.manifest.status === 'written').length,
+      dropped: finalStates.filter((s) => s.manifest.status === 'dropped').length,
+    },
+    engine: { ...base.engine, why: `merged from ${dirs.length} shards; shard 0: ${base.engine.why}` },
+    flags: flagStats(finalStates),
+    stages,
+    wallSeconds: Math.max(...summaries.map((s) => s.wallSeconds)),
+    failures: summaries.flatMap((s) => s.failures),
+  };
+  writeSummary(output, summary);
+  await writeReport(output);
+  return { summary, copied };
+}

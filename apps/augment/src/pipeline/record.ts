@@ -1,0 +1,81 @@
+// What the build records per sample. The `manifest` part is the deterministic record (one line of
+// manifest.jsonl); `coco` is what the COCO json is assembled from; `timings` are this build's
+// measurements, kept apart so that the manifest stays byte-identical across reruns.
+import type { CocoAnnotation, CocoImage } from '@nightshift/labels';
+import type { Flag, FlagKind } from './checks.ts';
+import type { DatasetFormat, Direction, FlagPolicy, TileRequest } from './options.ts';
+
+export interface FileRecord {
+  role: string;
+  path: string;
+  sha256: string;
+}
+
+export interface OutputRecord {
+  path: string;
+  sha256: string;
+}
+
+/** What the policy did about one flag. */
+export interface FlagAction {
+  kind: FlagKind;
+  instanceId?: number;
+  /** kept: labels unchanged; ignored: region marked ignore; dropped: the sample was left out. */
+  action: 'kept' | 'ignored' | 'dropped';
+  /** Pixels marked ignore in the Cityscapes labels (ignore policy). */
+  pixels?: number;
+}
+
+/** The options that decide a sample's output bytes: a rerun with other values redoes the sample. */
+export interface BuildOptionsRecord {
+  direction: Direction;
+  imageFolder?: string;
+  outputFormats: DatasetFormat[];
+  onFlag: FlagPolicy;
+  tile: TileRequest;
+  seed: number;
+  checks: string;
+  /** COCO input: sha256 of the categories written to the output. */
+  categories?: string;
+}
+
+export interface ModelRecord {
+  hash: string;
+  engine: string;
+  backend: string;
+}
+
+export interface ManifestRecord {
+  sample: string;
+  id: string;
+  split: string;
+  source: { format: DatasetFormat; files: FileRecord[] };
+  /** sha256 over source hashes, model and options. */
+  key: string;
+  model: ModelRecord;
+  options: BuildOptionsRecord;
+  /** Labelled objects per class name. */
+  objects: Record<string, number>;
+  status: 'written' | 'dropped';
+  outputs: OutputRecord[];
+  flags: Flag[];
+  actions: FlagAction[];
+}
+
+/** One image of the COCO output, before image and annotation ids are assigned. */
+export interface CocoPart {
+  split: string;
+  image: Omit<CocoImage, 'id'>;
+  annotations: Omit<CocoAnnotation, 'id' | 'image_id'>[];
+}
+
+export const STAGES = ['decode', 'translate', 'check', 'write'] as const;
+export type StageName = (typeof STAGES)[number];
+export type StageTimings = Record<StageName, number>;
+
+export interface SampleState {
+  manifest: ManifestRecord;
+  coco?: CocoPart;
+  /** Milliseconds per stage when the sample was built. */
+  timings: StageTimings;
+}

@@ -1,0 +1,208 @@
+/**
+ * Our ResnetGenerator as an ONNX model (opset 17), written with onnx-proto. The graph reads like
+ * networks/resnet-generator.ts: Pad(reflect), Conv, InstanceNormalization (scale 1, bias 0, eps
+ * 1e-5), Relu, Add, ConvTranspose (stride 2, pads 1, output_padding 1), Tanh. Initialisers carry the
+ * PyTorch state_dict names and layout (ONNX Conv and ConvTranspose use PyTorch's weight layouts).
+ *
+ * I/O: `input` [batch, 3, height, width] float32 RGB in [-1, 1] -> `output` the same shape, tanh.
+ * fp16: weights and all compute in float16, with a Cast at each end so that the I/O stays float32
+ * (the translator code is the same for both; ONNX Runtime CPU inserts its own fp32 casts around
+ * kernels it lacks in fp16, the WebGPU provider runs the graph in f16).
+ */
+import { createRequire } from 'node:module';
+import onnxProto from 'onnx-proto';
+import { resolveGeneratorArchitecture, type GeneratorArchitecture } from '../config.ts';
+import type { StateDictTensor } from '../networks/network.ts';
+import { resnetGeneratorLayout, resnetGeneratorSpecs, type ResnetGenerator } from '../networks/resnet-generator.ts';
+import { modelHash } from '../translate/model-hash.ts';
+import { writeFileAtomic } from '../atomic-write.ts';
+import { float32ToHalf } from './float16.ts';
+
+const { onnx } = onnxProto;
+
+export type OnnxPrecision = 'fp32' | 'fp16';
+export const ONNX_PRECISIONS: readonly OnnxPrecision[] = Object.freeze(['fp32', 'fp16']);
+
+export const ONNX_OPSET = 17;
+export const ONNX_IR_VERSION = 8;
+export const ONNX_PRODUCER = 'nightshift';
+export const ONNX_INPUT_NAME = 'input';
+export const ONNX_OUTPUT_NAME = 'output';
+/** metadata_props keys written by the export. */
+export const ONNX_METADATA_KEYS = Object.freeze({
+  architecture: 'nightshift.architecture',
+  modelHash: 'nightshift.model_hash',
+  precision: 'nightshift.precision',
+  io: 'nightshift.io',
+});
+
+const PRODUCER_VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
+
+export interface OnnxExportOptions {
+  /** 'fp32' (default) or 'fp16' (float16 weights and compute, float32 I/O). */
+  readonly precision?: OnnxPrecision;
+}
+
+const DT = onnx.TensorProto.DataType;
+const AT = onnx.AttributeProto.AttributeType;
+
+type Attr = number | number[] | string;
+
+function attribute(name: string, value: Attr): onnxProto.onnx.IAttributeProto {
+  if (typeof value === 'string') return { name, type: AT.STRING, s: new TextEncoder().encode(value) };
+  if (Array.isArray(value)) return { name, type: AT.INTS, ints: value };
+  return Number.isInteger(value) ? { name, type: AT.INT, i: value } : { name, type: AT.FLOAT, f: value };
+}
+
+function bytesOf(a: ArrayBufferView): Uint8Array {
+  return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+}
+
+/** Builds the graph in order; names are unique and read like the layer they belong to. */
+class GraphBuilder {
+  readonly nodes: onnxProto.onnx.INodeProto[] = [];
+  readonly initializers: onnxProto.onnx.ITensorProto[] = [];
+  private readonly known = new Set<string>();
+
+  constructor(private readonly precision: OnnxPrecision) {}
+
+  node(op: string, inputs: string[], output: string, attrs: Record<string, Attr> = {}): string {
+    this.nodes.push({
+      opType: op, name: output, input: inputs, output: [output],
+      attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)),
+    });
+    return output;
+  }
+
+  /** A float initialiser (float16 in the fp16 model). */
+  floats(name: string, dims: readonly number[], data: Float32Array): string {
+    if (!this.known.has(name)) {
+      this.known.add(name);
+      const fp16 = this.precision === 'fp16';
+      this.initializers.push({
+        name, dims: [...dims], dataType: fp16 ? DT.FLOAT16 : DT.FLOAT,
+        rawData: fp16 ? bytesOf(float32ToHalf(data)) : bytesOf(Float32Array.from(data)),
+      });
+    }
+    return name;
+  }
+
+  int64s(name: string, values: number[]): string {
+    if (!this.known.has(name)) {
+      this.known.add(name);
+      this.initializers.push({ name, dims: [values.length], dataType: DT.INT64, rawData: bytesOf(BigInt64Array.from(values.map(BigInt))) });
+    }
+    return name;
+  }
+}
+
+function checkLittleEndian(): void {
+  if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) throw new Error('ONNX export needs a little-endian host (raw_data is little-endian)');
+}
+
+function imageValueInfo(name: string, channels: number): onnxProto.onnx.IValueInfoProto {
+  return {
+    name,
+    type: {
+      tensorType: {
+        elemType: DT.FLOAT,
+        shape: { dim: [{ dimParam: 'batch' }, { dimValue: channels }, { dimParam: 'height' }, { dimParam: 'width' }] },
+      },
+    },
+  };
+}
+
+/**
+ * The ONNX model (serialised ModelProto) of a ResnetGenerator given by its state_dict (PyTorch names,
+ * shapes and layout, as Network.stateDict() returns it) and architecture.
+ */
+export function generatorToOnnx(
+  stateDict: readonly StateDictTensor[],
+  architecture: Partial<GeneratorArchitecture>,
+  options: OnnxExportOptions = {},
+): Uint8Array {
+  checkLittleEndian();
+  const arch = resolveGeneratorArchitecture(architecture);
+  const precision = options.precision ?? 'fp32';
+  if (!ONNX_PRECISIONS.includes(precision)) {
+    throw new TypeError(`Unsupported ONNX precision ${JSON.stringify(precision)}. Should be one of: ${ONNX_PRECISIONS.join(', ')}.`);
+  }
+  const tensors = new Map(stateDict.map((t) => [t.name, t]));
+  for (const spec of resnetGeneratorSpecs(arch)) {
+    const t = tensors.get(spec.name);
+    if (!t) throw new RangeError(`generatorToOnnx: the state_dict has no tensor ${spec.name}`);
+    if (t.shape.join(',') !== spec.torchShape.join(',')) {
+      throw new RangeError(`generatorToOnnx: ${spec.name} has shape [${t.shape}], expected [${spec.torchShape}] for ${JSON.stringify(arch)}`);
+    }
+  }
+  const { ngf, nBlocks, inputNc, outputNc } = arch;
+  const g = new GraphBuilder(precision);
+  const param = (name: string): string => g.floats(name, tensors.get(name)!.shape, tensors.get(name)!.data);
+  const reflectPad = (x: string, p: number, name: string): string =>
+    g.node('Pad', [x, g.int64s(`pads_${p}`, [0, 0, p, p, 0, 0, p, p])], name, { mode: 'reflect' });
+  const conv = (x: string, layer: string, k: number, stride: number, pad: number): string =>
+    g.node('Conv', [x, param(`${layer}.weight`), param(`${layer}.bias`)], `${layer}.conv`, {
+      kernel_shape: [k, k], strides: [stride, stride], pads: [pad, pad, pad, pad], dilations: [1, 1], group: 1,
+    });
+  const norm = (x: string, channels: number, name: string): string =>
+    g.node('InstanceNormalization', [x, g.floats(`in_scale_${channels}`, [channels], new Float32Array(channels).fill(1)),
+      g.floats(`in_bias_${channels}`, [channels], new Float32Array(channels))], name, { epsilon: 1e-5 });
+  const convNormRelu = (x: string, layer: string, k: number, stride: number, pad: number, channels: number): string =>
+    g.node('Relu', [norm(conv(x, layer, k, stride, pad), channels, `${layer}.norm`)], `${layer}.relu`);
+
+  const l = resnetGeneratorLayout(nBlocks);
+  let h = precision === 'fp16' ? g.node('Cast', [ONNX_INPUT_NAME], 'input_fp16', { to: DT.FLOAT16 }) : ONNX_INPUT_NAME;
+  h = convNormRelu(reflectPad(h, 3, 'model.0.pad'), l.stem, 7, 1, 0, ngf);
+  h = convNormRelu(h, l.down[0], 3, 2, 1, 2 * ngf);
+  h = convNormRelu(h, l.down[1], 3, 2, 1, 4 * ngf);
+  l.blocks.forEach(([a, b], i) => {
+    const block = `model.${10 + i}`;
+    const y = convNormRelu(reflectPad(h, 1, `${block}.conv_block.0.pad`), a, 3, 1, 0, 4 * ngf);
+    const z = norm(conv(reflectPad(y, 1, `${block}.conv_block.4.pad`), b, 3, 1, 0), 4 * ngf, `${b}.norm`);
+    h = g.node('Add', [h, z], `${block}.add`);
+  });
+  l.up.forEach((layer, i) => {
+    const channels = (4 * ngf) >> (i + 1);
+    const up = g.node('ConvTranspose', [h, param(`${layer}.weight`), param(`${layer}.bias`)], `${layer}.conv_transpose`, {
+      kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], output_padding: [1, 1], dilations: [1, 1], group: 1,
+    });
+    h = g.node('Relu', [norm(up, channels, `${layer}.norm`)], `${layer}.relu`);
+  });
+  h = g.node('Tanh', [conv(reflectPad(h, 3, `model.${16 + nBlocks}.pad`), l.head, 7, 1, 0)],
+    precision === 'fp16' ? 'output_fp16' : ONNX_OUTPUT_NAME);
+  if (precision === 'fp16') g.node('Cast', [h], ONNX_OUTPUT_NAME, { to: DT.FLOAT });
+
+  const model = onnx.ModelProto.create({
+    irVersion: ONNX_IR_VERSION,
+    opsetImport: [{ domain: '', version: ONNX_OPSET }],
+    producerName: ONNX_PRODUCER,
+    producerVersion: PRODUCER_VERSION,
+    docString: 'CycleGAN ResnetGenerator (junyanz/pytorch-CycleGAN-and-pix2pix), exported by nightshift',
+    graph: {
+      name: `resnet_${nBlocks}blocks_ngf${ngf}_${precision}`,
+      node: g.nodes,
+      initializer: g.initializers,
+      input: [imageValueInfo(ONNX_INPUT_NAME, inputNc)],
+      output: [imageValueInfo(ONNX_OUTPUT_NAME, outputNc)],
+    },
+    metadataProps: [
+      { key: ONNX_METADATA_KEYS.architecture, value: JSON.stringify({ kind: 'ResnetGenerator', inputNc, outputNc, ngf, nBlocks }) },
+      { key: ONNX_METADATA_KEYS.modelHash, value: modelHash(resnetGeneratorSpecs(arch).map((s) => tensors.get(s.name)!)) },
+      { key: ONNX_METADATA_KEYS.precision, value: precision },
+      { key: ONNX_METADATA_KEYS.io, value: 'NCHW RGB float32 in [-1, 1] -> NCHW RGB float32 in [-1, 1] (tanh)' },
+    ],
+  });
+  return onnx.ModelProto.encode(model).finish();
+}
+
+/** The ONNX model of a loaded generator. */
+export async function exportGeneratorOnnx(generator: ResnetGenerator, options: OnnxExportOptions = {}): Promise<Uint8Array> {
+  return generatorToOnnx(await generator.stateDict(), generator.architecture, options);
+}
+
+/** Writes the ONNX model of a generator to `path` (temporary name, fsync, rename). Returns its bytes. */
+export async function writeGeneratorOnnx(generator: ResnetGenerator, path: string, options: OnnxExportOptions = {}): Promise<Uint8Array> {
+  const bytes = await exportGeneratorOnnx(generator, options);
+  await writeFileAtomic(path, bytes);
+  return bytes;
+}

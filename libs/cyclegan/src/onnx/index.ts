@@ -1,0 +1,19 @@
+export {
+  ONNX_INPUT_NAME, ONNX_IR_VERSION, ONNX_METADATA_KEYS, ONNX_OPSET, ONNX_OUTPUT_NAME, ONNX_PRECISIONS, ONNX_PRODUCER,
+  exportGeneratorOnnx, generatorToOnnx, writeGeneratorOnnx,
+} from './export.ts';
+export type { OnnxExportOptions, OnnxPrecision } from './export.ts';
+export { float32ToHalf, fromHalfBits, halfToFloat32, toHalfBits } from './float16.ts';
+export { inspectGeneratorOnnx } from './model-inspect.ts';
+export type { OnnxDim, OnnxGeneratorModel, OnnxImageValue } from './model-inspect.ts';
+export {
+  ONNX_PROVIDERS, ONNX_PROVIDER_NAMES, ONNX_PROVIDER_REQUESTS, onnxProvider, onnxProviderMissing, onnxProvidersFor,
+  parseOnnxProvider, systemWebGpuAdapter,
+} from './providers.ts';
+export type { OnnxProvider, OnnxProviderName, OnnxProviderRequest } from './providers.ts';
+export { OnnxTranslator } from './onnx-translator.ts';
+export type { OnnxTranslatorInfo, OnnxTranslatorOptions, SkippedProvider } from './onnx-translator.ts';
+export {
+  ENGINE_CANDIDATES, chooseEngine, defaultEngineCandidates, measureEngines, parseEngineCandidate,
+} from './engine-choice.ts';
+export type { EngineCandidate, EngineChoice, EngineMeasurement, MeasureEnginesOptions } from './engine-choice.ts';

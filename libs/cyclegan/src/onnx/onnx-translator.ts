@@ -1,0 +1,235 @@
+/**
+ * The ONNX Runtime engine: an ONNX ResnetGenerator (our export or a torch.onnx.export of the
+ * reference) in an onnxruntime-node session on the chosen execution provider. Same pixel conversion
+ * and pad-to-multiple-of-4 / crop-back as TfjsTranslator; same-size images are batched.
+ *
+ * Tensors between layers never leave the provider: the whole generator is one session run, so per
+ * batch there is exactly one upload (the input) and one download (the output). Tiled execution with
+ * whole-image instance-norm statistics is not done at the ONNX level: for images too large for the
+ * device, take `model.stateDict` into a ResnetGenerator and use TfjsTranslator with tiling.
+ */
+import { readFile } from 'node:fs/promises';
+import * as ort from 'onnxruntime-node';
+import {
+  checkRgbImage, cropImage, paddedSize, reflectPadImage, rgbToUnit, unitToRgbBytes, type RgbImage,
+} from '../translate/image.ts';
+import type { Translator, TranslatorInfo } from '../translate/translator.ts';
+import { float32ToHalf, halfToFloat32 } from './float16.ts';
+import { inspectGeneratorOnnx, type OnnxGeneratorModel } from './model-inspect.ts';
+import {
+  ONNX_PROVIDERS, onnxProvider, onnxProviderMissing, parseOnnxProvider, systemWebGpuAdapter,
+  type OnnxProviderName, type OnnxProviderRequest,
+} from './providers.ts';
+
+export interface OnnxTranslatorOptions {
+  /** 'auto' (default): cuda, then webgpu on a hardware adapter, then cpu. Or one provider by name. */
+  readonly provider?: OnnxProviderRequest;
+  /** Most images per session run. Default 4. */
+  readonly maxBatch?: number;
+  /** CPU provider threads (ONNX Runtime's intra-op pool). Default: ONNX Runtime's choice (all cores). */
+  readonly threads?: number;
+}
+
+export interface SkippedProvider {
+  readonly name: OnnxProviderName;
+  readonly why: string;
+}
+
+export interface OnnxTranslatorInfo extends TranslatorInfo {
+  readonly engine: 'onnx';
+  readonly backend: OnnxProviderName;
+  /** Why this provider, in one sentence. */
+  readonly reason: string;
+  readonly skipped: readonly SkippedProvider[];
+  /** Where the hash comes from: our export's metadata, the weights (state_dict names), or the file bytes. */
+  readonly hashSource: OnnxGeneratorModel['hashSource'];
+  /** Producer name and version of the ONNX file, e.g. 'nightshift 0.1.0' or 'pytorch 1.13.1'. */
+  readonly producer: string;
+  /** I/O element type of the model. */
+  readonly ioType: 'float32' | 'float16';
+}
+
+function positiveInt(value: number, name: string): number {
+  if (!Number.isInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer, received ${value}`);
+  return value;
+}
+
+const OPTION_KEYS = ['provider', 'maxBatch', 'threads'];
+
+function sessionOptions(provider: OnnxProviderName, threads: number | undefined): ort.InferenceSession.SessionOptions {
+  return {
+    executionProviders: [provider],
+    graphOptimizationLevel: 'all',
+    ...(threads !== undefined ? { intraOpNumThreads: threads } : {}),
+  };
+}
+
+async function createSession(bytes: Uint8Array, provider: OnnxProviderName, threads: number | undefined): Promise<ort.InferenceSession | string> {
+  const missing = onnxProviderMissing(provider);
+  if (missing) return missing;
+  try {
+    return await ort.InferenceSession.create(bytes, sessionOptions(provider, threads));
+  } catch (e) {
+    return `session creation failed: ${(e as Error).message.split('\n')[0]}`;
+  }
+}
+
+export class OnnxTranslator implements Translator {
+  readonly info: OnnxTranslatorInfo;
+  /** The model's layout, producer, metadata and (when recoverable) its weights as a state_dict. */
+  readonly model: OnnxGeneratorModel;
+  private readonly session: ort.InferenceSession;
+  private readonly maxBatch: number;
+  private disposed = false;
+
+  private constructor(session: ort.InferenceSession, model: OnnxGeneratorModel, info: OnnxTranslatorInfo, maxBatch: number) {
+    this.session = session;
+    this.model = model;
+    this.info = info;
+    this.maxBatch = maxBatch;
+  }
+
+  /**
+   * Loads an ONNX generator (a file path or its bytes), checks its layout, and opens a session on the
+   * requested provider. A named provider that does not work throws an Error that says why; 'auto'
+   * takes the first that works and says in `info.reason` why it and not the others.
+   */
+  static async create(model: string | Uint8Array, options: OnnxTranslatorOptions = {}): Promise<OnnxTranslator> {
+    for (const key of Object.keys(options)) {
+      if (!OPTION_KEYS.includes(key)) throw new TypeError(`Unknown OnnxTranslator option ${JSON.stringify(key)}; valid options are: ${OPTION_KEYS.join(', ')}`);
+    }
+    const request = parseOnnxProvider(options.provider ?? 'auto');
+    const maxBatch = positiveInt(options.maxBatch ?? 4, 'maxBatch');
+    if (options.threads !== undefined) positiveInt(options.threads, 'threads');
+    const file = typeof model === 'string' ? model : '<ONNX model bytes>';
+    let bytes: Uint8Array;
+    try {
+      bytes = typeof model === 'string' ? await readFile(model) : model;
+    } catch (e) {
+      throw new Error(`${file}: cannot read the ONNX model (${(e as Error).message})`);
+    }
+    const inspected = inspectGeneratorOnnx(bytes, file);
+
+    const skipped: SkippedProvider[] = [];
+    let chosen: { name: OnnxProviderName; session: ort.InferenceSession; reason: string } | undefined;
+    if (request !== 'auto') {
+      const session = await createSession(bytes, request, options.threads);
+      if (typeof session === 'string') throw new Error(`ONNX provider '${request}' is not usable: ${session}`);
+      chosen = { name: request, session, reason: `requested explicitly (${onnxProvider(request).summary})` };
+    } else {
+      for (const p of ONNX_PROVIDERS) {
+        if (p.name === 'webgpu') {
+          const adapter = await systemWebGpuAdapter();
+          if (typeof adapter === 'string') { skipped.push({ name: p.name, why: adapter }); continue; }
+          if (adapter.software) {
+            skipped.push({ name: p.name, why: `software adapter (${adapter.description || adapter.vendor}): slower than the cpu provider` });
+            continue;
+          }
+        }
+        const session = await createSession(bytes, p.name, options.threads);
+        if (typeof session === 'string') { skipped.push({ name: p.name, why: session }); continue; }
+        const passedOver = skipped.map((s) => s.name);
+        chosen = {
+          name: p.name, session,
+          reason: `first provider that works here in priority order ${ONNX_PROVIDERS.map((q) => q.name).join(' > ')}: ${p.name} (${p.summary})` +
+            (passedOver.length ? `; not ${skipped.map((s) => `${s.name}: ${s.why}`).join('; ')}` : ''),
+        };
+        break;
+      }
+      if (!chosen) throw new Error(`No ONNX Runtime provider works here: ${skipped.map((s) => `${s.name}: ${s.why}`).join('; ')}`);
+    }
+    const info: OnnxTranslatorInfo = Object.freeze({
+      engine: 'onnx', backend: chosen.name, modelHash: inspected.modelHash, reason: chosen.reason,
+      skipped: Object.freeze(skipped), hashSource: inspected.hashSource, producer: inspected.producer, ioType: inspected.input.type,
+    });
+    return new OnnxTranslator(chosen.session, inspected, info, maxBatch);
+  }
+
+  async translate(images: readonly RgbImage[]): Promise<RgbImage[]> {
+    if (this.disposed) throw new Error('OnnxTranslator.translate: the translator has been disposed');
+    images.forEach((im, i) => checkRgbImage(im, `image ${i}`));
+    const groups = new Map<string, number[]>();
+    images.forEach((im, i) => {
+      const key = `${paddedSize(im.width)}x${paddedSize(im.height)}`;
+      groups.set(key, [...(groups.get(key) ?? []), i]);
+    });
+    const results = new Array<RgbImage>(images.length);
+    const [fixedBatch, , fixedH, fixedW] = this.model.input.shape;
+    const batch = typeof fixedBatch === 'number' ? Math.min(fixedBatch, this.maxBatch) : this.maxBatch;
+    for (const indices of groups.values()) {
+      const w = paddedSize(images[indices[0]].width);
+      const h = paddedSize(images[indices[0]].height);
+      if ((typeof fixedH === 'number' && fixedH !== h) || (typeof fixedW === 'number' && fixedW !== w)) {
+        throw new RangeError(`The ONNX model takes only ${fixedW}x${fixedH} images (fixed input shape [${this.model.input.shape.join(', ')}]); ` +
+          `this ${images[indices[0]].width}x${images[indices[0]].height} image needs ${w}x${h}. Re-export it with dynamic height and width (torch.onnx.export dynamic_axes).`);
+      }
+      for (let s = 0; s < indices.length; s += batch) {
+        // A fixed batch dim must be filled: repeat the last image (its results are discarded).
+        const chunk = indices.slice(s, s + batch);
+        const runSize = typeof fixedBatch === 'number' ? fixedBatch : chunk.length;
+        const padded = Array.from({ length: runSize }, (_, k) => reflectPadImage(images[chunk[Math.min(k, chunk.length - 1)]], w, h));
+        const outputs = await this.run(padded, w, h);
+        chunk.forEach((i, k) => { results[i] = cropImage(outputs[k], images[i].width, images[i].height); });
+      }
+    }
+    return results;
+  }
+
+  /** One session run over same-size images (already padded): HWC bytes -> NCHW [-1, 1] -> HWC bytes. */
+  private async run(images: RgbImage[], w: number, h: number): Promise<RgbImage[]> {
+    const plane = w * h;
+    const input = new Float32Array(images.length * 3 * plane);
+    const hwc = new Float32Array(3 * plane);
+    images.forEach((im, k) => {
+      rgbToUnit(im, hwc);
+      const base = k * 3 * plane;
+      for (let p = 0, i = 0; p < plane; p++, i += 3) {
+        input[base + p] = hwc[i];
+        input[base + plane + p] = hwc[i + 1];
+        input[base + 2 * plane + p] = hwc[i + 2];
+      }
+    });
+    const dims = [images.length, 3, h, w];
+    const feed = this.model.input.type === 'float16'
+      ? new ort.Tensor('float16', float32ToHalf(input), dims)
+      : new ort.Tensor('float32', input, dims);
+    const result = await this.session.run({ [this.model.input.name]: feed });
+    const y = result[this.model.output.name];
+    try {
+      if (y.dims.join(',') !== dims.join(',')) {
+        throw new Error(`The ONNX model returned shape [${y.dims.join(', ')}] for input [${dims.join(', ')}]; a generator must keep the image size`);
+      }
+      const data = y.type === 'float16' ? halfToFloat32(y.data as Uint16Array) : y.data as Float32Array;
+      return images.map((_, k) => {
+        const base = k * 3 * plane;
+        for (let p = 0, i = 0; p < plane; p++, i += 3) {
+          hwc[i] = data[base + p];
+          hwc[i + 1] = data[base + plane + p];
+          hwc[i + 2] = data[base + 2 * plane + p];
+        }
+        return { width: w, height: h, data: unitToRgbBytes(hwc, 0, 3 * plane) };
+      });
+    } finally {
+      y.dispose();
+    }
+  }
+
+  /** The generator output for NCHW float32 input in [-1, 1], unconverted (for tests and probes). */
+  async forward(input: Float32Array, dims: readonly [number, number, number, number]): Promise<Float32Array> {
+    if (this.disposed) throw new Error('OnnxTranslator.forward: the translator has been disposed');
+    const feed = this.model.input.type === 'float16'
+      ? new ort.Tensor('float16', float32ToHalf(input), [...dims])
+      : new ort.Tensor('float32', input, [...dims]);
+    const result = await this.session.run({ [this.model.input.name]: feed });
+    const y = result[this.model.output.name];
+    const data = y.type === 'float16' ? halfToFloat32(y.data as Uint16Array) : Float32Array.from(y.data as Float32Array);
+    y.dispose();
+    return data;
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    void this.session.release();
+  }
+}

@@ -1,0 +1,107 @@
+/**
+ * ONNX Runtime execution providers this project can use, in one frozen table in priority order
+ * (fastest first), in the style of transformers.js src/backends/onnx.js: the valid names, the
+ * per-platform lists and the error messages are all derived from it. Nothing is printed; choices
+ * come back with their reasons for the caller to show.
+ */
+import { createRequire } from 'node:module';
+import * as ort from 'onnxruntime-node';
+import { summariseAdapter, type WebGpuAdapterSummary } from '../backends/webgpu.ts';
+
+export type OnnxProviderName = 'cuda' | 'webgpu' | 'cpu';
+export type OnnxProviderRequest = 'auto' | OnnxProviderName;
+
+export interface OnnxProvider {
+  readonly name: OnnxProviderName;
+  /** The execution provider name ONNX Runtime knows it by. */
+  readonly ep: string;
+  /** process.platform/process.arch pairs onnxruntime-node ships it for. */
+  readonly platforms: readonly string[];
+  readonly summary: string;
+  /** What to do when it is missing. */
+  readonly howToGet: string;
+}
+
+export const ONNX_PROVIDERS: readonly OnnxProvider[] = Object.freeze([
+  Object.freeze({
+    name: 'cuda', ep: 'cuda', platforms: Object.freeze(['linux/x64', 'win32/x64']),
+    summary: 'NVIDIA GPU through CUDA and cuDNN',
+    howToGet: 'set onnxruntime-node-install=cuda12 in .npmrc (instead of =skip) and run `npm rebuild onnxruntime-node` (it downloads the CUDA provider from NuGet); needs the CUDA 12 and cuDNN 9 runtime libraries',
+  }),
+  Object.freeze({
+    name: 'webgpu', ep: 'webgpu', platforms: Object.freeze(['linux/x64', 'win32/x64', 'darwin/arm64', 'darwin/x64']),
+    summary: 'any Vulkan/Metal/D3D12 GPU through Dawn (bundled in onnxruntime-node)',
+    howToGet: 'needs a Vulkan (Linux), Metal (macOS) or D3D12 (Windows) driver; on Debian: libvulkan1 plus the GPU vendor driver, or mesa-vulkan-drivers for a software adapter',
+  }),
+  Object.freeze({
+    name: 'cpu', ep: 'cpu', platforms: Object.freeze(['linux/x64', 'linux/arm64', 'win32/x64', 'win32/arm64', 'darwin/arm64', 'darwin/x64']),
+    summary: 'MLAS kernels on the CPU', howToGet: 'always bundled',
+  }),
+] as OnnxProvider[]);
+
+export const ONNX_PROVIDER_NAMES: readonly OnnxProviderName[] = Object.freeze(ONNX_PROVIDERS.map((p) => p.name));
+export const ONNX_PROVIDER_REQUESTS: readonly OnnxProviderRequest[] = Object.freeze(['auto', ...ONNX_PROVIDER_NAMES]);
+
+/** Checks a user-supplied provider name; the error lists the valid choices. */
+export function parseOnnxProvider(value: unknown): OnnxProviderRequest {
+  if (typeof value === 'string' && (ONNX_PROVIDER_REQUESTS as readonly string[]).includes(value)) return value as OnnxProviderRequest;
+  throw new TypeError(`Unsupported ONNX provider ${JSON.stringify(value)}. Should be one of: ${ONNX_PROVIDER_REQUESTS.join(', ')}.`);
+}
+
+export function onnxProvider(name: OnnxProviderName): OnnxProvider {
+  return ONNX_PROVIDERS.find((p) => p.name === name)!;
+}
+
+/** The providers onnxruntime-node ships for a platform, in priority order. */
+export function onnxProvidersFor(platform: string = process.platform, arch: string = process.arch): OnnxProviderName[] {
+  return ONNX_PROVIDERS.filter((p) => p.platforms.includes(`${platform}/${arch}`)).map((p) => p.name);
+}
+
+/**
+ * Whether this installation of onnxruntime-node can create sessions on a provider: undefined if it
+ * can, else why not. Listing is not enough for CUDA (listed but not bundled: its library is
+ * downloaded at install time, or not); creating a session is the final word (see OnnxTranslator).
+ */
+export function onnxProviderMissing(name: OnnxProviderName): string | undefined {
+  const p = onnxProvider(name);
+  if (!p.platforms.includes(`${process.platform}/${process.arch}`)) return `not shipped for ${process.platform}/${process.arch}`;
+  const listed = ort.listSupportedBackends().find((b) => b.name === p.ep);
+  if (!listed) return `this onnxruntime-node build has no ${p.ep} provider; ${p.howToGet}`;
+  if (!listed.bundled && name === 'cuda' && !cudaLibraryPresent()) {
+    return `the CUDA provider library is not installed (libonnxruntime_providers_cuda.so next to onnxruntime_binding.node); ${p.howToGet}`;
+  }
+  return undefined;
+}
+
+function cudaLibraryPresent(): boolean {
+  try {
+    const require = createRequire(import.meta.url);
+    const binding = require.resolve(`onnxruntime-node/bin/napi-v6/${process.platform}/${process.arch}/onnxruntime_binding.node`);
+    require.resolve(binding.replace(/onnxruntime_binding\.node$/, process.platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so'));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+interface DawnModule { create(flags: string[]): { requestAdapter(o?: object): Promise<Parameters<typeof summariseAdapter>[0] | null> } }
+
+let adapterQuery: Promise<WebGpuAdapterSummary | string> | undefined;
+
+/**
+ * The WebGPU adapter the system offers (asked through the `webgpu` package's Dawn, which sees the
+ * same Vulkan/Metal/D3D12 drivers as ONNX Runtime's built-in Dawn), or why there is none. Used to
+ * tell a software adapter (Mesa lavapipe: far slower than the CPU provider) from a real GPU.
+ */
+export function systemWebGpuAdapter(): Promise<WebGpuAdapterSummary | string> {
+  adapterQuery ??= (async () => {
+    try {
+      const dawn = createRequire(import.meta.url)('webgpu') as DawnModule;
+      const adapter = await dawn.create([]).requestAdapter({ powerPreference: 'high-performance' });
+      return adapter ? summariseAdapter(adapter) : 'no WebGPU adapter (no Vulkan, Metal or D3D12 device)';
+    } catch (e) {
+      return `cannot query WebGPU adapters: ${(e as Error).message}`;
+    }
+  })();
+  return adapterQuery;
+}
