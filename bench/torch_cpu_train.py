@@ -4,7 +4,7 @@
 Same networks as /work/shared/bench/torch_reference.py (ResNet generator: reflect pad, InstanceNorm
 without affine, ConvTranspose up, tanh; 70x70 PatchGAN; LSGAN + cycle 10 + identity 5; Adam 2e-4,
 beta1 0.5), but at ngf 16 / 6 blocks / 128x128 / batch 1 and with 2 threads, as the tfjs bench uses.
-Prints one JSON object per line. Usage: /usr/bin/python3 bench/torch_cpu_train.py [ngf] [blocks] [size] [iters]
+Prints one JSON object per line. Usage: /usr/bin/python3 bench/torch_cpu_train.py [ngf] [blocks] [size] [iters] [threads]
 """
 import json, sys, time
 import torch, torch.nn as nn
@@ -13,7 +13,7 @@ ngf = int(sys.argv[1]) if len(sys.argv) > 1 else 16
 nb = int(sys.argv[2]) if len(sys.argv) > 2 else 6
 S = int(sys.argv[3]) if len(sys.argv) > 3 else 128
 iters = int(sys.argv[4]) if len(sys.argv) > 4 else 10
-torch.set_num_threads(2)
+torch.set_num_threads(int(sys.argv[5]) if len(sys.argv) > 5 else 2)
 torch.manual_seed(0)
 
 class RB(nn.Module):

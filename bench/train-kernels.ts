@@ -3,6 +3,7 @@
 //   --iters N          timed iterations per measurement on wasm (median reported; default 3, after 1 warm-up)
 //   --cpu-iters N      the same for the cpu backend with fast kernels (default 1: a full iteration takes ~30 s)
 //   --skip-original    skip stock tfjs-cpu (its G step alone takes about two minutes)
+//   --only-wasm        run only tfjs wasm-fast (and PyTorch)
 //   --profile          also print a per-kernel profile of one full iteration on each fast backend
 //   --ngf N --blocks N --size N   network width, ResNet blocks and image size (default 16, 6, 128)
 // Every configuration runs in its own child process; PyTorch runs bench/torch_cpu_train.py.
@@ -17,15 +18,16 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { registerFastKernels, useNodeWasmBinaries } from '../libs/cyclegan/src/kernels/index.ts';
 
-interface Options { iters: number; cpuIters: number; skipOriginal: boolean; profile: boolean; ngf: number; blocks: number; size: number }
+interface Options { iters: number; cpuIters: number; skipOriginal: boolean; onlyWasm: boolean; profile: boolean; ngf: number; blocks: number; size: number }
 
 function parseOptions(argv: string[]): Options & { worker?: string } {
-  const o: Options & { worker?: string } = { iters: 3, cpuIters: 1, skipOriginal: false, profile: false, ngf: 16, blocks: 6, size: 128 };
+  const o: Options & { worker?: string } = { iters: 3, cpuIters: 1, skipOriginal: false, onlyWasm: false, profile: false, ngf: 16, blocks: 6, size: 128 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--iters') o.iters = Number(argv[++i]);
     else if (a === '--cpu-iters') o.cpuIters = Number(argv[++i]);
     else if (a === '--skip-original') o.skipOriginal = true;
+    else if (a === '--only-wasm') o.onlyWasm = true;
     else if (a === '--profile') o.profile = true;
     else if (a === '--ngf') o.ngf = Number(argv[++i]);
     else if (a === '--blocks') o.blocks = Number(argv[++i]);
@@ -237,29 +239,37 @@ function main(o: Options): void {
   const self = fileURLToPath(import.meta.url);
   const passOn = ['--iters', String(o.iters), '--cpu-iters', String(o.cpuIters), '--ngf', String(o.ngf), '--blocks', String(o.blocks), '--size', String(o.size)];
   if (o.profile) passOn.push('--profile');
-  const configs: Config[] = o.skipOriginal ? ['cpu-fast', 'wasm-fast'] : ['cpu-fast', 'wasm-fast', 'cpu-original'];
+  const configs: Config[] = o.onlyWasm ? ['wasm-fast'] : o.skipOriginal ? ['cpu-fast', 'wasm-fast'] : ['cpu-fast', 'wasm-fast', 'cpu-original'];
   const rows: Row[] = [];
   for (const c of configs) {
     process.stderr.write(`running ${c} ...\n`);
     rows.push(...(jsonLines(runChild(process.execPath, ['--import', 'tsx', self, '--worker', c, ...passOn])) as unknown as Row[]));
   }
-  process.stderr.write('running PyTorch ...\n');
+  // PyTorch twice: with 2 threads (what it would use here) and with 1 thread, whose process CPU time
+  // compares like for like with single-threaded tfjs when other jobs share the cores.
   const torchScript = fileURLToPath(new URL('./torch_cpu_train.py', import.meta.url));
-  const torch = jsonLines(runChild('/usr/bin/python3', [torchScript, String(o.ngf), String(o.blocks), String(o.size), '10']));
-  const torchMs = new Map(torch.filter((r) => r.what).map((r) => [r.what as string, { wall: r.median_ms as number, cpu: r.median_cpu_ms as number }]));
-
-  console.log(`\ntfjs ${tf.version_core} vs PyTorch ${String(torch[0]?.torch)} (2 threads); ngf ${o.ngf}, ${o.blocks} blocks, ${o.size}x${o.size}, batch 1`);
-  console.log(`median of ${o.iters} runs (wasm) / ${o.cpuIters} (cpu-fast) after 1 warm-up; cpu-original: one run, no warm-up; PyTorch: median of 10 after 3\n`);
-  console.log('| work | engine | median wall ms | runs wall ms | median CPU ms | x PyTorch (wall) |');
-  console.log('|---|---|---|---|---|---|');
+  const torchRuns = [2, 1].map((threads) => {
+    process.stderr.write(`running PyTorch, ${threads} thread(s) ...\n`);
+    const lines = jsonLines(runChild('/usr/bin/python3', [torchScript, String(o.ngf), String(o.blocks), String(o.size), '10', String(threads)]));
+    const byWhat = new Map(lines.filter((r) => r.what).map((r) => [r.what as string, { wall: r.median_ms as number, cpu: r.median_cpu_ms as number }]));
+    return { threads, version: String(lines[0]?.torch), byWhat };
+  });
+  console.log(`\ntfjs ${tf.version_core} vs PyTorch ${torchRuns[0].version}; ngf ${o.ngf}, ${o.blocks} blocks, ${o.size}x${o.size}, batch 1`);
+  console.log(`median of ${o.iters} runs (wasm) / ${o.cpuIters} (cpu-fast) after 1 warm-up; cpu-original: one run, no warm-up; PyTorch: median of 10 after 3`);
+  console.log('tfjs runs on one thread; "x PyTorch 1T CPU" compares process CPU time with single-threaded PyTorch\n');
+  console.log('| work | engine | median wall ms | runs wall ms | median CPU ms | x PyTorch 2T (wall) | x PyTorch 1T (CPU) |');
+  console.log('|---|---|---|---|---|---|---|');
   for (const what of ['G train step', 'full CycleGAN iteration']) {
-    const t = torchMs.get(what);
-    console.log(`| ${what} | PyTorch CPU, 2 threads | ${t?.wall.toFixed(0) ?? 'n/a'} | | ${t?.cpu.toFixed(0) ?? 'n/a'} | 1.0 |`);
-    for (const r of rows.filter((x) => x.what === what && x.ms)) {
-      const m = median(r.ms!);
-      console.log(`| ${what} | tfjs ${r.config} | ${m.toFixed(0)} | ${r.ms!.map((v) => v.toFixed(0)).join(', ')} | ${median(r.cpuMs!).toFixed(0)} | ${t ? (m / t.wall).toFixed(1) : 'n/a'} |`);
+    const t2 = torchRuns[0].byWhat.get(what), t1 = torchRuns[1].byWhat.get(what);
+    for (const tr of torchRuns) {
+      const t = tr.byWhat.get(what);
+      console.log(`| ${what} | PyTorch CPU, ${tr.threads} thread(s) | ${t?.wall.toFixed(0) ?? 'n/a'} | | ${t?.cpu.toFixed(0) ?? 'n/a'} | | |`);
     }
-    if (what === 'full CycleGAN iteration' && !o.skipOriginal) console.log(`| ${what} | tfjs cpu-original | not run (> 300 s) | | | |`);
+    for (const r of rows.filter((x) => x.what === what && x.ms)) {
+      const m = median(r.ms!), c = median(r.cpuMs!);
+      console.log(`| ${what} | tfjs ${r.config} | ${m.toFixed(0)} | ${r.ms!.map((v) => v.toFixed(0)).join(', ')} | ${c.toFixed(0)} | ${t2 ? (m / t2.wall).toFixed(1) : 'n/a'} | ${t1 ? (c / t1.cpu).toFixed(1) : 'n/a'} |`);
+    }
+    if (what === 'full CycleGAN iteration' && !o.skipOriginal && !o.onlyWasm) console.log(`| ${what} | tfjs cpu-original | not run (> 300 s) | | | | |`);
   }
   console.log(`\nload average at the end: ${loadavg().map((v) => v.toFixed(1)).join(' ')} on ${cpus().length} cores (other work on the machine inflates wall times)`);
   for (const r of rows.filter((x) => x.byName)) {

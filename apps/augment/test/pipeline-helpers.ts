@@ -5,7 +5,7 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync } 
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { createCycleGanNetworks, saveCheckpoint } from '@nightshift/cyclegan';
-import { selectBackend } from '../src/pipeline/cyclegan-api.ts';
+import { selectBackend } from '@nightshift/cyclegan';
 import { main } from '../src/main.ts';
 import { REPO } from './helpers.ts';
 

@@ -9,7 +9,7 @@ import {
   CITYSCAPES_COCO_CATEGORIES, annotationMask, cityscapesFrame, readCocoDataset, readGrey16, readGrey8, toTrainIds, validateCityscapes,
 } from '@nightshift/labels';
 import { loadGenerator } from '@nightshift/cyclegan';
-import { TfjsTranslator } from '../src/pipeline/cyclegan-api.ts';
+import { TfjsTranslator } from '@nightshift/cyclegan';
 import type { Checker, Flag } from '../src/pipeline/checks.ts';
 import { openSource } from '../src/pipeline/open-source.ts';
 import type { FlagPolicy } from '../src/pipeline/options.ts';

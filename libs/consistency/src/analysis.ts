@@ -41,8 +41,23 @@ export function analyse(source: RgbImage, output: RgbImage, labels: LabelMaps, t
     light[i] = l;
     weight[i] = 1 - l;
   }
-  const stats = weightedLocalStats(x, y, weight, t.windowRadius);
+  // High-pass both planes (minus their box mean): linear ramps (lamp pools, glows, the smooth fill of an
+  // inpainted hole) vanish, edges and texture stay.
+  // The box mean skips light pixels (normalised convolution), or a lamp would ring into its surroundings.
+  const hx = highPass(x.data, weight, width, height, t.highPassRadius), hy = highPass(y.data, weight, width, height, t.highPassRadius);
+  const stats = weightedLocalStats({ width, height, data: hx }, { width, height, data: hy }, weight, t.windowRadius);
   return { factor, width, height, x, y, labels: sampleLabels(labels, factor), light, pred, stats };
+}
+
+function highPass(v: Float32Array, w: Float32Array, width: number, height: number, r: number): Float32Array {
+  if (r <= 0) return v;
+  const n = v.length;
+  const out = new Float32Array(n), ws = new Float32Array(n), tmp = new Float32Array(n), prod = new Float32Array(n);
+  for (let i = 0; i < n; i++) prod[i] = v[i] * w[i];
+  boxMean(prod, width, height, r, out, tmp);
+  boxMean(w, width, height, r, ws, tmp);
+  for (let i = 0; i < n; i++) out[i] = ws[i] > 1e-3 ? v[i] - out[i] / ws[i] : 0;
+  return out;
 }
 
 function quantile(v: Float32Array, q: number): number {

@@ -1,21 +1,17 @@
-// Hallucination check: new structure in the output that the source lacks, inside stuff regions (road,
-// sidewalk, building, vegetation, terrain, sky) and outside every object mask. Per window, the output
-// variance the source does not explain (the residual of regressing output on source,
-// var y - cov^2 / var x) is divided by the image's own noise variance: "novelty". Connected regions of
-// high novelty are scored by their novelty mass. Added to the structural novelty is the tone deviation:
-// the box-averaged squared departure of the output from the global source-to-output tone curve, over its
-// image median (an object pasted on the road does not follow the road's tone mapping).
+// Hallucination check: new structure in the output that the source lacks, in stuff regions (road,
+// sidewalk, building, vegetation, terrain, sky) and inside object masks too (an added object partly
+// covering a labelled car brings edges that car's source lacks). Per window of the high-passed planes
+// (analysis.ts), the output variance the source does not explain (the residual of regressing output on
+// source, var y - cov^2 / var x) is divided by the residual expected from noise at that brightness:
+// "novelty". Connected regions of high novelty are scored by their novelty mass.
 //
 // Night lights are not new objects: pixels brighter than the global day-to-night tone curve predicts
 // (lamps, lit windows, head and tail lights) and a halo around them (glow) are excluded before the
-// statistics are taken (analysis.ts), so neither their sharp edges nor their glow count as structure. A
-// smooth glow or light pool that the halo misses adds little: it is a slow ramp, with small window
-// variance after the log.
+// statistics are taken, and the high-pass removes the smooth ramps of light pools and glows.
 import type { Analysis } from './analysis.ts';
 import { connectedComponents } from './components.ts';
 import { isObjectId } from './instances.ts';
 import type { ConsistencyThresholds } from './thresholds.ts';
-import { boxMean } from './box-filter.ts';
 
 export interface RegionScore {
   /** Box [x, y, w, h] at full resolution. */
@@ -28,20 +24,34 @@ export interface RegionScore {
   score: number;
 }
 
-/** Robust noise variance of the output: the median window variance where the source is flat. */
-function noiseVariance(a: Analysis): number {
-  const { vx, vy, wsum } = a.stats;
-  const n = vx.length;
-  const step = Math.max(1, Math.floor(n / 20000));
-  const sx: number[] = [];
-  for (let i = 0; i < n; i += step) if (wsum[i] > 0.99) sx.push(vx[i]);
-  if (sx.length === 0) return 1e-4;
-  sx.sort((p, q) => p - q);
-  const flat = sx[Math.floor(sx.length * 0.25)];
-  const sy: number[] = [];
-  for (let i = 0; i < n; i += step) if (wsum[i] > 0.99 && vx[i] <= flat) sy.push(vy[i]);
-  sy.sort((p, q) => p - q);
-  return Math.max(1e-5, sy[Math.floor(sy.length / 2)] ?? 1e-4);
+const NOISE_BINS = 24;
+
+/**
+ * Expected residual variance from noise alone, per level of output log-luminance: in the log domain
+ * sensor noise is much stronger in dark pixels than in bright ones. Per bin, the median residual of the
+ * valid pixels (most windows hold no new structure); bins with few pixels take their neighbour's value.
+ */
+function noiseByLevel(level: Float32Array, residual: Float32Array, valid: Uint8Array): { lo: number; scale: number; noise: Float32Array } {
+  let lo = Infinity, hi = -Infinity;
+  for (let i = 0; i < level.length; i++) if (valid[i]) { const v = level[i]; if (v < lo) lo = v; if (v > hi) hi = v; }
+  const noise = new Float32Array(NOISE_BINS).fill(NaN);
+  if (!(hi > lo)) return { lo: 0, scale: 0, noise: noise.fill(1e-4) };
+  const scale = (NOISE_BINS - 1e-3) / (hi - lo);
+  const step = Math.max(1, Math.floor(level.length / 40000));
+  const samples: number[][] = Array.from({ length: NOISE_BINS }, () => []);
+  for (let i = 0; i < level.length; i += step) if (valid[i]) samples[((level[i] - lo) * scale) | 0].push(residual[i]);
+  for (let b = 0; b < NOISE_BINS; b++) {
+    const v = samples[b];
+    if (v.length < 30) continue;
+    v.sort((p, q) => p - q);
+    noise[b] = Math.max(1e-5, v[v.length >> 1]);
+  }
+  let last = NaN;
+  for (let b = 0; b < NOISE_BINS; b++) if (Number.isNaN(noise[b])) noise[b] = last; else last = noise[b];
+  last = NaN;
+  for (let b = NOISE_BINS - 1; b >= 0; b--) if (Number.isNaN(noise[b])) noise[b] = last; else last = noise[b];
+  for (let b = 0; b < NOISE_BINS; b++) if (Number.isNaN(noise[b])) noise[b] = 1e-4;
+  return { lo, scale, noise };
 }
 
 /** Novelty per analysis pixel (0 outside stuff, on objects and on lights). */
@@ -50,29 +60,22 @@ export function noveltyMap(a: Analysis, t: ConsistencyThresholds): Float32Array 
   const { semantic, instances } = a.labels;
   const stuff = new Uint8Array(256);
   for (const id of t.stuffLabelIds) stuff[id] = 1;
-  const inv = 1 / noiseVariance(a);
   const n = vx.length;
   const nov = new Float32Array(n);
-  const dev = new Float32Array(n);
   const valid = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
-    if (!stuff[semantic[i]] || a.light[i] || wsum[i] < 0.5 || isObjectId(instances[i])) continue;
+    if (!(stuff[semantic[i]] || isObjectId(instances[i])) || a.light[i] || wsum[i] < 0.5) continue;
     valid[i] = 1;
     const r = vy[i] - (cxy[i] * cxy[i]) / (vx[i] + t.sourceStructureFloor * 0.01);
-    nov[i] = r > 0 ? r * inv : 0;
-    dev[i] = a.y.data[i] - a.pred[i];
+    nov[i] = r > 0 ? r : 0;
   }
-  // Tone deviation: departure from the global tone curve minus its smooth trend (so that pools of lamp
-  // light and glow, which are smooth, drop out), squared and box-averaged, over its robust level.
-  const tmp = new Float32Array(n), trend = new Float32Array(n), sm = new Float32Array(n);
-  boxMean(dev, a.width, a.height, 4 * t.windowRadius, trend, tmp);
-  for (let i = 0; i < n; i++) { const d = valid[i] ? dev[i] - trend[i] : 0; dev[i] = d * d; }
-  boxMean(dev, a.width, a.height, t.windowRadius, sm, tmp);
-  const sample: number[] = [];
-  for (let i = 0; i < n; i += 7) if (valid[i]) sample.push(sm[i]);
-  sample.sort((p, q) => p - q);
-  const level = Math.max(1e-5, sample[Math.floor(sample.length / 2)] ?? 1e-4);
-  for (let i = 0; i < n; i++) nov[i] = valid[i] ? nov[i] + sm[i] / level : 0;
+  const nl = noiseByLevel(a.y.data, nov, valid);
+  const top = NOISE_BINS - 1;
+  for (let i = 0; i < n; i++) {
+    if (!valid[i]) { nov[i] = 0; continue; }
+    const b = ((a.y.data[i] - nl.lo) * nl.scale) | 0;
+    nov[i] /= nl.noise[b < 0 ? 0 : b > top ? top : b];
+  }
   return nov;
 }
 

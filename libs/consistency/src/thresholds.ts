@@ -7,6 +7,8 @@ export interface ConsistencyThresholds {
   analysisMaxWidth: number;
   /** Radius of the box pre-smoothing of both log-luminance planes (noise suppression). */
   preSmoothRadius: number;
+  /** Both planes are high-passed (minus their box mean of this radius) before the window statistics; 0 = off. */
+  highPassRadius: number;
   /** Radius of the SSIM-style statistics window ((2r+1)^2 pixels). */
   windowRadius: number;
   /**
@@ -45,6 +47,7 @@ export interface ConsistencyThresholds {
 export const DEFAULT_THRESHOLDS: Readonly<ConsistencyThresholds> = Object.freeze({
   analysisMaxWidth: 1024,
   preSmoothRadius: 1,
+  highPassRadius: 4,
   windowRadius: 3,
   lightExcess: 0.35,
   lightQuantile: 0.9,

@@ -1,4 +1,4 @@
-// Small synthetic scenes shared by the consistency tests (256x128 keeps each check in milliseconds).
+// Synthetic scenes shared by the consistency tests, at the benchmark size (512x256: tens of ms per check).
 import { generateScene, sceneLabels, renderSceneSync, renderFaults } from '@nightshift/datasets';
 import type { LabelMaps, RgbImage } from '@nightshift/consistency';
 

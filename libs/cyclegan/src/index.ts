@@ -60,3 +60,5 @@ export { generatorParamCount, discriminatorParamCount } from './networks/param-c
 export * from './train/index.ts';
 export * from './translate/index.ts';
 export * from './backends/index.ts';
+export * from './onnx/index.ts';
+export * from './pix2pix/index.ts';

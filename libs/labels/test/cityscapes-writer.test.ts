@@ -23,23 +23,23 @@ test('real frame → write → read reproduces labelIds, instanceIds and objects
   assert.deepEqual(back.semantic, source.semantic);
   assert.deepEqual(back.instances, source.instances);
   assert.deepEqual(back.objects, source.objects);
-  assert.equal(back.polygonsPath, written.polygonsPath);
+  assert.equal(back.polygonsPath, written.polygons);
   assert.ok(readFileSync(back.imagePath).equals(readFileSync(frame.imagePath)), 'image copied byte for byte');
 
   // Pillow reads what we wrote as the same integers.
-  const [pilLabels, pilInstances] = pilDecode([written.labelIdsPath, written.instanceIdsPath]);
+  const [pilLabels, pilInstances] = pilDecode([written.labelIds, written.instanceIds]);
   assert.equal(countEqual(source.semantic, pilLabels.data), source.semantic.length);
   assert.equal(countEqual(source.instances, pilInstances.data), source.instances.length);
 
   // Derived images follow the label table.
-  const trainIds = await readGrey8(written.labelTrainIdsPath);
-  const color = await readRgb(written.colorPath);
+  const trainIds = await readGrey8(written.labelTrainIds!);
+  const color = await readRgb(written.color!);
   for (let i = 0; i < source.semantic.length; i += 997) {
     const id = source.semantic[i];
     assert.equal(trainIds.data[i], TRAIN_ID_LUT[id]);
     assert.deepEqual([...color.data.subarray(3 * i, 3 * i + 3)], [...COLOR_LUT.subarray(3 * id, 3 * id + 3)]);
   }
-  const polygons = parseCityscapesPolygons(readFileSync(written.polygonsPath, 'utf8'), written.polygonsPath);
+  const polygons = parseCityscapesPolygons(readFileSync(written.polygons!, 'utf8'), written.polygons!);
   const agree = countEqual(rasterisePolygons(polygons).semantic, source.semantic) / source.semantic.length;
   assert.ok(agree >= 0.99, `written polygons rasterise to labelIds at ${agree}`);
 
@@ -56,9 +56,12 @@ test('the same labels give the same bytes', async () => {
   const ref = { split: 'test', city: 'mainz', id: 'mainz_000000_000001' };
   const a = await writeCityscapesLabels(join(dir, 'a'), ref, { width: W, height: H, semantic, instances });
   const b = await writeCityscapesLabels(join(dir, 'b'), ref, { width: W, height: H, semantic, instances });
-  for (const key of Object.keys(a) as (keyof typeof a)[]) {
-    assert.ok(readFileSync(a[key]).equals(readFileSync(b[key])), key);
+  assert.equal(Object.keys(a).length, 5, 'every gtFine kind by default');
+  for (const [key, path] of Object.entries(a)) {
+    assert.ok(readFileSync(path).equals(readFileSync(b[key as keyof typeof b]!)), key);
   }
+  const some = await writeCityscapesLabels(join(dir, 'c'), ref, { width: W, height: H, semantic, instances }, ['labelTrainIds']);
+  assert.deepEqual(Object.keys(some).sort(), ['instanceIds', 'labelIds', 'labelTrainIds']);
 });
 
 test('refuses labels that would not read back', async () => {

@@ -1,8 +1,12 @@
-// The consistency checks as the pipeline sees them: one small interface, and the adapter that will
-// point at @nightshift/consistency once its API is final. Until then no checker exists and every
-// run says "checks: not available" instead of pretending to have checked anything.
+// The consistency checks as the pipeline sees them: one small interface, and its adapter to
+// @nightshift/consistency.
 import type { Box, SampleObject } from '@nightshift/labels';
-import type { RgbImage } from './cyclegan-api.ts';
+import type { RgbImage } from '@nightshift/cyclegan';
+import { labelByName } from '@nightshift/labels';
+import {
+  DEFAULT_THRESHOLDS, checkConsistency, resolveThresholds, type ConsistencyThresholds, type LabelMaps,
+} from '@nightshift/consistency';
+import { UsageError } from '../usage-error.ts';
 
 export type FlagKind = 'erased' | 'hallucinated';
 
@@ -58,10 +62,70 @@ export interface CheckerAvailability {
   status: string;
 }
 
-/**
- * The checker to use. The lead wires libs/consistency in here (its checkConsistency adapted to
- * Checker); nothing else in the pipeline changes.
- */
-export async function loadChecker(_options: CheckerOptions): Promise<CheckerAvailability> {
-  return { status: 'not available (libs/consistency is not wired into the pipeline yet)' };
+/** Cityscapes-style label maps for a sample: its own for Cityscapes input; for COCO input, the
+ * objects whose category is a Cityscapes class by name (others are not checked, and with no stuff
+ * labels the hallucination check finds no region to look in). */
+function labelMapsOf(sample: CheckSample): { maps: LabelMaps; sourceIdOf: (value: number) => number } {
+  if (sample.semantic && sample.instances) {
+    return { maps: { width: sample.width, height: sample.height, semantic: sample.semantic, instances: sample.instances }, sourceIdOf: (v) => v };
+  }
+  const semantic = new Uint8Array(sample.width * sample.height);
+  const instances = new Uint16Array(sample.width * sample.height);
+  const sourceIds = new Map<number, number>();
+  const next = new Map<number, number>();
+  for (const object of [...sample.objects].sort((a, b) => b.pixelCount - a.pixelCount || a.instanceId - b.instanceId)) {
+    const label = labelByName(object.name);
+    if (!label?.hasInstances || object.iscrowd) continue;
+    const k = next.get(label.id) ?? 0;
+    if (k > 999) continue;
+    next.set(label.id, k + 1);
+    const value = label.id * 1000 + k;
+    sourceIds.set(value, object.instanceId);
+    const mask = sample.objectMask(object.instanceId);
+    for (let i = 0; i < mask.length; i++) {
+      if (mask[i]) {
+        semantic[i] = label.id;
+        instances[i] = value;
+      }
+    }
+  }
+  return { maps: { width: sample.width, height: sample.height, semantic, instances }, sourceIdOf: (v) => sourceIds.get(v) ?? v };
+}
+
+/** libs/consistency's erasure and hallucination checks behind the pipeline's Checker interface. */
+class ConsistencyChecker implements Checker {
+  readonly id: string;
+
+  constructor(private readonly thresholds: Partial<ConsistencyThresholds>) {
+    this.id = `nightshift-consistency thresholds ${JSON.stringify(resolveThresholds(thresholds))}`;
+  }
+
+  async check(sample: CheckSample, translated: RgbImage): Promise<Flag[]> {
+    const { maps, sourceIdOf } = labelMapsOf(sample);
+    const { flags } = checkConsistency({ sampleId: sample.id, source: sample.source, output: translated, labels: maps }, this.thresholds);
+    const objects = new Map(sample.objects.map((o) => [o.instanceId, o]));
+    return flags.map((f) => {
+      const instanceId = f.instanceId === undefined ? undefined : sourceIdOf(f.instanceId);
+      const object = instanceId === undefined ? undefined : objects.get(instanceId);
+      return {
+        sampleId: sample.id,
+        ...(instanceId === undefined ? {} : { instanceId }),
+        box: f.bbox,
+        labelId: object?.labelId ?? f.labelId,
+        className: object?.name ?? f.className,
+        score: f.score,
+        threshold: f.threshold,
+        kind: f.kind,
+      };
+    });
+  }
+}
+
+/** The checker to use, with thresholds from the CLI or a pipeline spec over the calibrated defaults. */
+export async function loadChecker(options: CheckerOptions): Promise<CheckerAvailability> {
+  const known = new Set(Object.keys(DEFAULT_THRESHOLDS));
+  const unknown = Object.keys(options.thresholds ?? {}).filter((k) => !known.has(k));
+  if (unknown.length) throw new UsageError(`unknown check threshold ${unknown.join(', ')}; known: ${[...known].join(', ')}`);
+  const checker = new ConsistencyChecker((options.thresholds ?? {}) as Partial<ConsistencyThresholds>);
+  return { checker, status: 'erasure and hallucination checks (libs/consistency)' };
 }

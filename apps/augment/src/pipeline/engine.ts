@@ -3,7 +3,7 @@
 // `--engine onnx` explains itself, and becomes available when libs/cyclegan/src/onnx/ lands.
 import { loadGenerator } from '@nightshift/cyclegan';
 import { UsageError } from '../usage-error.ts';
-import { TfjsTranslator, selectBackend, type Translator } from './cyclegan-api.ts';
+import { TfjsTranslator, selectBackend, type Translator } from '@nightshift/cyclegan';
 import type { ModelChoice } from './model.ts';
 import type { BackendRequest, EngineRequest, TileRequest } from './options.ts';
 

@@ -112,7 +112,7 @@ dt{font-weight:bold;float:left;clear:left;width:9em}dd{margin-left:10em}
 ${table(['stage', 'samples', 'busy seconds', 'samples / s'], STAGES.map((st) => [st, summary.stages[st].items, summary.stages[st].seconds, summary.stages[st].perSecond]))}
 <p>Wall time ${summary.wallSeconds} s; stages overlap, so busy times may add up to more.</p>
 <h2>Flags per class</h2>
-${summary.checks.startsWith('not available') ? `<p>Checks ${escape(summary.checks)}: no object was checked, so there are no flags.</p>` : ''}
+${/^(not available|off)/.test(summary.checks) ? `<p>Checks ${escape(summary.checks)}: no object was checked, so there are no flags.</p>` : ''}
 ${table(['class', 'objects', 'flagged', 'rate'], Object.entries(summary.flags.byClass).map(([c, r]) => [c, r.objects, r.flagged, r.rate]))}
 ${summary.failures.length ? `<h2>Failures</h2>${table(['sample', 'error'], summary.failures.map((f) => [f.sample, f.error]))}` : ''}
 <h2>Samples</h2>

@@ -2,7 +2,7 @@
 // check → policy + write as stages joined by bounded queues, then assemble the top-level files.
 import { DatasetError, type CocoCategory } from '@nightshift/labels';
 import type { Checker, Flag } from './checks.ts';
-import type { RgbImage, Translator } from './cyclegan-api.ts';
+import type { RgbImage, Translator } from '@nightshift/cyclegan';
 import { canonicalJson, sha256 } from './hash.ts';
 import { shardIndices, type DatasetFormat, type Direction, type FlagPolicy, type Shard, type TileRequest } from './options.ts';
 import { BoundedQueue, runStages } from './queue.ts';

@@ -7,7 +7,7 @@ import {
   DatasetError, annotationMask, cocoSamples, listCityscapesFrames, readCityscapesSample, readCocoDataset,
   type CityscapesFrame, type CocoAnnotation, type CocoCategory, type CocoImage, type SampleObject,
 } from '@nightshift/labels';
-import type { RgbImage } from './cyclegan-api.ts';
+import type { RgbImage } from '@nightshift/cyclegan';
 import { canonicalJson, sha256, sha256File } from './hash.ts';
 import type { DatasetFormat } from './options.ts';
 

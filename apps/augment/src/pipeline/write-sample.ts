@@ -9,7 +9,7 @@ import {
   type CityscapesSample, type CocoAnnotation, type FrameRef, type GtFineKind,
 } from '@nightshift/labels';
 import type { Flag } from './checks.ts';
-import type { RgbImage } from './cyclegan-api.ts';
+import type { RgbImage } from '@nightshift/cyclegan';
 import { sha256, sha256File } from './hash.ts';
 import type { DatasetFormat, FlagPolicy } from './options.ts';
 import { applyCityscapesPolicy, cocoFlagFields } from './policy.ts';
@@ -82,8 +82,10 @@ export async function writeSample(
     writeBytes(written, png);
     record(written, imageSha);
     if (policy.labels) {
-      const paths = await writeCityscapesLabels(root, ref, { width: sample.width, height: sample.height, ...policy.labels });
-      for (const path of [paths.labelIdsPath, paths.instanceIdsPath, paths.colorPath, paths.labelTrainIdsPath, paths.polygonsPath]) record(path, sha256File(path));
+      // The same gtFine files as the source has, rewritten consistently with the ignore regions.
+      const kinds = item.files.filter((f) => f.role !== 'image').map((f) => f.role as GtFineKind);
+      const paths = await writeCityscapesLabels(root, ref, { width: sample.width, height: sample.height, ...policy.labels }, kinds);
+      for (const path of Object.values(paths)) record(path, sha256File(path));
     } else {
       // Labels are copied byte for byte: the translated image has exactly the source's geometry.
       for (const file of item.files.filter((f) => f.role !== 'image')) {

@@ -1,3 +1,7 @@
+// Both backends are imported first so that their stock kernels are registered before ours replace
+// them (a backend imported later would overwrite ours with a warning).
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-wasm';
 import {
   Conv2D, Conv2DBackpropFilter, Conv2DBackpropInput, getKernel, registerKernel, unregisterKernel,
 } from '@tensorflow/tfjs-core';

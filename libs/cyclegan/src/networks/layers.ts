@@ -13,12 +13,25 @@ export function reflectPad(x: tf.Tensor4D, p: number): tf.Tensor4D {
 export function conv2d(
   x: tf.Tensor4D,
   filter: tf.Tensor4D,
-  bias: tf.Tensor1D,
+  bias: tf.Tensor1D | undefined,
   stride: 1 | 2,
   zeroPad: number,
 ): tf.Tensor4D {
   const padded = zeroPad > 0 ? tf.pad(x, [[0, 0], [zeroPad, zeroPad], [zeroPad, zeroPad], [0, 0]]) : x;
-  return tf.add(tf.conv2d(padded, filter, stride, 'valid'), bias);
+  const y = tf.conv2d(padded, filter, stride, 'valid');
+  return bias === undefined ? y : tf.add(y, bias);
+}
+
+/**
+ * nn.ConvTranspose2d(k=4, stride=2, padding=1) (the U-Net's up-convolution): a 'valid' transposed
+ * conv gives 2H+2 rows and PyTorch's padding=1 drops one at each end, i.e. [1:2H+1].
+ */
+export function convTranspose2dK4Up(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor1D | undefined): tf.Tensor4D {
+  const [n, h, w] = x.shape;
+  const outC = filter.shape[2];
+  const full = tf.conv2dTranspose(x, filter, [n, 2 * h + 2, 2 * w + 2, outC], 2, 'valid');
+  const y = tf.slice(full, [0, 1, 1, 0], [n, 2 * h, 2 * w, outC]);
+  return bias === undefined ? y : tf.add(y, bias);
 }
 
 /**

@@ -5,7 +5,26 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { SeededRandom } from '../random.ts';
-import { countParams, tfToTorchLayout, torchToTfLayout, type ParamSpec } from './parameters.ts';
+import { countParams, isBufferSpec, tfToTorchLayout, torchToTfLayout, type ParamSpec } from './parameters.ts';
+
+/**
+ * Reference init_weights('normal'): conv weights N(0, gain), biases 0, BatchNorm weights N(1, gain);
+ * BatchNorm buffers as nn.BatchNorm2d creates them (running_mean 0, running_var 1, no batches seen).
+ */
+function initialValues(s: ParamSpec, random: SeededRandom, gain: number): Float32Array {
+  switch (s.kind) {
+    case 'bias':
+    case 'running-mean':
+    case 'num-batches-tracked':
+      return new Float32Array(s.size);
+    case 'running-var':
+      return new Float32Array(s.size).fill(1);
+    case 'norm-weight':
+      return random.fillNormal(new Float32Array(s.size), 1, gain);
+    default:
+      return random.fillNormal(new Float32Array(s.size), 0, gain);
+  }
+}
 
 export interface NetworkOptions {
   /** Seed of the weight initialisation; the same seed gives the same weights. Default 0. */
@@ -53,10 +72,11 @@ export abstract class Network<Architecture> {
     const random = new SeededRandom(seed);
     const vars = new Map<string, tf.Variable>();
     for (const s of specs) {
-      const data = s.kind === 'bias' ? new Float32Array(s.size) : random.fillNormal(new Float32Array(s.size), 0, gain);
+      const data = initialValues(s, random, gain);
       // The init is drawn in PyTorch layout so that a seed means the same weights in either framework's order.
       const value = tf.tensor(torchToTfLayout(s, data), [...s.tfShape], 'float32');
-      vars.set(s.name, tf.variable(value, options.trainable ?? true, `${this.scope}/${s.name}`, 'float32'));
+      const trainable = !isBufferSpec(s) && (options.trainable ?? true);
+      vars.set(s.name, tf.variable(value, trainable, `${this.scope}/${s.name}`, 'float32'));
       value.dispose();
     }
     this.vars = vars;
@@ -65,14 +85,19 @@ export abstract class Network<Architecture> {
   /** Forward pass on NHWC float32 input; the result is a new tensor owned by the caller. */
   abstract apply(x: tf.Tensor4D): tf.Tensor4D;
 
-  /** All variables, in PyTorch state_dict order. */
+  /** All trainable parameters (buffers such as BatchNorm running statistics excluded), in state_dict order. */
   variables(): tf.Variable[] {
-    return [...this.vars.values()];
+    return this.specs.filter((s) => !isBufferSpec(s)).map((s) => this.vars.get(s.name)!);
   }
 
-  /** [state_dict key, variable] pairs, in state_dict order. */
+  /** [state_dict key, variable] pairs of the parameters (no buffers), in state_dict order. */
   namedVariables(): Array<[string, tf.Variable]> {
-    return [...this.vars.entries()];
+    return this.specs.filter((s) => !isBufferSpec(s)).map((s) => [s.name, this.vars.get(s.name)!]);
+  }
+
+  /** [state_dict key, variable] pairs of the buffers (BatchNorm running statistics), in state_dict order. */
+  namedBuffers(): Array<[string, tf.Variable]> {
+    return this.specs.filter(isBufferSpec).map((s) => [s.name, this.vars.get(s.name)!]);
   }
 
   /** The variable of one state_dict key (TF.js layout). */

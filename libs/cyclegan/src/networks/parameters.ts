@@ -7,7 +7,23 @@
  * with no kernel flip (REFERENCE section 3).
  */
 
-export type ParamKind = 'conv2d-weight' | 'conv-transpose2d-weight' | 'bias';
+export type ParamKind =
+  | 'conv2d-weight'
+  | 'conv-transpose2d-weight'
+  | 'bias'
+  /** BatchNorm2d affine weight (reference init N(1, gain)). */
+  | 'norm-weight'
+  /** BatchNorm2d buffers: in the state_dict but not parameters (not trained, not counted). */
+  | 'running-mean'
+  | 'running-var'
+  | 'num-batches-tracked';
+
+const BUFFER_KINDS: ReadonlySet<ParamKind> = new Set<ParamKind>(['running-mean', 'running-var', 'num-batches-tracked']);
+
+/** Whether a state_dict entry is a buffer (running statistics) rather than a trainable parameter. */
+export function isBufferSpec(s: ParamSpec): boolean {
+  return BUFFER_KINDS.has(s.kind);
+}
 
 export interface ParamSpec {
   /** The PyTorch state_dict key, e.g. `model.10.conv_block.1.weight`. */
@@ -39,8 +55,30 @@ export function convTranspose2dParams(prefix: string, inC: number, outC: number,
   return [spec(`${prefix}.weight`, 'conv-transpose2d-weight', [inC, outC, k, k]), spec(`${prefix}.bias`, 'bias', [outC])];
 }
 
+/** `nn.BatchNorm2d(c, affine=True)` registered as `prefix`: weight, bias and the three buffers. */
+export function batchNorm2dParams(prefix: string, c: number): ParamSpec[] {
+  return [
+    spec(`${prefix}.weight`, 'norm-weight', [c]),
+    spec(`${prefix}.bias`, 'bias', [c]),
+    spec(`${prefix}.running_mean`, 'running-mean', [c]),
+    spec(`${prefix}.running_var`, 'running-var', [c]),
+    spec(`${prefix}.num_batches_tracked`, 'num-batches-tracked', []),
+  ];
+}
+
+/** `nn.Conv2d(inC, outC, k, bias=False)`, as the reference builds convs followed by BatchNorm. */
+export function conv2dNoBiasParams(prefix: string, inC: number, outC: number, k: number): ParamSpec[] {
+  return [spec(`${prefix}.weight`, 'conv2d-weight', [outC, inC, k, k])];
+}
+
+/** `nn.ConvTranspose2d(inC, outC, k, bias=False)`. */
+export function convTranspose2dNoBiasParams(prefix: string, inC: number, outC: number, k: number): ParamSpec[] {
+  return [spec(`${prefix}.weight`, 'conv-transpose2d-weight', [inC, outC, k, k])];
+}
+
+/** Trainable parameters (PyTorch's sum of p.numel() over net.parameters(); buffers excluded). */
 export function countParams(specs: readonly ParamSpec[]): number {
-  return specs.reduce((n, s) => n + s.size, 0);
+  return specs.reduce((n, s) => n + (isBufferSpec(s) ? 0 : s.size), 0);
 }
 
 /** [d0,d1,kh,kw] (PyTorch) -> [kh,kw,d1,d0] (TF.js). Biases are returned as they are. */

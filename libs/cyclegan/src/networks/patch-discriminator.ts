@@ -1,12 +1,14 @@
 /**
  * The reference NLayerDiscriminator (junyanz models/networks.py, `basic` = 3 layers = 70x70 PatchGAN)
- * with instance norm and no sigmoid (LSGAN), NHWC.
+ * with instance norm (CycleGAN) or batch norm (pix2pix: the middle convs then have no bias and each is
+ * followed by a BatchNorm2d, whose index is the conv's + 1) and no sigmoid, NHWC.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { resolveDiscriminatorArchitecture, type DiscriminatorArchitecture } from '../config.ts';
+import { batchNorm, type BatchNormMode, type BatchStatsLog, type NormType } from './batch-norm.ts';
 import { conv2d, instanceNorm } from './layers.ts';
 import { Network, type NetworkOptions } from './network.ts';
-import { conv2dParams, type ParamSpec } from './parameters.ts';
+import { batchNorm2dParams, conv2dNoBiasParams, conv2dParams, type ParamSpec } from './parameters.ts';
 
 interface ConvLayer {
   readonly name: string;
@@ -17,7 +19,7 @@ interface ConvLayer {
   readonly leakyRelu: boolean;
 }
 
-/** The conv layers with their nn.Sequential index names: [Conv, LReLU], n x [Conv, IN, LReLU], Conv. */
+/** The conv layers with their nn.Sequential index names: [Conv, LReLU], n x [Conv, Norm, LReLU], Conv. */
 export function patchDiscriminatorLayers(options: Partial<DiscriminatorArchitecture> = {}): ConvLayer[] {
   const { inputNc, ndf, nLayers } = resolveDiscriminatorArchitecture(options);
   const layers: ConvLayer[] = [{ name: 'model.0', inC: inputNc, outC: ndf, stride: 2, norm: false, leakyRelu: true }];
@@ -37,8 +39,30 @@ export function patchDiscriminatorLayers(options: Partial<DiscriminatorArchitect
 }
 
 /** Every parameter of the discriminator, in PyTorch state_dict order. */
-export function patchDiscriminatorSpecs(options: Partial<DiscriminatorArchitecture> = {}): ParamSpec[] {
-  return patchDiscriminatorLayers(options).flatMap((l) => conv2dParams(l.name, l.inC, l.outC, 4));
+export function patchDiscriminatorSpecs(options: Partial<DiscriminatorArchitecture> = {}, norm: NormType = 'instance'): ParamSpec[] {
+  return patchDiscriminatorLayers(options).flatMap((l) =>
+    norm === 'batch' && l.norm
+      ? [...conv2dNoBiasParams(l.name, l.inC, l.outC, 4), ...batchNorm2dParams(normLayerName(l.name), l.outC)]
+      : conv2dParams(l.name, l.inC, l.outC, 4),
+  );
+}
+
+/** `model.N` -> `model.N+1`: the norm layer right after a conv. */
+function normLayerName(convName: string): string {
+  return `model.${Number(convName.slice('model.'.length)) + 1}`;
+}
+
+export interface PatchDiscriminatorOptions extends NetworkOptions {
+  /** 'instance' (CycleGAN, default) or 'batch' (pix2pix's default `--norm batch`). */
+  readonly norm?: NormType;
+}
+
+/** How a forward pass treats BatchNorm layers (ignored with instance norm). */
+export interface DiscriminatorForwardOptions {
+  /** 'train' (default; the reference never evaluates D in eval mode) or 'eval'. */
+  readonly batchNorm?: BatchNormMode;
+  /** Receives each BatchNorm layer's batch statistics in train mode (see networks/batch-norm.ts). */
+  readonly statsLog?: BatchStatsLog;
 }
 
 /** Output size of a k4 p1 conv stack: stride 2 gives floor(n/2), stride 1 gives n-1. */
@@ -47,22 +71,33 @@ function outputSize(n: number, layers: readonly ConvLayer[]): number {
 }
 
 export class PatchDiscriminator extends Network<DiscriminatorArchitecture> {
+  readonly norm: NormType;
   private readonly layers: readonly ConvLayer[];
 
-  constructor(architecture: Partial<DiscriminatorArchitecture> = {}, options: NetworkOptions = {}) {
+  constructor(architecture: Partial<DiscriminatorArchitecture> = {}, options: PatchDiscriminatorOptions = {}) {
     const arch = resolveDiscriminatorArchitecture(architecture);
-    super(arch, patchDiscriminatorSpecs(arch), options, 'PatchDiscriminator');
+    const norm = options.norm ?? 'instance';
+    if (norm !== 'instance' && norm !== 'batch') throw new TypeError(`Unknown norm ${JSON.stringify(norm)}; valid: instance, batch`);
+    super(arch, patchDiscriminatorSpecs(arch, norm), options, 'PatchDiscriminator');
+    this.norm = norm;
     this.layers = patchDiscriminatorLayers(arch);
   }
 
   /** x: [N, H, W, inputNc] in [-1, 1]. Returns raw patch scores [N, H', W', 1] (no sigmoid). */
   apply(x: tf.Tensor4D): tf.Tensor4D {
+    return this.forward(x);
+  }
+
+  /** apply() with control over BatchNorm (train / eval statistics, statistics log). */
+  forward(x: tf.Tensor4D, options: DiscriminatorForwardOptions = {}): tf.Tensor4D {
     this.checkInput(x);
     return tf.tidy(() => {
       let h = x;
       for (const l of this.layers) {
-        h = conv2d(h, this.weight(l.name), this.bias(l.name), l.stride, 1);
-        if (l.norm) h = instanceNorm(h);
+        const batch = this.norm === 'batch' && l.norm;
+        h = conv2d(h, this.weight(l.name), batch ? undefined : this.bias(l.name), l.stride, 1);
+        if (batch) h = batchNorm(this, normLayerName(l.name), h, options.batchNorm ?? 'train', options.statsLog);
+        else if (l.norm) h = instanceNorm(h);
         if (l.leakyRelu) h = tf.leakyRelu(h, 0.2);
       }
       return h;

@@ -140,7 +140,7 @@ export const LOSS_LOG_FILE = 'loss-log.jsonl';
 export const LOSS_CURVE_FILE = 'loss-curve.png';
 export const LATEST_FILE = 'latest.json';
 
-function checkCount(name: string, value: unknown, min: number): number {
+export function checkCount(name: string, value: unknown, min: number): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
     throw new TypeError(`Expected an integer >= ${min} for ${name} but received ${String(value)}`);
   }
@@ -177,7 +177,7 @@ function pick<T extends object, K extends keyof T>(o: T, keys: readonly K[]): Pa
 
 const pad = (n: number): string => String(n).padStart(8, '0');
 
-function isInside(child: string, parent: string): boolean {
+export function isInside(child: string, parent: string): boolean {
   const rel = relative(resolve(parent), resolve(child));
   return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
 }
@@ -424,19 +424,19 @@ async function restoreRun(
   return progress;
 }
 
-async function appendLine(path: string, line: string): Promise<void> {
+export async function appendLine(path: string, line: string): Promise<void> {
   await writeFile(path, line + '\n', { flag: 'a' });
 }
 
 /** Drops log lines past the resumed iteration (written after the checkpoint the run resumes from). */
-async function truncateLog(path: string, iteration: number): Promise<void> {
+export async function truncateLog(path: string, iteration: number): Promise<void> {
   if (!(await exists(path))) return;
   const lines = (await readFile(path, 'utf8')).split('\n').filter((l) => l.trim() !== '');
   const kept = lines.filter((l) => (JSON.parse(l) as LossLogLine).iteration <= iteration);
   await writeFileAtomic(path, kept.map((l) => l + '\n').join(''));
 }
 
-async function readLogPoints(path: string): Promise<LossSeriesPoint[]> {
+export async function readLogPoints(path: string): Promise<LossSeriesPoint[]> {
   if (!(await exists(path))) return [];
   return (await readFile(path, 'utf8'))
     .split('\n')

@@ -138,14 +138,37 @@ export async function loadTrainingImage(
   params: TransformParams,
   o: PreprocessOptions,
 ): Promise<TrainingImage> {
+  let decoded: DecodedRgb;
+  try {
+    decoded = await decodeRgb(file);
+  } catch (e) {
+    throw new DatasetError(file, `cannot read the image (${(e as Error).message})`);
+  }
+  return preprocessRgb(decoded, params, o, file);
+}
+
+/** 8-bit RGB pixels of a decoded image. */
+export interface DecodedRgb {
+  readonly width: number;
+  readonly height: number;
+  readonly data: Uint8Array;
+}
+
+/** Decodes an image file to 8-bit sRGB, alpha dropped (PIL's convert('RGB')). */
+export async function decodeRgb(file: string): Promise<DecodedRgb> {
+  const { data, info } = await sharp(file).removeAlpha().toColourspace('srgb').raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+  if (info.channels !== 3) throw new Error(`decoded to ${info.channels} channels, expected 3`);
+  return { width: info.width, height: info.height, data };
+}
+
+/** get_transform on decoded pixels: resize (PIL bicubic), crop and flip; `file` names errors. */
+export function preprocessRgb(image: DecodedRgb, params: TransformParams, o: PreprocessOptions, file: string): TrainingImage {
   let rgb: Uint8Array;
   let w: number;
   let h: number;
   try {
-    const { data, info } = await sharp(file).removeAlpha().toColourspace('srgb').raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
-    if (info.channels !== 3) throw new Error(`decoded to ${info.channels} channels, expected 3`);
-    [w, h] = resizedSize(info.width, info.height, o);
-    rgb = resizeBicubicLikePil(data, info.width, info.height, 3, w, h);
+    [w, h] = resizedSize(image.width, image.height, o);
+    rgb = resizeBicubicLikePil(image.data, image.width, image.height, 3, w, h);
   } catch (e) {
     throw new DatasetError(file, `cannot read the image (${(e as Error).message})`);
   }

@@ -18,15 +18,21 @@ function toRgbBytes(values: Float32Array, channels: number): Uint8Array {
   return out;
 }
 
+/** One panel of a grid: HWC values in [-1, 1] and their channel count. */
+export type GridPanel = readonly [Float32Array, number];
+
 /** The 2x3 grid as raw RGB bytes (width 3·w, height 2·h). */
 export function sampleGridPixels(v: CycleGanVisuals): { width: number; height: number; data: Uint8Array } {
-  const { width: w, height: h } = v;
-  const rows: Array<Array<[Float32Array, number]>> = [
+  return gridPixels([
     [[v.realA, v.channelsA], [v.fakeB, v.channelsB], [v.recA, v.channelsA]],
     [[v.realB, v.channelsB], [v.fakeA, v.channelsA], [v.recB, v.channelsB]],
-  ];
-  const gridW = 3 * w;
-  const out = new Uint8Array(gridW * 2 * h * 3);
+  ], v.width, v.height);
+}
+
+/** Rows of equally sized w x h panels as raw RGB bytes (rows of equal length). */
+export function gridPixels(rows: ReadonlyArray<readonly GridPanel[]>, w: number, h: number): { width: number; height: number; data: Uint8Array } {
+  const gridW = rows[0].length * w;
+  const out = new Uint8Array(gridW * rows.length * h * 3);
   rows.forEach((row, r) => {
     row.forEach(([values, channels], col) => {
       const rgb = toRgbBytes(values, channels);
@@ -35,10 +41,16 @@ export function sampleGridPixels(v: CycleGanVisuals): { width: number; height: n
       }
     });
   });
-  return { width: gridW, height: 2 * h, data: out };
+  return { width: gridW, height: rows.length * h, data: out };
 }
 
 export async function encodeSampleGrid(v: CycleGanVisuals): Promise<Buffer> {
   const { width, height, data } = sampleGridPixels(v);
+  return sharp(data, { raw: { width, height, channels: 3 } }).png().toBuffer();
+}
+
+/** gridPixels as a PNG. */
+export async function encodeGridPng(rows: ReadonlyArray<readonly GridPanel[]>, w: number, h: number): Promise<Buffer> {
+  const { width, height, data } = gridPixels(rows, w, h);
   return sharp(data, { raw: { width, height, channels: 3 } }).png().toBuffer();
 }

@@ -45,7 +45,12 @@ export function unitToRgbBytes(src: Float32Array | ArrayLike<number>, offset: nu
 
 /** The smallest multiple of 4 that is >= n, at least 8 (the generator's smallest input). */
 export function paddedSize(n: number): number {
-  return Math.max(8, Math.ceil(n / 4) * 4);
+  return paddedSizeFor(n, 4, 8);
+}
+
+/** The smallest multiple of `multiple` that is >= n, at least `min` (a U-Net: 2^numDowns for both). */
+export function paddedSizeFor(n: number, multiple: number, min: number): number {
+  return Math.max(min, Math.ceil(n / multiple) * multiple);
 }
 
 function reflectIndex(i: number, n: number): number {

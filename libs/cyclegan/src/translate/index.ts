@@ -1,8 +1,8 @@
 export type { Translator, TranslatorInfo } from './translator.ts';
 export { TfjsTranslator } from './tfjs-translator.ts';
-export type { ExecutionPlan, TfjsTranslatorInfo, TfjsTranslatorOptions, TilingMode } from './tfjs-translator.ts';
+export type { ExecutionPlan, TfjsTranslatorInfo, TfjsTranslatorOptions, TilingMode, TranslatorGenerator } from './tfjs-translator.ts';
 export {
-  checkRgbImage, cropImage, paddedSize, reflectPadImage, rgbToUnit, unitToByte, unitToRgbBytes,
+  checkRgbImage, cropImage, paddedSize, paddedSizeFor, reflectPadImage, rgbToUnit, unitToByte, unitToRgbBytes,
 } from './image.ts';
 export type { RgbImage } from './image.ts';
 export { applyTiled, gatherRegion } from './tiled.ts';

@@ -1,12 +1,15 @@
 /**
- * The tfjs engine: a loaded ResnetGenerator on the active TF.js backend. Images are reflect-padded to
- * a multiple of 4 (the generator's requirement), batched by padded size, run whole when the backend
- * can hold it and tiled otherwise (tiled.ts), then cropped back to their own size.
+ * The tfjs engine: a loaded ResnetGenerator (CycleGAN) or UnetGenerator (pix2pix) on the active TF.js
+ * backend. Images are reflect-padded to the generator's size multiple (4 for the ResNet, 2^numDowns
+ * for the U-Net), batched by padded size, run whole when the backend can hold it and tiled otherwise
+ * (tiled.ts, ResNet only: a U-Net's receptive field spans the whole image), then cropped back to
+ * their own size.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { ResnetGenerator } from '../networks/resnet-generator.ts';
+import { ResnetGenerator } from '../networks/resnet-generator.ts';
+import type { UnetGenerator } from '../networks/unet-generator.ts';
 import {
-  checkRgbImage, cropImage, paddedSize, reflectPadImage, rgbToUnit, unitToRgbBytes, type RgbImage,
+  checkRgbImage, cropImage, paddedSize, paddedSizeFor, reflectPadImage, rgbToUnit, unitToRgbBytes, type RgbImage,
 } from './image.ts';
 import { modelHash } from './model-hash.ts';
 import { applyTiled } from './tiled.ts';
@@ -31,10 +34,18 @@ export interface TfjsTranslatorOptions {
   readonly ownsGenerator?: boolean;
 }
 
+/** The generators the tfjs engine runs. */
+export type TranslatorGenerator = ResnetGenerator | UnetGenerator;
+
 export interface TfjsTranslatorInfo extends TranslatorInfo {
   readonly engine: 'tfjs';
   readonly ngf: number;
+  /** Residual blocks (0 for a U-Net). */
   readonly nBlocks: number;
+  /** 'resnet' (CycleGAN) or 'unet' (pix2pix). */
+  readonly generator: 'resnet' | 'unet';
+  /** The U-Net's downsamplings. */
+  readonly numDowns?: number;
 }
 
 /** How one group of same-size images is run. */
@@ -61,13 +72,15 @@ function webGpuLimits(): WebGpuLimits | undefined {
 
 export class TfjsTranslator implements Translator {
   readonly info: TfjsTranslatorInfo;
-  private readonly generator: ResnetGenerator;
+  private readonly generator: TranslatorGenerator;
+  /** Padded size of an image side for this generator. */
+  private readonly padSize: (n: number) => number;
   private readonly options: Required<Omit<TfjsTranslatorOptions, 'maxWholeImageBytes'>> & { maxWholeImageBytes?: number };
   private peakBytesPerPixel: number | undefined;
   private disposed = false;
 
-  private constructor(generator: ResnetGenerator, hash: string, options: TfjsTranslatorOptions) {
-    const { inputNc, outputNc, ngf, nBlocks } = generator.architecture;
+  private constructor(generator: TranslatorGenerator, hash: string, options: TfjsTranslatorOptions) {
+    const { inputNc, outputNc, ngf } = generator.architecture;
     if (inputNc !== 3 || outputNc !== 3) {
       throw new RangeError(`TfjsTranslator translates RGB images: the generator must have 3 input and 3 output channels, it has ${inputNc} and ${outputNc}`);
     }
@@ -75,7 +88,16 @@ export class TfjsTranslator implements Translator {
     if (!['auto', 'never', 'always'].includes(tiling)) {
       throw new RangeError(`tiling must be one of auto, never, always; received ${JSON.stringify(tiling)}`);
     }
+    if (!(generator instanceof ResnetGenerator) && tiling === 'always') {
+      throw new RangeError('tiling \'always\' needs a ResnetGenerator; a U-Net runs on whole images');
+    }
     this.generator = generator;
+    if (generator instanceof ResnetGenerator) {
+      this.padSize = (n) => paddedSize(n);
+    } else {
+      const m = generator.sizeMultiple;
+      this.padSize = (n) => paddedSizeFor(n, m, m);
+    }
     this.options = {
       maxBatch: positiveInt(options.maxBatch ?? 4, 'maxBatch'),
       tiling,
@@ -83,11 +105,14 @@ export class TfjsTranslator implements Translator {
       maxWholeImageBytes: options.maxWholeImageBytes,
       ownsGenerator: options.ownsGenerator ?? false,
     };
-    this.info = Object.freeze({ engine: 'tfjs', backend: tf.getBackend(), modelHash: hash, ngf, nBlocks });
+    const kind = generator instanceof ResnetGenerator
+      ? { generator: 'resnet' as const, nBlocks: generator.architecture.nBlocks }
+      : { generator: 'unet' as const, nBlocks: 0, numDowns: generator.architecture.numDowns };
+    this.info = Object.freeze({ engine: 'tfjs', backend: tf.getBackend(), modelHash: hash, ngf, ...kind });
   }
 
   /** Wraps a loaded generator (it stays owned by the caller). Runs on the active TF.js backend. */
-  static async create(generator: ResnetGenerator, options: TfjsTranslatorOptions = {}): Promise<TfjsTranslator> {
+  static async create(generator: TranslatorGenerator, options: TfjsTranslatorOptions = {}): Promise<TfjsTranslator> {
     return new TfjsTranslator(generator, modelHash(await generator.stateDict()), options);
   }
 
@@ -96,13 +121,13 @@ export class TfjsTranslator implements Translator {
     images.forEach((im, i) => checkRgbImage(im, `image ${i}`));
     const groups = new Map<string, number[]>();
     images.forEach((im, i) => {
-      const key = `${paddedSize(im.width)}x${paddedSize(im.height)}`;
+      const key = `${this.padSize(im.width)}x${this.padSize(im.height)}`;
       groups.set(key, [...(groups.get(key) ?? []), i]);
     });
     const results = new Array<RgbImage>(images.length);
     for (const indices of groups.values()) {
-      const w = paddedSize(images[indices[0]].width);
-      const h = paddedSize(images[indices[0]].height);
+      const w = this.padSize(images[indices[0]].width);
+      const h = this.padSize(images[indices[0]].height);
       const plan = await this.plan(w, h, indices.length);
       for (let s = 0; s < indices.length; s += plan.batch) {
         const chunk = indices.slice(s, s + plan.batch);
@@ -119,6 +144,7 @@ export class TfjsTranslator implements Translator {
     const { tiling, maxBatch, tileSize } = this.options;
     if (tiling === 'always') return { mode: 'tiled', batch: 1, why: `tiling 'always' (${tileSize} px tiles)` };
     let batch = Math.min(maxBatch, count);
+    if (!(this.generator instanceof ResnetGenerator)) return { mode: 'whole', batch, why: 'a U-Net runs on whole images' };
     const limits = webGpuLimits();
     if (limits) {
       // The largest activations: the stem's reflect-padded input and the 'valid' transposed conv.
@@ -144,10 +170,11 @@ export class TfjsTranslator implements Translator {
   private async measurePeakBytesPerPixel(): Promise<number> {
     if (this.peakBytesPerPixel === undefined) {
       const before = tf.memory().numBytes;
-      const x = tf.zeros([1, 64, 64, 3]) as tf.Tensor4D;
+      const side = this.padSize(64);
+      const x = tf.zeros([1, side, side, 3]) as tf.Tensor4D;
       const info = await tf.profile(() => this.generator.apply(x));
       tf.dispose([x, info.result as tf.Tensor]);
-      this.peakBytesPerPixel = (info.peakBytes - before) / (64 * 64);
+      this.peakBytesPerPixel = (info.peakBytes - before) / (side * side);
     }
     return this.peakBytesPerPixel;
   }
@@ -169,11 +196,13 @@ export class TfjsTranslator implements Translator {
   }
 
   private async runTiled(images: RgbImage[], w: number, h: number): Promise<RgbImage[]> {
+    if (!(this.generator instanceof ResnetGenerator)) throw new RangeError('tiled execution needs a ResnetGenerator');
     const out: RgbImage[] = [];
+    const generator = this.generator;
     for (const im of images) {
       const data = new Float32Array(w * h * 3);
       rgbToUnit(im, data);
-      const y = await applyTiled(this.generator, { height: h, width: w, channels: 3, data }, { tileSize: this.options.tileSize });
+      const y = await applyTiled(generator, { height: h, width: w, channels: 3, data }, { tileSize: this.options.tileSize });
       out.push({ width: w, height: h, data: unitToRgbBytes(y.data, 0, y.data.length) });
     }
     return out;

@@ -5,7 +5,7 @@ import { dirname, resolve } from 'node:path';
 import { copyFileAtomic, writeFileAtomic } from '../atomic-file.ts';
 import { readPngHeader, writeGrey16, writeGrey8, writeRgb, type RgbImage } from '../png.ts';
 import { instanceClassDisagreement, toColor, toTrainIds, unknownLabelIds } from './consistency.ts';
-import { cityscapesImagePath, cityscapesLabelPath, type FrameRef } from './naming.ts';
+import { GT_FINE_KINDS, cityscapesImagePath, cityscapesLabelPath, type FrameRef, type GtFineKind } from './naming.ts';
 import type { CityscapesPolygons } from './polygons.ts';
 import { tracePolygons } from './trace.ts';
 
@@ -18,13 +18,8 @@ export interface CityscapesLabels {
   instances: Uint16Array;
 }
 
-export interface WrittenCityscapesLabels {
-  labelIdsPath: string;
-  instanceIdsPath: string;
-  colorPath: string;
-  labelTrainIdsPath: string;
-  polygonsPath: string;
-}
+/** The files writeCityscapesLabels wrote, by kind. */
+export type WrittenCityscapesLabels = { labelIds: string; instanceIds: string } & Partial<Record<GtFineKind, string>>;
 
 function checkLabels(labels: CityscapesLabels, what: string): void {
   const n = labels.width * labels.height;
@@ -47,28 +42,30 @@ export function formatCityscapesPolygons(json: CityscapesPolygons): string {
 }
 
 /**
- * Writes labelIds (8-bit), instanceIds (16-bit), color (RGB), labelTrainIds and a traced polygons
- * json for one frame under `root`. The labels must use known ids and agree with each other
- * (instance class = labelIds), so that what is written reads back without problems.
+ * Writes the label files of one frame under `root`: by default labelIds (8-bit), instanceIds
+ * (16-bit), color (RGB), labelTrainIds and a traced polygons json; `kinds` limits it to some of them
+ * (labelIds and instanceIds are always written). The labels must use known ids and agree with each
+ * other (instance class = labelIds), so that what is written reads back without problems. Returns
+ * the paths written, by kind.
  */
-export async function writeCityscapesLabels(root: string, ref: FrameRef, labels: CityscapesLabels): Promise<WrittenCityscapesLabels> {
-  const paths: WrittenCityscapesLabels = {
-    labelIdsPath: cityscapesLabelPath(root, ref, 'labelIds'),
-    instanceIdsPath: cityscapesLabelPath(root, ref, 'instanceIds'),
-    colorPath: cityscapesLabelPath(root, ref, 'color'),
-    labelTrainIdsPath: cityscapesLabelPath(root, ref, 'labelTrainIds'),
-    polygonsPath: cityscapesLabelPath(root, ref, 'polygons'),
-  };
+export async function writeCityscapesLabels(
+  root: string,
+  ref: FrameRef,
+  labels: CityscapesLabels,
+  kinds: readonly GtFineKind[] = GT_FINE_KINDS,
+): Promise<WrittenCityscapesLabels> {
   checkLabels(labels, `frame ${ref.id}`);
   const { width, height, semantic, instances } = labels;
-  const polygons = tracePolygons(semantic, instances, width, height);
-  mkdirSync(dirname(paths.labelIdsPath), { recursive: true });
-  await writeGrey8(paths.labelIdsPath, { width, height, data: semantic });
-  await writeGrey16(paths.instanceIdsPath, { width, height, data: instances });
-  await writeRgb(paths.colorPath, { width, height, data: toColor(semantic) });
-  await writeGrey8(paths.labelTrainIdsPath, { width, height, data: toTrainIds(semantic) });
-  writeFileAtomic(paths.polygonsPath, formatCityscapesPolygons(polygons));
-  return paths;
+  const wanted = new Set<GtFineKind>([...kinds, 'labelIds', 'instanceIds']);
+  const path = (kind: GtFineKind) => cityscapesLabelPath(root, ref, kind);
+  const written: WrittenCityscapesLabels = { labelIds: path('labelIds'), instanceIds: path('instanceIds') };
+  mkdirSync(dirname(written.labelIds), { recursive: true });
+  await writeGrey8(written.labelIds, { width, height, data: semantic });
+  await writeGrey16(written.instanceIds, { width, height, data: instances });
+  if (wanted.has('color')) await writeRgb((written.color = path('color')), { width, height, data: toColor(semantic) });
+  if (wanted.has('labelTrainIds')) await writeGrey8((written.labelTrainIds = path('labelTrainIds')), { width, height, data: toTrainIds(semantic) });
+  if (wanted.has('polygons')) writeFileAtomic((written.polygons = path('polygons')), formatCityscapesPolygons(tracePolygons(semantic, instances, width, height)));
+  return written;
 }
 
 /**

@@ -1,0 +1,50 @@
+// report.html in headless Chromium (Debian's, through playwright-core): loads without console errors,
+// every thumbnail decodes, the tables are there, and `nightshift report` rebuilds it from the manifest.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, statSync, unlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { chromium } from 'playwright-core';
+import { cli, SAMPLE, tempDir, tinyCheckpoint } from './pipeline-helpers.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+
+test('report.html is self-contained, shows before/after thumbnails and loads cleanly in Chromium', { skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} is absent` }, async () => {
+  const model = await tinyCheckpoint(9);
+  const output = join(tempDir('report'), 'night');
+  const r = await cli(['night', '--input', SAMPLE, '--model', model, '--output', output, '--limit', '2', '--backend', 'wasm']);
+  assert.equal(r.code, 0, r.stderr);
+  const report = join(output, 'report.html');
+  unlinkSync(report);
+  const rebuilt = await cli(['report', '--output', output]);
+  assert.equal(rebuilt.code, 0, rebuilt.stderr);
+  const html = readFileSync(report, 'utf8');
+  assert.doesNotMatch(html, /<(script|link)\b/);
+  assert.doesNotMatch(html, /src="(?!data:)/, 'every image is inline');
+  assert.match(html, /href="cityscapes\/leftImg8bit\/val\/synthetic\/synthetic_000001_000000_leftImg8bit.png"/);
+
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+    const problems: string[] = [];
+    page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`); });
+    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+    page.on('requestfailed', (q) => problems.push(`request failed: ${q.url()}`));
+    await page.goto(pathToFileURL(report).href, { waitUntil: 'load' });
+    type Img = { naturalWidth: number; naturalHeight: number; alt: string };
+    const images = await page.$$eval('img', (els) => els.map((e) => { const i = e as unknown as Img; return { w: i.naturalWidth, h: i.naturalHeight, alt: i.alt }; }));
+    assert.deepEqual(images.map((i) => i.alt), ['before', 'after', 'before', 'after']);
+    for (const i of images) assert.deepEqual([i.w, i.h], [320, 160]);
+    const headings = await page.$$eval('h2', (els) => els.map((e) => e.textContent));
+    assert.deepEqual(headings, ['Throughput per stage (this run)', 'Flags per class', 'Samples']);
+    const stageRows = await page.$$eval('table:first-of-type tbody tr', (rows) => rows.map((r) => r.firstElementChild!.textContent));
+    assert.deepEqual(stageRows, ['decode', 'translate', 'check', 'write']);
+    const shot = join(output, 'report.png');
+    await page.screenshot({ path: shot, fullPage: true });
+    assert.ok(statSync(shot).size > 20_000, 'the screenshot shows images');
+    assert.deepEqual(problems, []);
+  } finally {
+    await browser.close();
+  }
+});

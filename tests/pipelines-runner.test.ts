@@ -1,0 +1,57 @@
+// pipelines/build.mjs: specs are validated against the schema (errors name the JSON pointer), and a
+// sharded spec builds its shards and merges them; a second run builds nothing.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { tempDir, tinyCheckpoint } from '../apps/augment/test/pipeline-helpers.ts';
+
+const REPO = fileURLToPath(new URL('../', import.meta.url));
+const run = (args: string[], env: NodeJS.ProcessEnv = {}) => {
+  const r = spawnSync(process.execPath, [join(REPO, 'pipelines', 'build.mjs'), ...args], { cwd: REPO, encoding: 'utf8', env: { ...process.env, ...env }, timeout: 300_000 });
+  return { code: r.status, out: r.stdout + r.stderr };
+};
+
+test('the committed specs are valid', () => {
+  const r = run(['--validate-only', 'pipelines/sample-night.json', 'pipelines/cityscapes-night.json']);
+  assert.equal(r.code, 0, r.out);
+  assert.match(r.out, /sample-night.json: valid/);
+  assert.match(r.out, /cityscapes-night.json: valid/);
+});
+
+test('a bad spec is refused with the JSON pointer of each problem', () => {
+  const spec = join(tempDir('spec'), 'bad.json');
+  writeFileSync(spec, JSON.stringify({ name: 'bad', input: { path: 'x', format: 'voc' }, direction: 'dusk', policy: 'ignore', output: { path: 'o' }, shards: 0 }));
+  const r = run(['--validate-only', spec]);
+  assert.equal(r.code, 2);
+  assert.match(r.out, /at \/input\/format: must be equal to one of the allowed values \(cityscapes, coco\)/);
+  assert.match(r.out, /at \/direction: must be equal to one of the allowed values/);
+  assert.match(r.out, /at \/shards: must be >= 1/);
+});
+
+test('an unset ${VAR} in a spec path is named', () => {
+  const r = run(['--dry-run', 'pipelines/cityscapes-night.json'], { CITYSCAPES_ROOT: '' });
+  assert.equal(r.code, 2);
+  assert.match(r.out, /cityscapes-night.json at \/input\/path: environment variable CITYSCAPES_ROOT is not set/);
+});
+
+test('a sharded spec builds both shards and merges them; the second run builds nothing', async () => {
+  const model = await tinyCheckpoint(2);
+  const dir = tempDir('pipeline');
+  const spec = JSON.parse(readFileSync(join(REPO, 'pipelines', 'sample-night.json'), 'utf8'));
+  Object.assign(spec, { $schema: undefined, limit: 3, backend: 'wasm', output: { path: join(dir, 'night'), formats: 'both' } });
+  const file = join(dir, 'spec.json');
+  writeFileSync(file, JSON.stringify(spec));
+  const first = run([file, '--model', model]);
+  assert.equal(first.code, 0, first.out);
+  assert.match(first.out, /--shard 0\/2/);
+  assert.match(first.out, /Merged 2 shards/);
+  const lines = readFileSync(join(dir, 'night', 'manifest.jsonl'), 'utf8').trim().split('\n');
+  assert.equal(lines.length, 3);
+  const second = run([file, '--model', model]);
+  assert.equal(second.code, 0, second.out);
+  assert.equal([...second.out.matchAll(/up to date, 0 to build/g)].length, 2);
+  assert.equal(readFileSync(join(dir, 'night', 'manifest.jsonl'), 'utf8').trim().split('\n').join('\n'), lines.join('\n'));
+});
