@@ -27,7 +27,7 @@ const MIN_AREA = 32 * 32; // "objects >= 32x32": at least 1024 mask pixels
 const SET: Partial<Record<keyof ConsistencyThresholds, number>> = {};
 args.forEach((a, i) => { if (a === '--set') { const [k, v] = args[i + 1].split('='); SET[k as keyof ConsistencyThresholds] = Number(v); } });
 const T = resolveThresholds(SET as Partial<ConsistencyThresholds>);
-const COLLECT: Partial<ConsistencyThresholds> = { ...SET, erasureThreshold: 2, hallucinationThreshold: 0 };
+const COLLECT = { ...SET, erasureThreshold: 2, hallucinationThreshold: 0 } as Partial<ConsistencyThresholds>;
 
 interface Trials { pos: number[]; neg: number[]; negImages: number }
 

@@ -56,14 +56,6 @@ test('an output inside the input, or a folder of other files, is refused', async
   assert.match(r.stderr, /already holds files that are not a nightshift build/);
 });
 
-test('--engine onnx says the engine is not there yet and what to use', async () => {
-  const model = join(tempDir('m'), 'g.safetensors');
-  writeFileSync(model, 'x');
-  const r = await cli(['night', '--model', model, '--engine', 'onnx', '--output', out('onnx')]);
-  assert.equal(r.code, 2);
-  assert.match(r.stderr, /ONNX Runtime engine is not part of nightshift yet.*use --engine tfjs/);
-});
-
 test('option parsers', () => {
   assert.deepEqual(parseShard('1/4'), { index: 1, count: 4 });
   assert.equal(parseTile('512'), 512);

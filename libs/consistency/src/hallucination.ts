@@ -12,6 +12,7 @@ import type { Analysis } from './analysis.ts';
 import { connectedComponents } from './components.ts';
 import { isObjectId } from './instances.ts';
 import type { ConsistencyThresholds } from './thresholds.ts';
+import { boxMean } from './box-filter.ts';
 
 export interface RegionScore {
   /** Box [x, y, w, h] at full resolution. */
@@ -62,12 +63,15 @@ export function noveltyMap(a: Analysis, t: ConsistencyThresholds): Float32Array 
   for (const id of t.stuffLabelIds) stuff[id] = 1;
   const n = vx.length;
   const nov = new Float32Array(n);
+  const dev = new Float32Array(n);
   const valid = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
-    if (!(stuff[semantic[i]] || isObjectId(instances[i])) || a.light[i] || wsum[i] < 0.5) continue;
+    const inObject = isObjectId(instances[i]);
+    if (!(inObject ? t.hallucinationInObjects > 0 : stuff[semantic[i]]) || a.light[i] || wsum[i] < 0.5) continue;
     valid[i] = 1;
     const r = vy[i] - (cxy[i] * cxy[i]) / (vx[i] + t.sourceStructureFloor * 0.01);
     nov[i] = r > 0 ? r : 0;
+    dev[i] = a.y.data[i] - a.pred[i];
   }
   const nl = noiseByLevel(a.y.data, nov, valid);
   const top = NOISE_BINS - 1;
@@ -76,7 +80,27 @@ export function noveltyMap(a: Analysis, t: ConsistencyThresholds): Float32Array 
     const b = ((a.y.data[i] - nl.lo) * nl.scale) | 0;
     nov[i] /= nl.noise[b < 0 ? 0 : b > top ? top : b];
   }
+  if (t.toneDeviationWeight > 0) addToneDeviation(a, t, nov, dev, valid);
   return nov;
+}
+
+/**
+ * Tone deviation: the departure of the output from the global tone curve minus its smooth trend (lamp
+ * pools and glows are smooth), squared and box-averaged, over its image median. An object pasted with
+ * matched mean brightness still does not follow the tone mapping of the surface it covers.
+ */
+function addToneDeviation(a: Analysis, t: ConsistencyThresholds, nov: Float32Array, dev: Float32Array, valid: Uint8Array): void {
+  const n = nov.length;
+  const tmp = new Float32Array(n), trend = new Float32Array(n), sm = new Float32Array(n);
+  boxMean(dev, a.width, a.height, 4 * t.windowRadius, trend, tmp);
+  for (let i = 0; i < n; i++) { const d = valid[i] ? dev[i] - trend[i] : 0; dev[i] = d * d; }
+  boxMean(dev, a.width, a.height, t.windowRadius, sm, tmp);
+  const sample: number[] = [];
+  for (let i = 0; i < n; i += 7) if (valid[i]) sample.push(sm[i]);
+  sample.sort((p, q) => p - q);
+  const level = Math.max(1e-5, sample[Math.floor(sample.length / 2)] ?? 1e-4);
+  const w = t.toneDeviationWeight / level;
+  for (let i = 0; i < n; i++) if (valid[i]) nov[i] += sm[i] * w;
 }
 
 export function scoreRegions(a: Analysis, t: ConsistencyThresholds): RegionScore[] {

@@ -32,6 +32,10 @@ export interface ConsistencyThresholds {
   sourceStructureFloor: number;
   /** Hallucination: stuff classes (label ids) inside which new structure is looked for. */
   stuffLabelIds: readonly number[];
+  /** Hallucination: 1 = look for new structure inside object masks too, 0 = stuff regions only. */
+  hallucinationInObjects: number;
+  /** Hallucination: weight of the tone deviation (departure from the global tone curve) added to the novelty; 0 = off. */
+  toneDeviationWeight: number;
   /** Hallucination: per-pixel novelty (unexplained output variance over the image's noise variance) above this is new structure. */
   noveltyPixelThreshold: number;
   /** Hallucination: regions smaller than this many pixels (full resolution) are dropped. */
@@ -57,6 +61,8 @@ export const DEFAULT_THRESHOLDS: Readonly<ConsistencyThresholds> = Object.freeze
   sourceStructureFloor: 1e-3,
   // road, sidewalk, building, vegetation, terrain, sky
   stuffLabelIds: Object.freeze([7, 8, 11, 21, 22, 23]),
+  hallucinationInObjects: 1,
+  toneDeviationWeight: 1,
   noveltyPixelThreshold: 3,
   hallucinationMinArea: 64,
   hallucinationThreshold: 3458,

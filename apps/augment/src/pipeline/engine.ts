@@ -1,9 +1,11 @@
-// Engines behind one Translator interface, chosen by --engine: each entry of the table says whether it
-// can run here and builds a translator for a generator. tfjs is built; onnx is registered so that
-// `--engine onnx` explains itself, and becomes available when libs/cyclegan/src/onnx/ lands.
-import { loadGenerator } from '@nightshift/cyclegan';
+// Engines behind one Translator interface, chosen by --engine: tfjs (any backend) and onnx
+// (onnxruntime-node). --engine auto measures a small probe on every usable engine and backend for
+// this model on this machine, and takes the fastest.
+import {
+  OnnxTranslator, TfjsTranslator, chooseEngine, defaultEngineCandidates, exportGeneratorOnnx, loadGenerator,
+  selectBackend, type EngineCandidate, type Translator,
+} from '@nightshift/cyclegan';
 import { UsageError } from '../usage-error.ts';
-import { TfjsTranslator, selectBackend, type Translator } from '@nightshift/cyclegan';
 import type { ModelChoice } from './model.ts';
 import type { BackendRequest, EngineRequest, TileRequest } from './options.ts';
 
@@ -22,16 +24,15 @@ export interface EngineChoice {
   why: string;
 }
 
-interface EngineEntry {
-  name: 'tfjs' | 'onnx';
-  /** undefined when usable here, otherwise why not. */
-  unavailable(): string | undefined;
-  create(options: EngineOptions): Promise<EngineChoice>;
+const PROBE_SIZE = 128;
+
+function onnxProvider(backend: BackendRequest): 'auto' | 'cpu' | 'webgpu' {
+  if (backend === 'auto' || backend === 'cpu' || backend === 'webgpu') return backend;
+  throw new UsageError(`--engine onnx runs on --backend auto, cpu or webgpu (onnxruntime providers), not ${backend}`);
 }
 
-async function createTfjs(options: EngineOptions): Promise<EngineChoice> {
+async function createTfjs(generator: Awaited<ReturnType<typeof loadGenerator>>, options: EngineOptions): Promise<EngineChoice> {
   const selection = await selectBackend(options.backend);
-  const generator = await loadGenerator(options.model.path, options.model.which ? { which: options.model.which } : {});
   const tiling = options.tile === 'auto' ? 'auto' : options.tile === 'off' ? 'never' : 'always';
   const translator = await TfjsTranslator.create(generator, {
     maxBatch: options.batch,
@@ -40,36 +41,52 @@ async function createTfjs(options: EngineOptions): Promise<EngineChoice> {
     ownsGenerator: true,
   });
   const skipped = selection.skipped.map((s) => `${s.name}: ${s.why}`).join('; ');
-  return {
-    translator,
-    engine: 'tfjs',
-    backend: selection.name,
-    why: `tfjs on ${selection.name}: ${selection.reason}${skipped ? ` (passed over: ${skipped})` : ''}`,
-  };
+  return { translator, engine: 'tfjs', backend: selection.name, why: `tfjs on ${selection.name}: ${selection.reason}${skipped ? ` (passed over: ${skipped})` : ''}` };
 }
 
-const ONNX_MISSING = 'the ONNX Runtime engine is not part of nightshift yet (libs/cyclegan/src/onnx/ is being built)';
+async function createOnnx(model: string | Uint8Array, options: EngineOptions, provider: 'auto' | 'cpu' | 'webgpu'): Promise<EngineChoice> {
+  if (typeof options.tile === 'number') throw new UsageError('--tile <px> is a tfjs option (the onnx engine runs whole images); use --engine tfjs');
+  const translator = await OnnxTranslator.create(model, { provider, maxBatch: options.batch });
+  return { translator, engine: 'onnx', backend: translator.info.backend, why: `onnx on ${translator.info.backend}: ${translator.info.reason}` };
+}
 
-export const ENGINE_TABLE: readonly EngineEntry[] = Object.freeze([
-  // Priority order for --engine auto: onnx is the faster translator on CPU once it exists.
-  { name: 'onnx', unavailable: () => ONNX_MISSING, create: async () => { throw new UsageError(`--engine onnx: ${ONNX_MISSING}; use --engine tfjs`); } },
-  { name: 'tfjs', unavailable: () => undefined, create: createTfjs },
-]);
+/** The candidates --engine auto measures: all usable ones, or those of an explicit --backend. */
+function candidatesFor(backend: BackendRequest): EngineCandidate[] {
+  const all = defaultEngineCandidates();
+  if (backend === 'auto') return all;
+  const onnx = all.filter((c) => c === `onnx:${backend}`);
+  return [...onnx, `tfjs:${backend}` as EngineCandidate];
+}
 
-/** Builds the translator for the requested engine; 'auto' takes the first usable one and says why. */
+/** Builds the translator for the requested engine; 'auto' measures the usable ones and says why. */
 export async function createEngine(request: EngineRequest, options: EngineOptions): Promise<EngineChoice> {
-  if (request !== 'auto') {
-    const entry = ENGINE_TABLE.find((e) => e.name === request);
-    if (!entry) throw new UsageError(`--engine must be one of auto, ${ENGINE_TABLE.map((e) => e.name).join(', ')}; got "${request}"`);
-    const choice = await entry.create(options);
-    return { ...choice, why: `requested --engine ${request}; ${choice.why}` };
+  const { model } = options;
+  if (model.format === 'onnx') {
+    if (request === 'tfjs') throw new UsageError(`--model ${model.path} is an ONNX file, which only the onnx engine runs; use --engine onnx (or auto)`);
+    const choice = await createOnnx(model.path, options, onnxProvider(options.backend));
+    return { ...choice, why: `${request === 'auto' ? '--engine auto: an ONNX model runs on the onnx engine' : 'requested --engine onnx'}; ${choice.why}` };
   }
-  const passed: string[] = [];
-  for (const entry of ENGINE_TABLE) {
-    const why = entry.unavailable();
-    if (why) { passed.push(`${entry.name}: ${why}`); continue; }
-    const choice = await entry.create(options);
-    return { ...choice, why: `--engine auto chose ${entry.name}${passed.length ? ` (${passed.join('; ')})` : ''}; ${choice.why}` };
+  const generator = await loadGenerator(model.path, model.which ? { which: model.which } : {});
+  let engine: 'tfjs' | 'onnx' = request === 'auto' ? 'tfjs' : request;
+  let backend = options.backend;
+  let why = `requested --engine ${request}`;
+  try {
+    if (request === 'auto') {
+      const measured = await chooseEngine('auto', generator, candidatesFor(options.backend), { probeSize: PROBE_SIZE });
+      engine = measured.engine;
+      backend = measured.backend as BackendRequest;
+      why = `--engine auto measured this model: ${measured.reason}`;
+    }
+    if (engine === 'tfjs') {
+      const choice = await createTfjs(generator, { ...options, backend });
+      return { ...choice, why: `${why}; ${choice.why}` };
+    }
+    const bytes = await exportGeneratorOnnx(generator);
+    generator.dispose();
+    const choice = await createOnnx(bytes, options, onnxProvider(backend));
+    return { ...choice, why: `${why} (model exported to ONNX in memory); ${choice.why}` };
+  } catch (err) {
+    generator.dispose(); // idempotent: TF.js ignores a second dispose
+    throw err;
   }
-  throw new UsageError(`no translation engine is usable here: ${passed.join('; ')}`);
 }

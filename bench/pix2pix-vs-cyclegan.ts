@@ -1,0 +1,192 @@
+// pix2pix (paired) vs CycleGAN (unpaired) vs a fitted photometric baseline on synthetic day/night PAIRS.
+//   node --import tsx bench/pix2pix-vs-cyclegan.ts [--iterations 40] [--width 128] [--height 64]
+//        [--train 16] [--test 50] [--ngf 8] [--num-downs 6] [--blocks 3] [--out /tmp/p2p-bench]
+// Training scenes are seeds 1..train, held-out scenes 100000..100000+test-1 (generateScene, rendered by
+// day and by night from the same seed: the night render is the ground truth). Both models train for
+// the same number of iterations (batch 1) at the same image size, tiny architectures, on TF.js's cpu
+// backend, which is slow: the default budget (40 iterations) is a smoke-level run that takes a few
+// minutes, far from converged; raise --iterations for a meaningful comparison. The photometric
+// baseline (libs/consistency photometricNight) gets gamma and per-channel gains fitted by least squares
+// on the training pairs and its noise level from the night renders' high-frequency residual.
+// Reported per method on the held-out scenes: PSNR and SSIM against the true night renders, and the
+// consistency checks' flag rate (share of scenes with at least one flag; source = the day render).
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { generateScene, renderSceneSync, sceneLabels } from '@nightshift/datasets';
+import { checkConsistency, photometricNight } from '@nightshift/consistency';
+import {
+  loadGenerator, loadTranslationGenerator, TfjsTranslator, trainCycleGan, trainPix2Pix, type Translator,
+} from '../libs/cyclegan/src/index.ts';
+
+const args = process.argv.slice(2);
+const opt = (name: string, def: number): number => {
+  const i = args.indexOf(name);
+  const v = i >= 0 ? Number(args[i + 1]) : def;
+  if (!Number.isFinite(v) || v < 0) throw new Error(`${name} must be a non-negative number, got ${args[i + 1]}`);
+  return v;
+};
+const ITERATIONS = opt('--iterations', 40);
+const WIDTH = opt('--width', 128);
+const HEIGHT = opt('--height', 64);
+const N_TRAIN = opt('--train', 16);
+const N_TEST = opt('--test', 50);
+const NGF = opt('--ngf', 8);
+const NUM_DOWNS = opt('--num-downs', 6);
+const BLOCKS = opt('--blocks', 3);
+const OUT = args.includes('--out') ? args[args.indexOf('--out') + 1] : '/tmp/p2p-bench';
+
+/** 8-bit RGB, the shape every package's RgbImage shares. */
+interface RgbImage { readonly width: number; readonly height: number; readonly data: Uint8Array }
+interface Pair { seed: number; day: RgbImage; night: RgbImage }
+const render = (seed: number): Pair => {
+  const scene = generateScene(seed, { width: WIDTH, height: HEIGHT });
+  return { seed, day: renderSceneSync(scene, 'day'), night: renderSceneSync(scene, 'night') };
+};
+
+// ---------------------------------------------------------------- metrics
+function psnr(a: RgbImage, b: RgbImage): number {
+  let se = 0;
+  for (let i = 0; i < a.data.length; i++) se += (a.data[i] - b.data[i]) ** 2;
+  const mse = se / a.data.length;
+  return mse === 0 ? Infinity : 10 * Math.log10((255 * 255) / mse);
+}
+
+/** SSIM (Wang et al. 2004): 11x11 Gaussian window, sigma 1.5, K1 0.01, K2 0.03, per channel, averaged. */
+function ssim(a: RgbImage, b: RgbImage): number {
+  const { width: w, height: h } = a;
+  const g = Array.from({ length: 11 }, (_, i) => Math.exp(-((i - 5) ** 2) / (2 * 1.5 * 1.5)));
+  const gs = g.reduce((s, v) => s + v, 0);
+  const k = g.map((v) => v / gs);
+  const blur = (src: Float64Array): Float64Array => {
+    const tmp = new Float64Array(w * h);
+    const out = new Float64Array(w * h);
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+      let s = 0;
+      for (let i = -5; i <= 5; i++) s += k[i + 5] * src[y * w + Math.min(w - 1, Math.max(0, x + i))];
+      tmp[y * w + x] = s;
+    }
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+      let s = 0;
+      for (let i = -5; i <= 5; i++) s += k[i + 5] * tmp[Math.min(h - 1, Math.max(0, y + i)) * w + x];
+      out[y * w + x] = s;
+    }
+    return out;
+  };
+  const C1 = (0.01 * 255) ** 2;
+  const C2 = (0.03 * 255) ** 2;
+  let total = 0;
+  for (let c = 0; c < 3; c++) {
+    const x = new Float64Array(w * h);
+    const y = new Float64Array(w * h);
+    for (let p = 0; p < w * h; p++) { x[p] = a.data[p * 3 + c]; y[p] = b.data[p * 3 + c]; }
+    const mx = blur(x), my = blur(y);
+    const xx = blur(x.map((v) => v * v)), yy = blur(y.map((v) => v * v)), xy = blur(x.map((v, i) => v * y[i]));
+    let s = 0;
+    for (let p = 0; p < w * h; p++) {
+      const vx = xx[p] - mx[p] ** 2, vy = yy[p] - my[p] ** 2, cxy = xy[p] - mx[p] * my[p];
+      s += ((2 * mx[p] * my[p] + C1) * (2 * cxy + C2)) / ((mx[p] ** 2 + my[p] ** 2 + C1) * (vx + vy + C2));
+    }
+    total += s / (w * h);
+  }
+  return total / 3;
+}
+
+// ---------------------------------------------------------------- photometric baseline fit
+function fitPhotometric(pairs: readonly Pair[]): { gamma: number; tint: [number, number, number]; noise: number } {
+  let best = { sse: Infinity, gamma: 1, tint: [1, 1, 1] as [number, number, number] };
+  for (let gamma = 0.5; gamma <= 4.0001; gamma += 0.05) {
+    const xx = [0, 0, 0], xn = [0, 0, 0], nn = [0, 0, 0];
+    for (const { day, night } of pairs) {
+      for (let i = 0; i < day.data.length; i++) {
+        const c = i % 3;
+        const x = 255 * (day.data[i] / 255) ** gamma;
+        xx[c] += x * x; xn[c] += x * night.data[i]; nn[c] += night.data[i] ** 2;
+      }
+    }
+    // Least-squares gain per channel; the residual sum of squares follows in closed form.
+    const tint = [0, 1, 2].map((c) => xn[c] / xx[c]) as [number, number, number];
+    const sse = [0, 1, 2].reduce((s, c) => s + nn[c] - (xn[c] * xn[c]) / xx[c], 0);
+    if (sse < best.sse) best = { sse, gamma, tint };
+  }
+  // Sensor noise: for white noise of std s, v - mean(4 neighbours) has std s·sqrt(1.25); robust (MAD) estimate.
+  const residuals: number[] = [];
+  for (const { night } of pairs) {
+    const { width: w, height: h, data } = night;
+    for (let y = 1; y < h - 1; y += 2) for (let x = 1; x < w - 1; x += 2) for (let c = 0; c < 3; c++) {
+      const at = (yy: number, xx: number) => data[(yy * w + xx) * 3 + c];
+      residuals.push(Math.abs(at(y, x) - (at(y - 1, x) + at(y + 1, x) + at(y, x - 1) + at(y, x + 1)) / 4));
+    }
+  }
+  residuals.sort((p, q) => p - q);
+  const noise = (1.4826 * residuals[Math.floor(residuals.length / 2)]) / Math.sqrt(1.25);
+  return { gamma: best.gamma, tint: best.tint, noise };
+}
+
+// ---------------------------------------------------------------- main
+async function writePng(path: string, im: RgbImage): Promise<void> {
+  await sharp(im.data, { raw: { width: im.width, height: im.height, channels: 3 } }).png().toFile(path);
+}
+
+async function evaluate(name: string, translate: (day: RgbImage) => Promise<RgbImage>, test: readonly Pair[]) {
+  let p = 0, s = 0, flagged = 0;
+  for (const pair of test) {
+    const out = await translate(pair.day);
+    p += psnr(out, pair.night);
+    s += ssim(out, pair.night);
+    const labels = sceneLabels(generateScene(pair.seed, { width: WIDTH, height: HEIGHT }));
+    if (checkConsistency({ sampleId: `${name}-${pair.seed}`, source: pair.day, output: out, labels: { ...labels } }).flags.length > 0) flagged++;
+  }
+  return { psnr: p / test.length, ssim: s / test.length, flagRate: flagged / test.length };
+}
+
+async function main(): Promise<void> {
+  await tf.setBackend('cpu');
+  await rm(OUT, { recursive: true, force: true });
+  const train = Array.from({ length: N_TRAIN }, (_, i) => render(1 + i));
+  const test = Array.from({ length: N_TEST }, (_, i) => render(100000 + i));
+  const pairsDir = join(OUT, 'pairs');
+  for (const dir of ['A', 'B']) await mkdir(join(pairsDir, dir), { recursive: true });
+  for (const { seed, day, night } of train) {
+    await writePng(join(pairsDir, 'A', `s${seed}.png`), day);
+    await writePng(join(pairsDir, 'B', `s${seed}.png`), night);
+  }
+  const common = { maxIterations: ITERATIONS, batchSize: 1, preprocess: 'none' as const, flip: true, checkpointEvery: 0, sampleEvery: 0, logEvery: 0, seed: 1 };
+  const rows: Array<{ method: string; trainSeconds: number; psnr: number; ssim: number; flagRate: number }> = [];
+
+  const t0 = performance.now();
+  const p2p = await trainPix2Pix({ ...common, pairsDir, outDir: join(OUT, 'pix2pix'), architecture: { ngf: NGF, numDowns: NUM_DOWNS, ndf: NGF, nLayers: 3 } });
+  const p2pSeconds = (performance.now() - t0) / 1000;
+  const t1 = performance.now();
+  // CycleGAN ignores the pairing: domain A = the day renders, domain B = the night renders.
+  const cg = await trainCycleGan({ ...common, dirA: join(pairsDir, 'A'), dirB: join(pairsDir, 'B'), outDir: join(OUT, 'cyclegan'), architecture: { ngf: NGF, nBlocks: BLOCKS, ndf: NGF } });
+  const cgSeconds = (performance.now() - t1) / 1000;
+
+  const run = async (translator: Translator) => async (day: RgbImage) => (await translator.translate([day]))[0];
+  const p2pTranslator = await TfjsTranslator.create(await loadTranslationGenerator(p2p.checkpoint), { ownsGenerator: true });
+  rows.push({ method: 'pix2pix (U-Net, paired)', trainSeconds: p2pSeconds, ...(await evaluate('pix2pix', await run(p2pTranslator), test)) });
+  p2pTranslator.dispose();
+  const cgTranslator = await TfjsTranslator.create(await loadGenerator(cg.checkpoint, { which: 'G_A' }), { ownsGenerator: true });
+  rows.push({ method: 'CycleGAN (ResNet, unpaired)', trainSeconds: cgSeconds, ...(await evaluate('cyclegan', await run(cgTranslator), test)) });
+  cgTranslator.dispose();
+
+  const t2 = performance.now();
+  const fit = fitPhotometric(train);
+  const fitSeconds = (performance.now() - t2) / 1000;
+  const photometric = photometricNight({ gamma: fit.gamma, exposure: 1, tint: fit.tint, noise: fit.noise, seed: 7 });
+  rows.push({ method: `photometric fit (gamma ${fit.gamma.toFixed(2)}, gains ${fit.tint.map((v) => v.toFixed(2)).join('/')}, noise ${fit.noise.toFixed(1)})`, trainSeconds: fitSeconds, ...(await evaluate('photometric', async (d) => photometric(d), test)) });
+  rows.push({ method: 'true night render (reference)', trainSeconds: 0, ...(await evaluate('truth', async (d) => test.find((p) => p.day === d)!.night, test)) });
+
+  console.log(`\n${ITERATIONS} iterations each, batch 1, ${WIDTH}x${HEIGHT}, ${N_TRAIN} training pairs, ${N_TEST} held-out scenes, tfjs ${tf.getBackend()} backend`);
+  console.log(`pix2pix: unet ngf ${NGF} numDowns ${NUM_DOWNS}, batch norm, dropout; CycleGAN: resnet ngf ${NGF} ${BLOCKS} blocks\n`);
+  const header = ['method', 'train s', 'PSNR dB', 'SSIM', 'flag rate'];
+  const table = rows.map((r) => [r.method, r.trainSeconds.toFixed(1), r.psnr.toFixed(2), r.ssim.toFixed(4), `${(100 * r.flagRate).toFixed(0)}%`]);
+  const widths = header.map((h, i) => Math.max(h.length, ...table.map((t) => t[i].length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
+  console.log([line(header), line(widths.map((n) => '-'.repeat(n))), ...table.map(line)].join('\n'));
+  await writeFile(join(OUT, 'results.json'), JSON.stringify({ iterations: ITERATIONS, width: WIDTH, height: HEIGHT, train: N_TRAIN, test: N_TEST, rows }, null, 2) + '\n');
+}
+
+await main();
