@@ -16,7 +16,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { backend_util } from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
-import { registerFastKernels, useNodeWasmBinaries } from '../libs/cyclegan/src/kernels/index.ts';
+import { registerFastKernels } from '../libs/cyclegan/src/kernels/index.ts';
+import { prepareWasm } from '../libs/cyclegan/src/backends/index.ts';
 
 interface Options { iters: number; cpuIters: number; skipOriginal: boolean; onlyWasm: boolean; profile: boolean; ngf: number; blocks: number; size: number }
 
@@ -204,7 +205,7 @@ async function profileKernels(step: () => void): Promise<{ total: number; byName
 
 async function worker(config: Config, o: Options): Promise<void> {
   const backend = config.startsWith('wasm') ? 'wasm' : 'cpu';
-  if (backend === 'wasm') useNodeWasmBinaries();
+  if (backend === 'wasm') await prepareWasm();
   if (config !== 'cpu-original') registerFastKernels(backend);
   tf.env().set('IS_TEST', true); // silences the "install tfjs-node" banner only
   await tf.setBackend(backend);

@@ -104,6 +104,20 @@ test('inpainting removes structure inside the mask and leaves pixels outside unt
   assert.ok(s2 / inside > 15);
 });
 
+test('box mean equals the brute-force mean of the clipped window', async () => {
+  const { boxMean } = await import('../src/box-filter.ts');
+  for (const [w, h, r] of [[7, 5, 1], [13, 9, 3], [5, 4, 6], [1, 1, 2], [20, 3, 4], [3, 17, 2]]) {
+    const src = Float32Array.from({ length: w * h }, (_, i) => Math.sin(i * 1.7) * 10);
+    const dst = new Float32Array(w * h);
+    boxMean(src, w, h, r, dst, new Float32Array(w * h));
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+      let s = 0, n = 0;
+      for (let yy = Math.max(0, y - r); yy <= Math.min(h - 1, y + r); yy++) for (let xx = Math.max(0, x - r); xx <= Math.min(w - 1, x + r); xx++) { s += src[yy * w + xx]; n++; }
+      assert.ok(Math.abs(s / n - dst[y * w + x]) < 1e-5, `${w}x${h} r${r} at ${x},${y}: ${dst[y * w + x]} vs ${s / n}`);
+    }
+  }
+});
+
 test('overlay draws outlines only at the flagged places', () => {
   const width = 40, height = 30;
   const image: RgbImage = { width, height, data: new Uint8Array(width * height * 3).fill(10) };

@@ -3,7 +3,8 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
-import { registerFastKernels, useNodeWasmBinaries } from '../src/kernels/index.ts';
+import { registerFastKernels } from '../src/kernels/index.ts';
+import { prepareWasm } from '../src/backends/index.ts';
 import { CONV_CASES, naiveGeometry } from './kernels-cases.ts';
 import type { ConvCase } from './kernels-cases.ts';
 import {
@@ -86,7 +87,7 @@ test('cpu fast kernels match stock tfjs-cpu and the naive loops', async () => {
 });
 
 test('wasm fast kernels (Conv2DBackpropFilter is missing from stock wasm) match stock tfjs-cpu', async () => {
-  useNodeWasmBinaries();
+  await prepareWasm();
   registerFastKernels('wasm');
   assert.ok(await tf.setBackend('wasm'));
   CONV_CASES.forEach((c, i) => {

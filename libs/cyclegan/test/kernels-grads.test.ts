@@ -3,7 +3,8 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { registerFastKernels, registerMirrorPadGradient, useNodeWasmBinaries } from '../src/kernels/index.ts';
+import { registerFastKernels, registerMirrorPadGradient } from '../src/kernels/index.ts';
+import { prepareWasm } from '../src/backends/index.ts';
 import { relativeError, seededData } from './kernels-reference.ts';
 
 // A small network with every layer kind of a CycleGAN generator and discriminator: reflect pad,
@@ -47,7 +48,7 @@ test('tf.grads of a small CycleGAN-like net: cpu (stock kernels) = cpu (fast) = 
   const stock = await gradients('cpu');
   registerFastKernels('cpu');
   const cpuFast = await gradients('cpu');
-  useNodeWasmBinaries();
+  await prepareWasm();
   registerFastKernels('wasm');
   const wasmFast = await gradients('wasm');
   NAMES.forEach((name, i) => {

@@ -1,7 +1,7 @@
-// Both backends are imported first so that their stock kernels are registered before ours replace
-// them (a backend imported later would overwrite ours with a warning).
+// The cpu backend is imported first so that its stock kernels are registered before ours replace
+// them. The wasm backend is not imported here: importing it makes it TF.js's default backend, which
+// only backends/prepareWasm (or the caller) may decide; registerFastKernels('wasm') needs it loaded.
 import '@tensorflow/tfjs-backend-cpu';
-import '@tensorflow/tfjs-backend-wasm';
 import {
   Conv2D, Conv2DBackpropFilter, Conv2DBackpropInput, getKernel, registerKernel, unregisterKernel,
 } from '@tensorflow/tfjs-core';
@@ -37,6 +37,10 @@ const replaced = new Map<FastKernelBackend, Array<{ name: string; original: Kern
 export function registerFastKernels(backendName: FastKernelBackend): void {
   registerMirrorPadGradient();
   if (replaced.has(backendName)) return;
+  if (!getKernel(Conv2D, backendName)) {
+    // A backend imported after this call would overwrite our kernels with its own.
+    throw new Error(`registerFastKernels('${backendName}'): the ${backendName} backend is not loaded yet; call prepareWasm() (or import @tensorflow/tfjs-backend-${backendName}) first`);
+  }
   const saved: Array<{ name: string; original: KernelConfig | undefined }> = [];
   for (const [name, make] of FAST_KERNELS[backendName]) {
     const original = getKernel(name, backendName);
