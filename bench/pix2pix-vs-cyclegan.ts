@@ -4,8 +4,9 @@
 // Training scenes are seeds 1..train, held-out scenes 100000..100000+test-1 (generateScene, rendered by
 // day and by night from the same seed: the night render is the ground truth). Both models train for
 // the same number of iterations (batch 1) at the same image size, tiny architectures, on TF.js's cpu
-// backend, which is slow: the default budget (40 iterations) is a smoke-level run that takes a few
-// minutes, far from converged; raise --iterations for a meaningful comparison. The photometric
+// backend, which is slow: the default budget (40 iterations) is a smoke-level run, far from converged
+// (measured on a 2-core machine: pix2pix 176 s, CycleGAN 663 s, 15 minutes in all with the evaluation);
+// raise --iterations for a meaningful comparison. The photometric
 // baseline (libs/consistency photometricNight) gets gamma and per-channel gains fitted by least squares
 // on the training pairs and its noise level from the night renders' high-frequency residual.
 // Reported per method on the held-out scenes: PSNR and SSIM against the true night renders, and the

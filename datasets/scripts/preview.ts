@@ -1,7 +1,8 @@
 // Writes a day | night | colour-labels composite of synthetic scenes, one row per seed.
 // Usage: npx tsx datasets/scripts/preview.ts <out.png> [seed ...] [--size=512x256] [--tile=384x192]
 import sharp from 'sharp';
-import { generateScene, renderSceneSync, sceneLabels, colorizeLabels } from '../src/index.ts';
+import { toColor } from '@nightshift/labels';
+import { generateScene, renderSceneSync, sceneLabels } from '../src/index.ts';
 
 const args = process.argv.slice(2);
 const out = args.find((a) => !a.startsWith('--') && a.endsWith('.png')) ?? 'datasets/docs/preview.png';
@@ -17,7 +18,7 @@ const [tileW, tileH] = opt('tile', `${width}x${height}`);
 const tiles: sharp.OverlayOptions[] = [];
 for (const [row, seed] of (seeds.length ? seeds : [3]).entries()) {
   const scene = generateScene(seed, { width, height });
-  const images = [renderSceneSync(scene, 'day').data, renderSceneSync(scene, 'night').data, colorizeLabels(sceneLabels(scene).semantic)];
+  const images = [renderSceneSync(scene, 'day').data, renderSceneSync(scene, 'night').data, toColor(sceneLabels(scene).semantic)];
   for (const [col, data] of images.entries()) {
     const input = await sharp(data, { raw: { width, height, channels: 3 } }).resize(tileW, tileH, { kernel: 'lanczos3' }).png().toBuffer();
     tiles.push({ input, left: col * tileW, top: row * tileH });

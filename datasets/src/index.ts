@@ -2,7 +2,7 @@
 // day and night renders with exact Cityscapes labels, and fault variants with known answers.
 export { generateScene, resolveSize, minObjectArea, DEFAULT_WIDTH, DEFAULT_HEIGHT, MAX_WIDTH, MAX_HEIGHT } from './synthetic/scene.ts';
 export type { SceneSize } from './synthetic/scene.ts';
-export { sceneLabels, colorizeLabels } from './synthetic/labels.ts';
+export { sceneLabels } from './synthetic/labels.ts';
 export type { SceneLabels } from './synthetic/labels.ts';
 export { renderScene, renderSceneSync, encodePng } from './synthetic/render.ts';
 export type { RenderMode, RgbImage } from './synthetic/render.ts';

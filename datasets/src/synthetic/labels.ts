@@ -1,6 +1,5 @@
 // Exact Cityscapes labels of a scene: labelIds (one byte) and instanceIds (16 bits; thing pixels hold
 // labelId*1000+k, stuff pixels the plain label id), from the same rasterisation the renders use.
-import { COLOR_LUT } from '@nightshift/labels';
 import { composeParts, type PartMap } from './compose.ts';
 import type { Scene } from './types.ts';
 
@@ -37,16 +36,4 @@ export function labelsFromParts(scene: Pick<Scene, 'width' | 'height' | 'items'>
     instances[i] = instanceOf[p];
   }
   return { width: scene.width, height: scene.height, semantic, instances };
-}
-
-/** The Cityscapes colour image of a labelIds array (as *_gtFine_color.png shows it), RGB. */
-export function colorizeLabels(semantic: Uint8Array): Uint8Array {
-  const out = new Uint8Array(semantic.length * 3);
-  for (let i = 0; i < semantic.length; i++) {
-    const c = semantic[i] * 3;
-    out[i * 3] = COLOR_LUT[c];
-    out[i * 3 + 1] = COLOR_LUT[c + 1];
-    out[i * 3 + 2] = COLOR_LUT[c + 2];
-  }
-  return out;
 }

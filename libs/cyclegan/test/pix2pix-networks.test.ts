@@ -86,6 +86,7 @@ test('U-Net (batch norm, dropout with the torch masks) matches PyTorch in train 
     assert.deepEqual(masks.used, ['model.model.1.model.3.model.3.model.3.model.7']);
     const expected = nhwc(file, 'G.train_output');
     const diff = maxAbsDiff(y, expected);
+    console.log(`max |ts - torch| = ${diff}`);
     assert.ok(diff < 1e-4, `max |ts - torch| = ${diff}`);
     assert.ok(tf.moments(expected).variance.dataSync()[0] > 1e-3, 'the reference output is not flat');
     commitBatchStats(g, log);
@@ -110,6 +111,7 @@ test('U-Net eval mode (running statistics, no dropout) matches PyTorch net.eval(
     const x = nhwc(file, 'G.input');
     const y = g.apply(x);
     const diff = maxAbsDiff(y, nhwc(file, 'G.eval_output'));
+    console.log(`max |ts - torch| = ${diff}`);
     assert.ok(diff < 1e-4, `max |ts - torch| = ${diff}`);
     tf.dispose([x, y]);
   } finally {
@@ -125,6 +127,7 @@ test('U-Net with instance norm (biases on every conv) matches PyTorch', async ()
     const x = nhwc(file, 'GI.input');
     const y = g.apply(x);
     const diff = maxAbsDiff(y, nhwc(file, 'GI.output'));
+    console.log(`max |ts - torch| = ${diff}`);
     assert.ok(diff < 1e-4, `max |ts - torch| = ${diff}`);
     tf.dispose([x, y]);
   } finally {
@@ -141,6 +144,7 @@ test('conditional PatchGAN with batch norm matches PyTorch in train mode, runnin
     const log: BatchStatsLog = [];
     const y = d.forward(x, { statsLog: log });
     const diff = maxAbsDiff(y, nhwc(file, 'D.train_output'));
+    console.log(`max |ts - torch| = ${diff}`);
     assert.ok(diff < 1e-4, `max |ts - torch| = ${diff}`);
     commitBatchStats(d, log);
     for (const [name, values] of stateDict(file, 'D.after_train.')) {

@@ -2,8 +2,8 @@
 // (onnxruntime-node). --engine auto measures a small probe on every usable engine and backend for
 // this model on this machine, and takes the fastest.
 import {
-  OnnxTranslator, TfjsTranslator, chooseEngine, defaultEngineCandidates, exportGeneratorOnnx, loadGenerator,
-  selectBackend, type EngineCandidate, type Translator,
+  OnnxTranslator, ResnetGenerator, TfjsTranslator, chooseEngine, defaultEngineCandidates, exportGeneratorOnnx,
+  loadTranslationGenerator, selectBackend, type EngineCandidate, type Translator, type TranslatorGenerator,
 } from '@nightshift/cyclegan';
 import { UsageError } from '../usage-error.ts';
 import type { ModelChoice } from './model.ts';
@@ -31,7 +31,7 @@ function onnxProvider(backend: BackendRequest): 'auto' | 'cpu' | 'webgpu' {
   throw new UsageError(`--engine onnx runs on --backend auto, cpu or webgpu (onnxruntime providers), not ${backend}`);
 }
 
-async function createTfjs(generator: Awaited<ReturnType<typeof loadGenerator>>, options: EngineOptions): Promise<EngineChoice> {
+async function createTfjs(generator: TranslatorGenerator, options: EngineOptions): Promise<EngineChoice> {
   const selection = await selectBackend(options.backend);
   const tiling = options.tile === 'auto' ? 'auto' : options.tile === 'off' ? 'never' : 'always';
   const translator = await TfjsTranslator.create(generator, {
@@ -66,18 +66,22 @@ export async function createEngine(request: EngineRequest, options: EngineOption
     const choice = await createOnnx(model.path, options, onnxProvider(options.backend));
     return { ...choice, why: `${request === 'auto' ? '--engine auto: an ONNX model runs on the onnx engine' : 'requested --engine onnx'}; ${choice.why}` };
   }
-  const generator = await loadGenerator(model.path, model.which ? { which: model.which } : {});
+  const generator = await loadTranslationGenerator(model.path, model.which ? { which: model.which } : {});
   let engine: 'tfjs' | 'onnx' = request === 'auto' ? 'tfjs' : request;
   let backend = options.backend;
   let why = `requested --engine ${request}`;
   try {
-    if (request === 'auto') {
+    if (!(generator instanceof ResnetGenerator)) {
+      // A pix2pix U-Net: the ONNX export covers the ResNet generator only.
+      if (request === 'onnx') throw new UsageError(`--model ${model.path} is a pix2pix U-Net generator, which the onnx engine does not run yet; use --engine tfjs (or auto)`);
+      if (request === 'auto') why = '--engine auto: a pix2pix U-Net generator runs on the tfjs engine';
+    } else if (request === 'auto') {
       const measured = await chooseEngine('auto', generator, candidatesFor(options.backend), { probeSize: PROBE_SIZE });
       engine = measured.engine;
       backend = measured.backend as BackendRequest;
       why = `--engine auto measured this model: ${measured.reason}`;
     }
-    if (engine === 'tfjs') {
+    if (engine === 'tfjs' || !(generator instanceof ResnetGenerator)) {
       const choice = await createTfjs(generator, { ...options, backend });
       return { ...choice, why: `${why}; ${choice.why}` };
     }

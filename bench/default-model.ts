@@ -1,0 +1,71 @@
+// The default generators against the truth no real dataset has: on held-out synthetic scenes, how
+// close is G_A(day) to the true night render (and G_B(night) to the true day render), next to the
+// photometric baseline (gamma, per-channel gain, noise) fitted on training scenes, and to doing nothing.
+// Usage: node --import tsx bench/default-model.ts [--model datasets/models/default] [--scenes 50]
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { OnnxTranslator, exportGeneratorOnnx, loadGenerator, selectBackend } from '@nightshift/cyclegan';
+import { generateScene, renderSceneSync } from '@nightshift/datasets';
+import { describeFit, fitPhotometric, photometricBaseline, psnr, ssim, type ImagePair, type RgbImage } from './lib/image-quality.ts';
+
+const REPO = fileURLToPath(new URL('..', import.meta.url));
+const { values } = parseArgs({
+  options: {
+    model: { type: 'string', default: join(REPO, 'datasets', 'models', 'default') },
+    scenes: { type: 'string', default: '50' },
+    'fit-scenes': { type: 'string', default: '20' },
+  },
+});
+const SCENES = Number(values.scenes);
+const FIT_SCENES = Number(values['fit-scenes']);
+// Training used day seeds 0..199 and night seeds 200..399 (datasets/models/README.md); held-out scenes start far beyond.
+const HELD_OUT_FIRST_SEED = 500_000;
+const SIZE = { width: 512, height: 256 };
+
+const pair = (seed: number): { day: RgbImage; night: RgbImage } => {
+  const scene = generateScene(seed, SIZE);
+  return { day: renderSceneSync(scene, 'day'), night: renderSceneSync(scene, 'night') };
+};
+
+async function generatorTranslator(which: 'G_A' | 'G_B'): Promise<OnnxTranslator> {
+  await selectBackend('cpu');
+  const generator = await loadGenerator(values.model!, { which });
+  const onnx = await exportGeneratorOnnx(generator);
+  generator.dispose();
+  return OnnxTranslator.create(onnx, { provider: 'cpu' });
+}
+
+async function main(): Promise<void> {
+  const fitPairs = Array.from({ length: FIT_SCENES }, (_, i) => pair(i));
+  const heldOut = Array.from({ length: SCENES }, (_, i) => pair(HELD_OUT_FIRST_SEED + i));
+  const rows: string[][] = [];
+  for (const [direction, which, from, to] of [['day→night', 'G_A', 'day', 'night'], ['night→day', 'G_B', 'night', 'day']] as const) {
+    const training: ImagePair[] = fitPairs.map((p) => ({ input: p[from], target: p[to] }));
+    const fit = fitPhotometric(training);
+    const baseline = photometricBaseline(fit);
+    const translator = await generatorTranslator(which);
+    const methods: [string, (im: RgbImage) => Promise<RgbImage> | RgbImage][] = [
+      ['no change', (im) => im],
+      [`photometric baseline (${describeFit(fit)})`, baseline],
+      [`CycleGAN default ${which}`, async (im) => (await translator.translate([im]))[0]],
+    ];
+    for (const [name, translate] of methods) {
+      let p = 0, s = 0;
+      for (const scene of heldOut) {
+        const out = await translate(scene[from]);
+        p += psnr(out, scene[to]);
+        s += ssim(out, scene[to]);
+      }
+      rows.push([direction, name, (p / heldOut.length).toFixed(2), (s / heldOut.length).toFixed(4)]);
+    }
+    translator.dispose();
+  }
+  console.log(`Default generators vs the true renders of ${SCENES} held-out synthetic scenes (seeds ${HELD_OUT_FIRST_SEED}..), 512x256;`);
+  console.log(`photometric baseline fitted on ${FIT_SCENES} training scenes (seeds 0..${FIT_SCENES - 1}). Higher is better.\n`);
+  const header = ['direction', 'method', 'PSNR dB', 'SSIM'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  for (const r of [header, ...rows]) console.log(r.map((c, i) => c.padEnd(widths[i])).join('  '));
+}
+
+await main();
