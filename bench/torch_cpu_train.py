@@ -1,13 +1,17 @@
 #!/usr/bin/env python3
 """PyTorch CPU timings for the exact work bench/train-kernels.ts times in tfjs.
 
-Same networks as /work/shared/bench/torch_reference.py (ResNet generator: reflect pad, InstanceNorm
-without affine, ConvTranspose up, tanh; 70x70 PatchGAN; LSGAN + cycle 10 + identity 5; Adam 2e-4,
-beta1 0.5), but at ngf 16 / 6 blocks / 128x128 / batch 1 and with 2 threads, as the tfjs bench uses.
+Same networks as /work/shared/bench/torch_reference.py, taken from
+libs/cyclegan/test/fixtures/reference_torch.py (ResNet generator: reflect pad, InstanceNorm without
+affine, ConvTranspose up, tanh; 70x70 PatchGAN; LSGAN + cycle 10 + identity 5; Adam 2e-4, beta1 0.5),
+but at ngf 16 / 6 blocks / 128x128 / batch 1 and with 2 threads, as the tfjs bench uses.
 Prints one JSON object per line. Usage: /usr/bin/python3 bench/torch_cpu_train.py [ngf] [blocks] [size] [iters] [threads]
 """
-import json, sys, time
+import json, os, sys, time
 import torch, torch.nn as nn
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'libs', 'cyclegan', 'test', 'fixtures'))
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+from reference_torch import patch_discriminator, resnet_generator  # noqa: E402
 
 ngf = int(sys.argv[1]) if len(sys.argv) > 1 else 16
 nb = int(sys.argv[2]) if len(sys.argv) > 2 else 6
@@ -16,34 +20,8 @@ iters = int(sys.argv[4]) if len(sys.argv) > 4 else 10
 torch.set_num_threads(int(sys.argv[5]) if len(sys.argv) > 5 else 2)
 torch.manual_seed(0)
 
-class RB(nn.Module):
-    def __init__(s, d):
-        super().__init__()
-        s.b = nn.Sequential(nn.ReflectionPad2d(1), nn.Conv2d(d, d, 3), nn.InstanceNorm2d(d), nn.ReLU(True),
-                            nn.ReflectionPad2d(1), nn.Conv2d(d, d, 3), nn.InstanceNorm2d(d))
-    def forward(s, x): return x + s.b(x)
-
-def G():
-    L = [nn.ReflectionPad2d(3), nn.Conv2d(3, ngf, 7), nn.InstanceNorm2d(ngf), nn.ReLU(True)]
-    for i in range(2):
-        m = 2 ** i
-        L += [nn.Conv2d(ngf * m, ngf * m * 2, 3, stride=2, padding=1), nn.InstanceNorm2d(ngf * m * 2), nn.ReLU(True)]
-    L += [RB(ngf * 4) for _ in range(nb)]
-    for i in range(2):
-        m = 2 ** (2 - i)
-        L += [nn.ConvTranspose2d(ngf * m, ngf * m // 2, 3, stride=2, padding=1, output_padding=1),
-              nn.InstanceNorm2d(ngf * m // 2), nn.ReLU(True)]
-    L += [nn.ReflectionPad2d(3), nn.Conv2d(ngf, 3, 7), nn.Tanh()]
-    return nn.Sequential(*L)
-
-def D(ndf=64, n=3):
-    L = [nn.Conv2d(3, ndf, 4, 2, 1), nn.LeakyReLU(0.2, True)]; m = 1
-    for i in range(1, n):
-        mp, m = m, min(2 ** i, 8)
-        L += [nn.Conv2d(ndf * mp, ndf * m, 4, 2, 1), nn.InstanceNorm2d(ndf * m), nn.LeakyReLU(0.2, True)]
-    mp, m = m, min(2 ** n, 8)
-    L += [nn.Conv2d(ndf * mp, ndf * m, 4, 1, 1), nn.InstanceNorm2d(ndf * m), nn.LeakyReLU(0.2, True), nn.Conv2d(ndf * m, 1, 4, 1, 1)]
-    return nn.Sequential(*L)
+def G(): return resnet_generator(3, 3, ngf, nb)
+def D(): return patch_discriminator(3, 64, 3)
 
 def timed(step, warmup=3):
     """Median wall-clock ms and median process CPU ms (summed over threads) after warm-up."""
