@@ -17,7 +17,8 @@ import sharp from 'sharp';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { generateScene, renderSceneSync, sceneLabels } from '@nightshift/datasets';
-import { checkConsistency, photometricNight } from '@nightshift/consistency';
+import { checkConsistency } from '@nightshift/consistency';
+import { describeFit, fitPhotometric, photometricBaseline, psnr, ssim, type RgbImage } from './lib/image-quality.ts';
 import {
   loadGenerator, loadTranslationGenerator, TfjsTranslator, trainCycleGan, trainPix2Pix, type Translator,
 } from '../libs/cyclegan/src/index.ts';
@@ -39,92 +40,11 @@ const NUM_DOWNS = opt('--num-downs', 6);
 const BLOCKS = opt('--blocks', 3);
 const OUT = args.includes('--out') ? args[args.indexOf('--out') + 1] : '/tmp/p2p-bench';
 
-/** 8-bit RGB, the shape every package's RgbImage shares. */
-interface RgbImage { readonly width: number; readonly height: number; readonly data: Uint8Array }
 interface Pair { seed: number; day: RgbImage; night: RgbImage }
 const render = (seed: number): Pair => {
   const scene = generateScene(seed, { width: WIDTH, height: HEIGHT });
   return { seed, day: renderSceneSync(scene, 'day'), night: renderSceneSync(scene, 'night') };
 };
-
-// ---------------------------------------------------------------- metrics
-function psnr(a: RgbImage, b: RgbImage): number {
-  let se = 0;
-  for (let i = 0; i < a.data.length; i++) se += (a.data[i] - b.data[i]) ** 2;
-  const mse = se / a.data.length;
-  return mse === 0 ? Infinity : 10 * Math.log10((255 * 255) / mse);
-}
-
-/** SSIM (Wang et al. 2004): 11x11 Gaussian window, sigma 1.5, K1 0.01, K2 0.03, per channel, averaged. */
-function ssim(a: RgbImage, b: RgbImage): number {
-  const { width: w, height: h } = a;
-  const g = Array.from({ length: 11 }, (_, i) => Math.exp(-((i - 5) ** 2) / (2 * 1.5 * 1.5)));
-  const gs = g.reduce((s, v) => s + v, 0);
-  const k = g.map((v) => v / gs);
-  const blur = (src: Float64Array): Float64Array => {
-    const tmp = new Float64Array(w * h);
-    const out = new Float64Array(w * h);
-    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
-      let s = 0;
-      for (let i = -5; i <= 5; i++) s += k[i + 5] * src[y * w + Math.min(w - 1, Math.max(0, x + i))];
-      tmp[y * w + x] = s;
-    }
-    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
-      let s = 0;
-      for (let i = -5; i <= 5; i++) s += k[i + 5] * tmp[Math.min(h - 1, Math.max(0, y + i)) * w + x];
-      out[y * w + x] = s;
-    }
-    return out;
-  };
-  const C1 = (0.01 * 255) ** 2;
-  const C2 = (0.03 * 255) ** 2;
-  let total = 0;
-  for (let c = 0; c < 3; c++) {
-    const x = new Float64Array(w * h);
-    const y = new Float64Array(w * h);
-    for (let p = 0; p < w * h; p++) { x[p] = a.data[p * 3 + c]; y[p] = b.data[p * 3 + c]; }
-    const mx = blur(x), my = blur(y);
-    const xx = blur(x.map((v) => v * v)), yy = blur(y.map((v) => v * v)), xy = blur(x.map((v, i) => v * y[i]));
-    let s = 0;
-    for (let p = 0; p < w * h; p++) {
-      const vx = xx[p] - mx[p] ** 2, vy = yy[p] - my[p] ** 2, cxy = xy[p] - mx[p] * my[p];
-      s += ((2 * mx[p] * my[p] + C1) * (2 * cxy + C2)) / ((mx[p] ** 2 + my[p] ** 2 + C1) * (vx + vy + C2));
-    }
-    total += s / (w * h);
-  }
-  return total / 3;
-}
-
-// ---------------------------------------------------------------- photometric baseline fit
-function fitPhotometric(pairs: readonly Pair[]): { gamma: number; tint: [number, number, number]; noise: number } {
-  let best = { sse: Infinity, gamma: 1, tint: [1, 1, 1] as [number, number, number] };
-  for (let gamma = 0.5; gamma <= 4.0001; gamma += 0.05) {
-    const xx = [0, 0, 0], xn = [0, 0, 0], nn = [0, 0, 0];
-    for (const { day, night } of pairs) {
-      for (let i = 0; i < day.data.length; i++) {
-        const c = i % 3;
-        const x = 255 * (day.data[i] / 255) ** gamma;
-        xx[c] += x * x; xn[c] += x * night.data[i]; nn[c] += night.data[i] ** 2;
-      }
-    }
-    // Least-squares gain per channel; the residual sum of squares follows in closed form.
-    const tint = [0, 1, 2].map((c) => xn[c] / xx[c]) as [number, number, number];
-    const sse = [0, 1, 2].reduce((s, c) => s + nn[c] - (xn[c] * xn[c]) / xx[c], 0);
-    if (sse < best.sse) best = { sse, gamma, tint };
-  }
-  // Sensor noise: for white noise of std s, v - mean(4 neighbours) has std s·sqrt(1.25); robust (MAD) estimate.
-  const residuals: number[] = [];
-  for (const { night } of pairs) {
-    const { width: w, height: h, data } = night;
-    for (let y = 1; y < h - 1; y += 2) for (let x = 1; x < w - 1; x += 2) for (let c = 0; c < 3; c++) {
-      const at = (yy: number, xx: number) => data[(yy * w + xx) * 3 + c];
-      residuals.push(Math.abs(at(y, x) - (at(y - 1, x) + at(y + 1, x) + at(y, x - 1) + at(y, x + 1)) / 4));
-    }
-  }
-  residuals.sort((p, q) => p - q);
-  const noise = (1.4826 * residuals[Math.floor(residuals.length / 2)]) / Math.sqrt(1.25);
-  return { gamma: best.gamma, tint: best.tint, noise };
-}
 
 // ---------------------------------------------------------------- main
 async function writePng(path: string, im: RgbImage): Promise<void> {
@@ -174,10 +94,10 @@ async function main(): Promise<void> {
   cgTranslator.dispose();
 
   const t2 = performance.now();
-  const fit = fitPhotometric(train);
+  const fit = fitPhotometric(train.map((p) => ({ input: p.day, target: p.night })));
   const fitSeconds = (performance.now() - t2) / 1000;
-  const photometric = photometricNight({ gamma: fit.gamma, exposure: 1, tint: fit.tint, noise: fit.noise, seed: 7 });
-  rows.push({ method: `photometric fit (gamma ${fit.gamma.toFixed(2)}, gains ${fit.tint.map((v) => v.toFixed(2)).join('/')}, noise ${fit.noise.toFixed(1)})`, trainSeconds: fitSeconds, ...(await evaluate('photometric', async (d) => photometric(d), test)) });
+  const photometric = photometricBaseline(fit);
+  rows.push({ method: `photometric fit (${describeFit(fit)})`, trainSeconds: fitSeconds, ...(await evaluate('photometric', async (d) => photometric(d), test)) });
   rows.push({ method: 'true night render (reference)', trainSeconds: 0, ...(await evaluate('truth', async (d) => test.find((p) => p.day === d)!.night, test)) });
 
   console.log(`\n${ITERATIONS} iterations each, batch 1, ${WIDTH}x${HEIGHT}, ${N_TRAIN} training pairs, ${N_TEST} held-out scenes, tfjs ${tf.getBackend()} backend`);

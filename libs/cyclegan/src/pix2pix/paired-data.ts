@@ -12,7 +12,8 @@ import {
   decodeRgb, drawTransformParams, listImages, preprocessRgb, type DecodedRgb, type PreprocessOptions, type TrainingImage,
   type TransformParams, type UnpairedDataState,
 } from '../train/data.ts';
-import { RandomStream } from '../train/random-stream.ts';
+import { EpochCursor } from '../train/epoch-cursor.ts';
+import type { RandomStream } from '../train/random-stream.ts';
 
 export interface ImagePair {
   /** Relative name of the pair (the A file's path under A/, or the AB file's path). */
@@ -109,57 +110,32 @@ export interface PairedDataOptions extends PreprocessOptions {
 }
 
 export class PairedData {
-  private epoch: number;
-  private position = 0;
-  private order: number[];
+  private readonly cursor: EpochCursor;
 
   constructor(
     readonly pairs: readonly ImagePair[],
     readonly options: PairedDataOptions,
-    private random: RandomStream,
+    random: RandomStream,
   ) {
     if (pairs.length === 0) throw new RangeError('Paired data needs at least one pair');
-    if (!Number.isInteger(options.batchSize) || options.batchSize < 1) {
-      throw new RangeError(`Expected a positive integer batch size but received ${String(options.batchSize)}`);
-    }
-    this.epoch = options.firstEpoch;
-    this.order = random.permutation(pairs.length);
+    this.cursor = new EpochCursor(pairs.length, options.batchSize, options.firstEpoch, random);
   }
 
   get batchesPerEpoch(): number {
-    return Math.ceil(this.pairs.length / this.options.batchSize);
+    return this.cursor.batchesPerEpoch;
   }
 
   state(): UnpairedDataState {
-    return { epoch: this.epoch, position: this.position, order: this.order.slice(), random: this.random.state() };
+    return this.cursor.state();
   }
 
   restore(state: UnpairedDataState): void {
-    if (state.order.length !== this.pairs.length) {
-      throw new RangeError(`Saved data order has ${state.order.length} pairs but the folder now gives ${this.pairs.length}; resume with the same pairs`);
-    }
-    this.epoch = state.epoch;
-    this.position = state.position;
-    this.order = state.order.slice();
-    this.random = RandomStream.restore(state.random);
+    this.cursor.restore(state, (saved) => `Saved data order has ${saved} pairs but the folder now gives ${this.pairs.length}; resume with the same pairs`);
   }
 
   /** The next batch; its random choices are drawn synchronously (prefetching keeps the sequence). */
   next(): Promise<PairedBatch> {
-    const epoch = this.epoch;
-    const indexInEpoch = Math.floor(this.position / this.options.batchSize);
-    const count = Math.min(this.options.batchSize, this.pairs.length - this.position);
-    const picks: Array<{ pair: ImagePair; params: TransformParams }> = [];
-    for (let i = 0; i < count; i++) {
-      picks.push({ pair: this.pairs[this.order[this.position + i]], params: drawTransformParams(this.random, this.options) });
-    }
-    this.position += count;
-    const isLastOfEpoch = this.position >= this.pairs.length;
-    if (isLastOfEpoch) {
-      this.epoch++;
-      this.position = 0;
-      this.order = this.random.permutation(this.pairs.length);
-    }
+    const { picks, epoch, indexInEpoch, isLastOfEpoch } = this.cursor.take((index, random) => ({ pair: this.pairs[index], params: drawTransformParams(random, this.options) }));
     return this.load(picks, epoch, indexInEpoch, isLastOfEpoch);
   }
 

@@ -175,7 +175,7 @@ export class Pix2PixModel {
         return tf.mul(tf.add(losses.D_fake, losses.D_real), 0.5);
       }, [...this.optimizerD.variables]);
       dStep.value.dispose();
-      applyGrads(this.optimizerD, dStep.grads, lr);
+      this.optimizerD.applyNamed(dStep.grads, lr);
       commitBatchStats(this.D, dLog);
 
       const dLogG = newLog();
@@ -186,7 +186,7 @@ export class Pix2PixModel {
         return tf.add(losses.G_GAN, losses.G_L1);
       }, [...this.optimizerG.variables]);
       gStep.value.dispose();
-      applyGrads(this.optimizerG, gStep.grads, lr);
+      this.optimizerG.applyNamed(gStep.grads, lr);
       commitBatchStats(this.D, dLogG);
       this.iterations++;
 
@@ -226,20 +226,3 @@ export class Pix2PixModel {
     this.D.dispose();
   }
 }
-
-function applyGrads(optimizer: Adam, grads: tf.NamedTensorMap, lr: number): void {
-  try {
-    optimizer.apply(
-      optimizer.variables.map((v) => {
-        const g = grads[v.name];
-        if (g === undefined) throw new Error(`no gradient for ${v.name}`);
-        return g;
-      }),
-      lr,
-    );
-  } finally {
-    for (const g of Object.values(grads)) g.dispose();
-  }
-}
-
-

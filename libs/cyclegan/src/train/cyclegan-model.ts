@@ -201,7 +201,7 @@ export class CycleGanModel {
         return tf.addN(order.filter((n) => lossTensors[n] !== undefined).map((n) => lossTensors[n]));
       }, [...this.optimizerG.variables]);
       gStep.value.dispose();
-      this.applyGrads(this.optimizerG, gStep.grads, lr);
+      this.optimizerG.applyNamed(gStep.grads, lr);
 
       const pooledFakeB = keep(this.poolFakeB.query(fakeB));
       const pooledFakeA = keep(this.poolFakeA.query(fakeA));
@@ -213,7 +213,7 @@ export class CycleGanModel {
         return tf.add(lossTensors.D_A, lossTensors.D_B);
       }, [...this.optimizerD.variables]);
       dStep.value.dispose();
-      this.applyGrads(this.optimizerD, dStep.grads, lr);
+      this.optimizerD.applyNamed(dStep.grads, lr);
 
       const losses = {} as Record<LossName, number>;
       for (const name of LOSS_NAMES) losses[name] = lossTensors[name] ? lossTensors[name].dataSync()[0] : 0;
@@ -241,21 +241,6 @@ export class CycleGanModel {
       };
     } finally {
       for (const t of kept) t.dispose();
-    }
-  }
-
-  private applyGrads(optimizer: Adam, grads: tf.NamedTensorMap, lr: number): void {
-    try {
-      optimizer.apply(
-        optimizer.variables.map((v) => {
-          const g = grads[v.name];
-          if (g === undefined) throw new Error(`no gradient for ${v.name}`);
-          return g;
-        }),
-        lr,
-      );
-    } finally {
-      for (const g of Object.values(grads)) g.dispose();
     }
   }
 

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { DatasetError } from '@nightshift/labels';
 import { resizeBicubicLikePil } from './pil-resize.ts';
-import { RandomStream, type RandomStreamState } from './random-stream.ts';
+import { EpochCursor } from './epoch-cursor.ts';
+import type { RandomStream, RandomStreamState } from './random-stream.ts';
 
 export type Preprocess = 'resize_and_crop' | 'scale_width_and_crop' | 'scale_width' | 'crop' | 'none';
 export const PREPROCESS_MODES: readonly Preprocess[] = Object.freeze([
@@ -231,22 +232,16 @@ export interface UnpairedDataOptions extends PreprocessOptions {
  * stays the same.
  */
 export class UnpairedData {
-  private epoch: number;
-  private position = 0;
-  private order: number[];
+  private readonly cursor: EpochCursor;
 
   constructor(
     readonly filesA: readonly string[],
     readonly filesB: readonly string[],
     readonly options: UnpairedDataOptions,
-    private random: RandomStream,
+    random: RandomStream,
   ) {
     if (filesA.length === 0 || filesB.length === 0) throw new RangeError('Both domains need at least one image');
-    if (!Number.isInteger(options.batchSize) || options.batchSize < 1) {
-      throw new RangeError(`Expected a positive integer batch size but received ${String(options.batchSize)}`);
-    }
-    this.epoch = options.firstEpoch;
-    this.order = random.permutation(this.epochSize);
+    this.cursor = new EpochCursor(this.epochSize, options.batchSize, options.firstEpoch, random);
   }
 
   /** Samples per epoch: the larger domain (reference UnalignedDataset.__len__). */
@@ -256,46 +251,25 @@ export class UnpairedData {
 
   /** Batches per epoch; the last one may be short (DataLoader drop_last=False). */
   get batchesPerEpoch(): number {
-    return Math.ceil(this.epochSize / this.options.batchSize);
+    return this.cursor.batchesPerEpoch;
   }
 
   state(): UnpairedDataState {
-    return { epoch: this.epoch, position: this.position, order: this.order.slice(), random: this.random.state() };
+    return this.cursor.state();
   }
 
   restore(state: UnpairedDataState): void {
-    if (state.order.length !== this.epochSize) {
-      throw new RangeError(
-        `Saved data order has ${state.order.length} samples but the folders now give ${this.epochSize}; ` +
-          'resume with the same image folders',
-      );
-    }
-    this.epoch = state.epoch;
-    this.position = state.position;
-    this.order = state.order.slice();
-    this.random = RandomStream.restore(state.random);
+    this.cursor.restore(state, (saved) => `Saved data order has ${saved} samples but the folders now give ${this.epochSize}; resume with the same image folders`);
   }
 
   next(): Promise<UnpairedBatch> {
-    const epoch = this.epoch;
-    const indexInEpoch = Math.floor(this.position / this.options.batchSize);
-    const count = Math.min(this.options.batchSize, this.epochSize - this.position);
-    const picks: Array<{ a: string; b: string; pa: TransformParams; pb: TransformParams }> = [];
-    for (let i = 0; i < count; i++) {
-      const index = this.order[this.position + i];
+    const { picks, epoch, indexInEpoch, isLastOfEpoch } = this.cursor.take((index, random) => {
       const a = this.filesA[index % this.filesA.length];
-      const b = this.filesB[this.random.int(0, this.filesB.length - 1)];
-      const pa = drawTransformParams(this.random, this.options);
-      const pb = drawTransformParams(this.random, this.options);
-      picks.push({ a, b, pa, pb });
-    }
-    this.position += count;
-    const isLastOfEpoch = this.position >= this.epochSize;
-    if (isLastOfEpoch) {
-      this.epoch++;
-      this.position = 0;
-      this.order = this.random.permutation(this.epochSize);
-    }
+      const b = this.filesB[random.int(0, this.filesB.length - 1)];
+      const pa = drawTransformParams(random, this.options);
+      const pb = drawTransformParams(random, this.options);
+      return { a, b, pa, pb };
+    });
     return this.load(picks, epoch, indexInEpoch, isLastOfEpoch);
   }
 

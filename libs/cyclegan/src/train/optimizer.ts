@@ -64,6 +64,22 @@ export class Adam {
     }
   }
 
+  /** One update from gradients named by variable (tf.variableGrads); disposes the gradients. */
+  applyNamed(grads: tf.NamedTensorMap, lr: number): void {
+    try {
+      this.apply(
+        this.variables.map((v) => {
+          const g = grads[v.name];
+          if (g === undefined) throw new Error(`no gradient for ${v.name}`);
+          return g;
+        }),
+        lr,
+      );
+    } finally {
+      for (const g of Object.values(grads)) g.dispose();
+    }
+  }
+
   state(): AdamState {
     return {
       step: this.stepCount,
