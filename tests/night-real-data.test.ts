@@ -17,7 +17,7 @@ test('real Cityscapes frames: full resolution, checked, gtFine bit-identical apa
   const output = join(tempDir('real'), 'night');
   const r = await cli(['night', '--input', REAL, '--model', model, '--output', output, '--backend', 'wasm', '--batch', '1']);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /checks: nightshift-consistency/);
+  assert.match(r.stdout, /checks: erasure and hallucination checks/);
   const frames = listCityscapesFrames(REAL);
   assert.equal(frames.length, 3);
   const manifest = readFileSync(join(output, 'manifest.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));

@@ -109,7 +109,7 @@ export async function runTranslate(direction: Direction, opts: TranslateOptions)
   const engine = await createEngine(opts.engine, { model, backend: opts.backend, batch: opts.batch, tile: opts.tile });
   console.log(`  model: ${model.path}${model.which ? ` (${model.which})` : ''}, weights sha256 ${engine.translator.info.modelHash.slice(0, 16)}…`);
   console.log(`  engine: ${engine.why}`);
-  console.log(`  checks: ${checks.checker ? checks.checker.id : checks.status}`);
+  console.log(`  checks: ${checks.status}`);
 
   let progress: Progress | undefined;
   try {

@@ -2,6 +2,7 @@
 // @nightshift/consistency.
 import type { Box, SampleObject } from '@nightshift/labels';
 import type { RgbImage } from '@nightshift/cyclegan';
+import { createHash } from 'node:crypto';
 import { labelByName } from '@nightshift/labels';
 import {
   DEFAULT_THRESHOLDS, checkConsistency, resolveThresholds, type ConsistencyThresholds, type LabelMaps,
@@ -97,7 +98,9 @@ class ConsistencyChecker implements Checker {
   readonly id: string;
 
   constructor(private readonly thresholds: Partial<ConsistencyThresholds>) {
-    this.id = `nightshift-consistency thresholds ${JSON.stringify(resolveThresholds(thresholds))}`;
+    // The id goes into the manifest, so changed thresholds rebuild the samples they affect.
+    const digest = createHash('sha256').update(JSON.stringify(resolveThresholds(thresholds))).digest('hex').slice(0, 12);
+    this.id = `nightshift-consistency (thresholds ${digest})`;
   }
 
   async check(sample: CheckSample, translated: RgbImage): Promise<Flag[]> {
