@@ -14,19 +14,16 @@ import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../libs/cyclegan/src/backends/index.ts';
 import { ResnetGenerator } from '../libs/cyclegan/src/networks/resnet-generator.ts';
 import { exportGeneratorOnnx } from '../libs/cyclegan/src/onnx/index.ts';
+import { generatorBenchOptions } from './lib/options.ts';
 
-const args = process.argv.slice(2);
-const opt = (name: string, fallback: string): string => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : fallback;
-};
-const ngf = Number(opt('ngf', '64'));
-const blocks = Number(opt('blocks', '9'));
-const iters = Number(opt('iters', '3'));
-const wasmMaxPixels = Number(opt('wasm-max-pixels', String(256 * 256)));
-const withTorch = !args.includes('--no-torch');
-const withFp16 = args.includes('--fp16');
-const sizes = opt('sizes', '1x256x256,1x1024x2048').split(',').map((s) => s.split('x').map(Number) as [number, number, number]);
+const { ngf, blocks, iters, sizes, values } = generatorBenchOptions('1x256x256,1x1024x2048', {
+  'wasm-max-pixels': { type: 'string', default: String(256 * 256) },
+  'no-torch': { type: 'boolean', default: false },
+  fp16: { type: 'boolean', default: false },
+});
+const wasmMaxPixels = Number(values['wasm-max-pixels']);
+const withTorch = !values['no-torch'];
+const withFp16 = Boolean(values.fp16);
 
 // A persistent PyTorch process (architecture as bench/torch_forward.py): one forward per request line.
 const TORCH_WORKER = `

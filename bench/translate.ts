@@ -10,19 +10,16 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend, webGpuAdapter, type BackendName } from '../libs/cyclegan/src/backends/index.ts';
 import { ResnetGenerator } from '../libs/cyclegan/src/networks/resnet-generator.ts';
+import { generatorBenchOptions } from './lib/options.ts';
 
-const args = process.argv.slice(2);
-const opt = (name: string, fallback: string): string => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : fallback;
-};
-const ngf = Number(opt('ngf', '64'));
-const blocks = Number(opt('blocks', '9'));
-const iters = Number(opt('iters', '3'));
-const all = args.includes('--all');
-const sizes = opt('sizes', '1x256x256,8x256x256,1x512x1024,1x1024x2048').split(',').map((s) => s.split('x').map(Number) as [number, number, number]);
-const backends = opt('backends', 'tensorflow,webgpu,wasm,cpu').split(',') as BackendName[];
-const torchDevice = opt('torch', 'cpu');
+const { ngf, blocks, iters, sizes, values } = generatorBenchOptions('1x256x256,8x256x256,1x512x1024,1x1024x2048', {
+  all: { type: 'boolean', default: false },
+  backends: { type: 'string', default: 'tensorflow,webgpu,wasm,cpu' },
+  torch: { type: 'string', default: 'cpu' },
+});
+const all = Boolean(values.all);
+const backends = String(values.backends).split(',') as BackendName[];
+const torchDevice = String(values.torch);
 
 /** Most pixels (batch x H x W) a backend is timed on without --all. */
 const CAP: Record<string, number> = { cpu: 0, wasm: 256 * 256, 'webgpu-software': 256 * 256 };

@@ -1,11 +1,10 @@
 // Option values are checked before any work, and every refusal says what to change.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { nightshift } from './helpers.ts';
 import { cli, SAMPLE, tempDir } from './pipeline-helpers.ts';
-import { DEFAULT_MODEL } from '../src/pipeline/model.ts';
 import { parseShard, parseTile, resolveOutputFormats } from '../src/pipeline/options.ts';
 
 const out = (name: string): string => join(tempDir('opts'), name);
@@ -35,11 +34,10 @@ test('choices are listed by the CLI for enumerated options', () => {
   assert.match(r.stderr, /Allowed choices are keep, ignore, drop/);
 });
 
-test('without --model and without a default model the message names the missing model and --model', async (t) => {
-  if (existsSync(DEFAULT_MODEL)) { t.skip(`${DEFAULT_MODEL} exists`); return; }
-  const r = await cli(['night', '--output', out('nomodel')]);
+test('a --model that does not exist is named, with what to pass instead', async () => {
+  const r = await cli(['night', '--model', join(tempDir('nomodel'), 'missing'), '--output', out('nomodel')]);
   assert.equal(r.code, 2);
-  assert.match(r.stderr, /no model at .*datasets\/models\/default.*Pass --model/);
+  assert.match(r.stderr, /--model .*missing: no such file or folder; pass a checkpoint folder/);
 });
 
 test('an output inside the input, or a folder of other files, is refused', async () => {
