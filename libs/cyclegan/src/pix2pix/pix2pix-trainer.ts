@@ -15,12 +15,15 @@ import type { TrainProgress } from '../train/cyclegan-trainer.ts';
 import type { PreprocessOptions } from '../train/data.ts';
 import { RandomStream } from '../train/random-stream.ts';
 import { encodeGridPng } from '../train/sample-grid.ts';
-import { findRunToResume, isInside, pick, resolveLoopCadence, runTrainingLoop, useFastKernels, type TrainResult } from '../train/training-loop.ts';
+import {
+  findRunToResume, isInside, pick, resolveLoopCadence, runTrainingLoop, useFastKernels,
+  type LoopLogLine, type LoopProgress, type TrainerEvent, type TrainerRunOptions, type TrainResult,
+} from '../train/training-loop.ts';
 import { recipeForResume, resolvePreprocess, resolveSchedule, type ScheduleRecipe } from '../train/training-recipe.ts';
 import { loadPix2PixCheckpoint, savePix2PixCheckpoint } from './pix2pix-checkpoint.ts';
 import {
   PIX2PIX_LOSS_NAMES, Pix2PixModel, resolvePix2PixArchitecture, resolvePix2PixOptions,
-  type Pix2PixArchitecture, type Pix2PixLosses, type Pix2PixModelOptions,
+  type Pix2PixArchitecture, type Pix2PixLossName, type Pix2PixModelOptions,
 } from './pix2pix-model.ts';
 import { listPairs, PairedData, type ImagePair } from './paired-data.ts';
 import { readPix2PixTrainerState, writePix2PixTrainerState, type Pix2PixProgressState } from './pix2pix-trainer-state.ts';
@@ -30,40 +33,17 @@ export interface Pix2PixTrainingRecipe extends Pix2PixModelOptions, PreprocessOp
   readonly architecture: Pix2PixArchitecture;
 }
 
-export interface TrainPix2PixOptions extends Partial<Omit<Pix2PixTrainingRecipe, 'architecture'>> {
+export interface TrainPix2PixOptions extends Partial<Omit<Pix2PixTrainingRecipe, 'architecture'>>, TrainerRunOptions<Pix2PixLossName> {
   /** A/ and B/ folders of same-named images, or a folder of side-by-side AB images. */
   readonly pairsDir: string;
   readonly outDir: string;
   readonly architecture?: Partial<Pix2PixArchitecture>;
-  readonly checkpointEvery?: number;
-  readonly sampleEvery?: number;
-  readonly logEvery?: number;
-  readonly maxIterations?: number;
-  readonly resume?: boolean;
-  readonly fastKernels?: boolean;
-  readonly onProgress?: (progress: Pix2PixTrainProgress) => void;
-  readonly onEvent?: (event: Pix2PixTrainEvent) => void;
-  readonly signal?: AbortSignal;
 }
 
 /** The CycleGAN trainer's progress report with pix2pix's losses. */
-export type Pix2PixTrainProgress = Omit<TrainProgress, 'losses'> & { readonly losses: Pix2PixLosses };
-
-export interface Pix2PixLossLogLine {
-  readonly iteration: number;
-  readonly epoch: number;
-  readonly lr: number;
-  readonly losses: Pix2PixLosses;
-  readonly time: number;
-  readonly iterationsPerSecond: number;
-}
-
-export type Pix2PixTrainEvent =
-  | { readonly kind: 'skipped-file'; readonly error: DatasetError }
-  | { readonly kind: 'resumed'; readonly iteration: number; readonly checkpoint: string }
-  | { readonly kind: 'checkpoint'; readonly iteration: number; readonly dir: string }
-  | { readonly kind: 'sample'; readonly iteration: number; readonly file: string }
-  | { readonly kind: 'log'; readonly line: Pix2PixLossLogLine };
+export type Pix2PixTrainProgress = LoopProgress<Pix2PixLossName>;
+export type Pix2PixLossLogLine = LoopLogLine<Pix2PixLossName>;
+export type Pix2PixTrainEvent = TrainerEvent<Pix2PixLossName>;
 
 const RECIPE_KEYS = ['lambdaL1', 'ganMode', 'lr', 'beta1', 'seed', 'initGain', 'preprocess', 'loadSize', 'cropSize', 'flip', 'batchSize', 'epochCount'] as const;
 

@@ -21,12 +21,15 @@ import { DatasetError } from '@nightshift/labels';
 import { loadCheckpoint, saveCheckpoint } from '../checkpoint.ts';
 import { resolveArchitecture, type CycleGanArchitecture } from '../config.ts';
 import { deriveSeed } from '../random.ts';
-import { CycleGanModel, LOSS_NAMES, resolveModelOptions, type CycleGanLosses, type CycleGanModelOptions } from './cyclegan-model.ts';
+import { CycleGanModel, LOSS_NAMES, resolveModelOptions, type CycleGanModelOptions, type LossName } from './cyclegan-model.ts';
 import { listImages, UnpairedData, type PreprocessOptions } from './data.ts';
 import { RandomStream } from './random-stream.ts';
 import { encodeSampleGrid } from './sample-grid.ts';
 import { readTrainerState, writeTrainerState, type TrainerProgressState } from './trainer-state.ts';
-import { findRunToResume, isInside, pick, resolveLoopCadence, runTrainingLoop, useFastKernels, type TrainResult } from './training-loop.ts';
+import {
+  findRunToResume, isInside, pick, resolveLoopCadence, runTrainingLoop, useFastKernels,
+  type LoopLogLine, type LoopProgress, type TrainerEvent, type TrainerRunOptions, type TrainResult,
+} from './training-loop.ts';
 import { recipeForResume, resolvePreprocess, resolveSchedule, type ScheduleRecipe } from './training-recipe.ts';
 
 export { checkCount, isInside, LATEST_FILE, LOSS_CURVE_FILE, LOSS_LOG_FILE, TRAINING_DEFAULTS, type TrainResult } from './training-loop.ts';
@@ -36,7 +39,7 @@ export interface CycleGanTrainingRecipe extends CycleGanModelOptions, Preprocess
   readonly architecture: CycleGanArchitecture;
 }
 
-export interface TrainCycleGanOptions extends Partial<Omit<CycleGanTrainingRecipe, 'architecture'>> {
+export interface TrainCycleGanOptions extends Partial<Omit<CycleGanTrainingRecipe, 'architecture'>>, TrainerRunOptions<LossName> {
   /** Folder of domain A images (searched recursively). */
   readonly dirA: string;
   /** Folder of domain B images. */
@@ -44,56 +47,11 @@ export interface TrainCycleGanOptions extends Partial<Omit<CycleGanTrainingRecip
   /** Output folder (see the module comment); must not lie inside dirA or dirB. */
   readonly outDir: string;
   readonly architecture?: Partial<CycleGanArchitecture>;
-  /** Save a checkpoint every this many iterations (0: only at the end). Default 5000. */
-  readonly checkpointEvery?: number;
-  /** Write a sample grid every this many iterations (0: never). Default 400. */
-  readonly sampleEvery?: number;
-  /** Append a loss-log line (and redraw the curve) every this many iterations (0: never). Default 100. */
-  readonly logEvery?: number;
-  /** Stop after this many iterations in total (counting resumed ones), saving a checkpoint. */
-  readonly maxIterations?: number;
-  /**
-   * Continue the run in `outDir` from its newest checkpoint. The recipe options are taken from the
-   * saved run; given ones must agree, except nEpochs / nEpochsDecay, which may change the schedule.
-   */
-  readonly resume?: boolean;
-  /** Use src/kernels' fast convolution kernels on the cpu / wasm backend. Default true. */
-  readonly fastKernels?: boolean;
-  readonly onProgress?: (progress: TrainProgress) => void;
-  readonly onEvent?: (event: TrainEvent) => void;
-  /** Stops after the current iteration, saving a checkpoint. */
-  readonly signal?: AbortSignal;
 }
 
-export interface TrainProgress {
-  readonly iteration: number;
-  readonly totalIterations: number;
-  readonly epoch: number;
-  readonly lastEpoch: number;
-  readonly lr: number;
-  readonly losses: CycleGanLosses;
-  /** Over this session. */
-  readonly iterationsPerSecond: number;
-  readonly secondsLeft: number;
-}
-
-export type TrainEvent =
-  | { readonly kind: 'skipped-file'; readonly error: DatasetError }
-  | { readonly kind: 'resumed'; readonly iteration: number; readonly checkpoint: string }
-  | { readonly kind: 'checkpoint'; readonly iteration: number; readonly dir: string }
-  | { readonly kind: 'sample'; readonly iteration: number; readonly file: string }
-  | { readonly kind: 'log'; readonly line: LossLogLine };
-
-export interface LossLogLine {
-  readonly iteration: number;
-  readonly epoch: number;
-  readonly lr: number;
-  /** Mean of each loss over the iterations since the previous line. */
-  readonly losses: CycleGanLosses;
-  /** Training seconds since the start of the run (summed over sessions). */
-  readonly time: number;
-  readonly iterationsPerSecond: number;
-}
+export type TrainProgress = LoopProgress<LossName>;
+export type TrainEvent = TrainerEvent<LossName>;
+export type LossLogLine = LoopLogLine<LossName>;
 
 const RECIPE_KEYS = [
   'lambdaA', 'lambdaB', 'lambdaIdentity', 'ganMode', 'lr', 'beta1', 'poolSize', 'seed', 'initGain',

@@ -65,7 +65,9 @@ export interface LoopLogLine<L extends string> {
   readonly iteration: number;
   readonly epoch: number;
   readonly lr: number;
+  /** Mean of each loss over the iterations since the previous line. */
   readonly losses: Losses<L>;
+  /** Training seconds since the start of the run (summed over sessions). */
   readonly time: number;
   readonly iterationsPerSecond: number;
 }
@@ -75,6 +77,32 @@ export type LoopEvent<L extends string> =
   | { readonly kind: 'checkpoint'; readonly iteration: number; readonly dir: string }
   | { readonly kind: 'sample'; readonly iteration: number; readonly file: string }
   | { readonly kind: 'log'; readonly line: LoopLogLine<L> };
+
+/** How a trainer runs, whatever it trains: cadence, resume, kernels, reporting and stopping. */
+export interface TrainerRunOptions<L extends string> {
+  /** Save a checkpoint every this many iterations (0: only at the end). Default 5000. */
+  readonly checkpointEvery?: number;
+  /** Write a sample grid every this many iterations (0: never). Default 400. */
+  readonly sampleEvery?: number;
+  /** Append a loss-log line (and redraw the curve) every this many iterations (0: never). Default 100. */
+  readonly logEvery?: number;
+  /** Stop after this many iterations in total (counting resumed ones), saving a checkpoint. */
+  readonly maxIterations?: number;
+  /**
+   * Continue the run in `outDir` from its newest checkpoint. The recipe options are taken from the
+   * saved run; given ones must agree, except nEpochs / nEpochsDecay, which may change the schedule.
+   */
+  readonly resume?: boolean;
+  /** Use src/kernels' fast convolution kernels on the cpu / wasm backend. Default true. */
+  readonly fastKernels?: boolean;
+  readonly onProgress?: (progress: LoopProgress<L>) => void;
+  readonly onEvent?: (event: TrainerEvent<L>) => void;
+  /** Stops after the current iteration, saving a checkpoint. */
+  readonly signal?: AbortSignal;
+}
+
+/** What a trainer reports: the loop's events, and input files it skipped. */
+export type TrainerEvent<L extends string> = LoopEvent<L> | { readonly kind: 'skipped-file'; readonly error: DatasetError };
 
 /** What the loop keeps besides the weights and the model's own state, saved with each checkpoint. */
 export interface LoopProgressState<L extends string> {
