@@ -1,10 +1,5 @@
 // Everything nightshift prints for people: tables, problem lists.
-
-export interface Problem {
-  file: string;
-  pointer?: string;
-  reason: string;
-}
+import { formatProblem, type DatasetProblem } from '@nightshift/labels';
 
 export function printTable(header: string[], rows: (string | number)[][]): void {
   if (rows.length === 0) return;
@@ -15,11 +10,7 @@ export function printTable(header: string[], rows: (string | number)[][]): void 
   for (const r of cells.slice(1)) console.log(line(r));
 }
 
-export function formatProblem(p: Problem): string {
-  return p.pointer !== undefined ? `${p.file} at ${p.pointer || '/'}: ${p.reason}` : `${p.file}: ${p.reason}`;
-}
-
-export function printProblems(problems: readonly Problem[]): void {
+export function printProblems(problems: readonly DatasetProblem[]): void {
   if (problems.length === 0) {
     console.log('No problems found.');
     return;

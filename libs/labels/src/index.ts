@@ -1,7 +1,7 @@
 // Public API of @nightshift/labels: the Cityscapes label table, PNG label io, Cityscapes and COCO
 // readers/writers, the COCO RLE codec, and conversion between the formats.
 export * from './label-table.ts';
-export { DatasetError } from './errors.ts';
+export { DatasetError, formatProblem, type DatasetProblem } from './errors.ts';
 export type { Box, CityscapesSample, SampleObject } from './sample.ts';
 export * from './png.ts';
 export * from './cityscapes/index.ts';

@@ -14,6 +14,7 @@ import {
 } from '../train/data.ts';
 import { EpochCursor } from '../train/epoch-cursor.ts';
 import type { RandomStream } from '../train/random-stream.ts';
+import type { LoopBatch } from '../train/training-loop.ts';
 
 export interface ImagePair {
   /** Relative name of the pair (the A file's path under A/, or the AB file's path). */
@@ -93,14 +94,7 @@ export async function loadPair(pair: ImagePair, params: TransformParams, o: Prep
   return [preprocessRgb(a, params, o, pair.a), preprocessRgb(b, params, o, pair.b)];
 }
 
-export interface PairedBatch {
-  readonly epoch: number;
-  readonly indexInEpoch: number;
-  readonly isLastOfEpoch: boolean;
-  readonly shape: readonly [number, number, number, number];
-  /** NHWC values in [-1, 1]. */
-  readonly a: Float32Array;
-  readonly b: Float32Array;
+export interface PairedBatch extends LoopBatch {
   readonly names: readonly string[];
 }
 

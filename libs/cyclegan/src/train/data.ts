@@ -12,6 +12,7 @@ import { DatasetError } from '@nightshift/labels';
 import { resizeBicubicLikePil } from './pil-resize.ts';
 import { EpochCursor } from './epoch-cursor.ts';
 import type { RandomStream, RandomStreamState } from './random-stream.ts';
+import type { LoopBatch } from './training-loop.ts';
 
 export type Preprocess = 'resize_and_crop' | 'scale_width_and_crop' | 'scale_width' | 'crop' | 'none';
 export const PREPROCESS_MODES: readonly Preprocess[] = Object.freeze([
@@ -198,16 +199,7 @@ export function preprocessRgb(image: DecodedRgb, params: TransformParams, o: Pre
   return { width: cw, height: ch, data: out };
 }
 
-export interface UnpairedBatch {
-  /** Training epoch of this batch (numbered from the data source's first epoch). */
-  readonly epoch: number;
-  /** 0-based index of this batch within its epoch. */
-  readonly indexInEpoch: number;
-  readonly isLastOfEpoch: boolean;
-  readonly shape: readonly [number, number, number, number];
-  /** NHWC values in [-1, 1]. */
-  readonly a: Float32Array;
-  readonly b: Float32Array;
+export interface UnpairedBatch extends LoopBatch {
   readonly pathsA: readonly string[];
   readonly pathsB: readonly string[];
 }

@@ -112,8 +112,13 @@ export interface LoopProgressState<L extends string> {
   readonly lossAccumulator: { readonly count: number; readonly sums: Losses<L> };
 }
 
+/** One batch of training images: domain A and B (or input and target), NHWC in [-1, 1]. */
 export interface LoopBatch {
+  /** Training epoch of this batch (numbered from the data source's first epoch). */
   readonly epoch: number;
+  /** 0-based index of this batch within its epoch. */
+  readonly indexInEpoch: number;
+  readonly isLastOfEpoch: boolean;
   readonly shape: readonly [number, number, number, number];
   readonly a: Float32Array;
   readonly b: Float32Array;

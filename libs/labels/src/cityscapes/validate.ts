@@ -1,16 +1,12 @@
 // Checking a whole Cityscapes root, collecting every problem instead of stopping at the first.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { DatasetError } from '../errors.ts';
+import { DatasetError, type DatasetProblem } from '../errors.ts';
 import { parseCityscapesPath } from './naming.ts';
 import { inspectCityscapesFrame, listCityscapesFrames, type CityscapesListOptions } from './reader.ts';
 
-export interface CityscapesProblem {
-  file: string;
-  reason: string;
-  /** JSON pointer, for problems in a polygons json. */
-  pointer?: string;
-}
+/** One problem found by validateCityscapes (the pointer is set for problems in a polygons json). */
+export type CityscapesProblem = DatasetProblem;
 
 export interface CityscapesSummary {
   /** Frames found (images in leftImg8bit). */
@@ -40,10 +36,6 @@ export interface CityscapesValidateOptions {
   decodeImages?: boolean;
 }
 
-function toProblem(e: DatasetError): CityscapesProblem {
-  return e.pointer !== undefined ? { file: e.file, reason: e.reason, pointer: e.pointer } : { file: e.file, reason: e.reason };
-}
-
 function* filesUnder(folder: string): Generator<string> {
   if (!existsSync(folder)) return;
   for (const entry of readdirSync(folder, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
@@ -61,7 +53,7 @@ function* filesUnder(folder: string): Generator<string> {
  */
 export async function validateCityscapes(root: string, options: CityscapesValidateOptions = {}): Promise<CityscapesValidation> {
   const problems: CityscapesProblem[] = [];
-  const report = (e: DatasetError): void => { problems.push(toProblem(e)); };
+  const report = (e: DatasetError): void => { problems.push(e.toProblem()); };
   const summary: CityscapesSummary = {
     images: 0, readable: 0, splits: {}, objectsPerClass: {}, groupsPerClass: {}, withPolygons: 0, withLabelTrainIds: 0, withColor: 0,
   };

@@ -1,5 +1,6 @@
 // COCO instances json (https://cocodataset.org/#format-data). Unknown extra fields are kept, so a
 // dataset read and written again loses nothing.
+import type { DatasetProblem } from '../errors.ts';
 
 /** Polygons: one or more rings [x1, y1, x2, y2, ...] in pixel coordinates (iscrowd 0). */
 export type CocoPolygons = number[][];
@@ -61,9 +62,4 @@ export interface CocoDataset {
 }
 
 /** One problem found by validateCocoDataset. */
-export interface CocoProblem {
-  file: string;
-  /** JSON pointer of the offending value, when the problem is inside the json. */
-  pointer?: string;
-  reason: string;
-}
+export type CocoProblem = DatasetProblem;
