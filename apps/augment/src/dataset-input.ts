@@ -19,12 +19,17 @@ function guessFormat(path: string): DatasetFormat {
   throw new UsageError(`${path}: cannot tell the dataset format (no leftImg8bit/ or gtFine/ folder, and not a json file); pass --format`);
 }
 
+/** The split a COCO instances json names: `instances_<split>.json`, else undefined. */
+export function cocoSplitOf(jsonPath: string): string | undefined {
+  return /^instances_(.+)\.json$/.exec(basename(jsonPath))?.[1];
+}
+
 /**
  * The images folder of a COCO json, by the usual layouts: `<root>/annotations/instances_<split>.json`
  * with images in `<root>/images/<split>`, `<root>/<split>` or `<root>/images`, else beside the json.
  */
 function guessCocoImagesRoot(jsonPath: string): string {
-  const split = /^instances_(.+)\.json$/.exec(basename(jsonPath))?.[1];
+  const split = cocoSplitOf(jsonPath);
   const annotationsDir = dirname(jsonPath);
   const root = basename(annotationsDir) === 'annotations' ? dirname(annotationsDir) : annotationsDir;
   const candidates = [

@@ -1,6 +1,7 @@
 // Checks on where a command may write: never into its input, never over a folder that holds files.
 import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
-import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
+import { isPathInside } from '@nightshift/labels';
 import { UsageError } from './usage-error.ts';
 
 /** The real path of `path`, following links as far as it exists. */
@@ -12,11 +13,6 @@ function realOrResolved(path: string): string {
     p = dirname(p);
   }
   return realpathSync(p) + missing.join('');
-}
-
-function isInside(child: string, parent: string): boolean {
-  const rel = relative(parent, child);
-  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
 }
 
 /** Refuses an output folder that already holds files. Returns the resolved path. */
@@ -36,10 +32,10 @@ export function checkOutputBesideInput(output: string, inputPath: string): strin
   const out = realOrResolved(output);
   const inputReal = realOrResolved(inputPath);
   const inputFolder = existsSync(inputReal) && statSync(inputReal).isFile() ? dirname(inputReal) : inputReal;
-  if (isInside(out, inputFolder)) {
+  if (isPathInside(out, inputFolder)) {
     throw new UsageError(`--output ${output} is inside the input ${inputFolder}; the input is never written to, choose a folder outside it`);
   }
-  if (isInside(inputFolder, out)) {
+  if (isPathInside(inputFolder, out)) {
     throw new UsageError(`--output ${output} contains the input ${inputFolder}; choose a folder beside it`);
   }
   return resolve(output);

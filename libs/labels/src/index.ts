@@ -8,3 +8,4 @@ export * from './cityscapes/index.ts';
 export * from './coco/index.ts';
 export * from './convert/index.ts';
 export { copyFileAtomic, writeFileAtomic } from './atomic-file.ts';
+export { isPathInside } from './paths.ts';

@@ -1,6 +1,5 @@
 import { cityscapesToCoco, cocoToCityscapes, readCocoDataset, validateCocoDataset } from '@nightshift/labels';
-import { basename } from 'node:path';
-import { resolveDatasetInput, type DatasetFormat } from '../dataset-input.ts';
+import { cocoSplitOf, resolveDatasetInput, type DatasetFormat } from '../dataset-input.ts';
 import { checkOutputBesideInput, checkOutputEmpty } from '../output-folder.ts';
 import { printProblems } from '../console.ts';
 import { UsageError } from '../usage-error.ts';
@@ -32,7 +31,7 @@ export async function runConvert(opts: ConvertOptions): Promise<number> {
     console.error('nightshift: not converting a COCO dataset with problems; fix them first (see `nightshift validate`)');
     return 1;
   }
-  const split = opts.split ?? (/^instances_(.+)\.json$/.exec(basename(input.path))?.[1] ?? 'train');
+  const split = opts.split ?? cocoSplitOf(input.path) ?? 'train';
   const result = await cocoToCityscapes(ds, input.imagesRoot!, output, split);
   console.log(`Wrote ${result.frames} frames as a Cityscapes root: ${output}`);
   const unmapped = Object.entries(result.unmapped);

@@ -10,6 +10,7 @@ import {
 import type { RgbImage } from '@nightshift/cyclegan';
 import { canonicalJson, sha256, sha256File } from './hash.ts';
 import type { DatasetFormat } from './options.ts';
+import { cocoSplitOf } from '../dataset-input.ts';
 
 /** One input file of a sample: its role, its path relative to the input root, and where it is. */
 export interface SourceFile {
@@ -82,7 +83,7 @@ export function listCityscapesSource(root: string, imageFolder = 'leftImg8bit', 
 
 export async function listCocoSource(json: string, imagesRoot: string): Promise<SourceDataset> {
   const ds = await readCocoDataset(json);
-  const split = /^instances_(.+)\.json$/.exec(basename(json))?.[1] ?? 'train';
+  const split = cocoSplitOf(json) ?? 'train';
   const items: SourceItem[] = [];
   let index = 0;
   // cocoSamples checks file names, categories and segmentations, naming the json and pointer.

@@ -9,14 +9,14 @@
  */
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { DatasetError } from '@nightshift/labels';
+import { DatasetError, isPathInside } from '@nightshift/labels';
 import { deriveSeed } from '../random.ts';
 import type { TrainProgress } from '../train/cyclegan-trainer.ts';
 import type { PreprocessOptions } from '../train/data.ts';
 import { RandomStream } from '../train/random-stream.ts';
 import { encodeGridPng } from '../train/sample-grid.ts';
 import {
-  findRunToResume, isInside, pick, resolveLoopCadence, runTrainingLoop, useFastKernels,
+  findRunToResume, pick, resolveLoopCadence, runTrainingLoop, useFastKernels,
   type LoopLogLine, type LoopProgress, type TrainerEvent, type TrainerRunOptions, type TrainResult,
 } from '../train/training-loop.ts';
 import { recipeForResume, resolvePreprocess, resolveSchedule, type ScheduleRecipe } from '../train/training-recipe.ts';
@@ -62,7 +62,7 @@ function pairsFingerprint(pairs: readonly ImagePair[]): Pix2PixProgressState['da
 /** Trains pix2pix on paired images; see the module comment for what it writes. */
 export async function trainPix2Pix(options: TrainPix2PixOptions): Promise<TrainResult> {
   const { pairsDir, outDir } = options;
-  if (isInside(outDir, pairsDir)) throw new DatasetError(outDir, `the output folder lies inside the pairs folder ${pairsDir}; choose another`);
+  if (isPathInside(outDir, pairsDir)) throw new DatasetError(outDir, `the output folder lies inside the pairs folder ${pairsDir}; choose another`);
   const cadence = resolveLoopCadence(options);
   const resumeDir = await findRunToResume(outDir, options.resume);
   const recipe = resumeDir

@@ -17,7 +17,7 @@
  */
 import { createHash } from 'node:crypto';
 import { join, relative } from 'node:path';
-import { DatasetError } from '@nightshift/labels';
+import { DatasetError, isPathInside } from '@nightshift/labels';
 import { loadCheckpoint, saveCheckpoint } from '../checkpoint.ts';
 import { resolveArchitecture, type CycleGanArchitecture } from '../config.ts';
 import { deriveSeed } from '../random.ts';
@@ -27,12 +27,12 @@ import { RandomStream } from './random-stream.ts';
 import { encodeSampleGrid } from './sample-grid.ts';
 import { readTrainerState, writeTrainerState, type TrainerProgressState } from './trainer-state.ts';
 import {
-  findRunToResume, isInside, pick, resolveLoopCadence, runTrainingLoop, useFastKernels,
+  findRunToResume, pick, resolveLoopCadence, runTrainingLoop, useFastKernels,
   type LoopLogLine, type LoopProgress, type TrainerEvent, type TrainerRunOptions, type TrainResult,
 } from './training-loop.ts';
 import { recipeForResume, resolvePreprocess, resolveSchedule, type ScheduleRecipe } from './training-recipe.ts';
 
-export { checkCount, isInside, LATEST_FILE, LOSS_CURVE_FILE, LOSS_LOG_FILE, TRAINING_DEFAULTS, type TrainResult } from './training-loop.ts';
+export { checkCount, LATEST_FILE, LOSS_CURVE_FILE, LOSS_LOG_FILE, TRAINING_DEFAULTS, type TrainResult } from './training-loop.ts';
 
 /** Options that change what is learned; a resumed run must keep them. */
 export interface CycleGanTrainingRecipe extends CycleGanModelOptions, PreprocessOptions, ScheduleRecipe {
@@ -77,7 +77,7 @@ function datasetFingerprint(filesA: readonly string[], filesB: readonly string[]
 export async function trainCycleGan(options: TrainCycleGanOptions): Promise<TrainResult> {
   const { dirA, dirB, outDir } = options;
   for (const dir of [dirA, dirB]) {
-    if (isInside(outDir, dir)) throw new DatasetError(outDir, `the output folder lies inside the input folder ${dir}; choose another`);
+    if (isPathInside(outDir, dir)) throw new DatasetError(outDir, `the output folder lies inside the input folder ${dir}; choose another`);
   }
   const cadence = resolveLoopCadence(options);
   // The run's recipe: from the options, or from the saved run when resuming.

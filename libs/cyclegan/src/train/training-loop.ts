@@ -14,7 +14,7 @@
  *   checkpoints/latest.json     {"iteration": N, "checkpoint": "iter-NNNNNNNN"}, written last
  */
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { DatasetError } from '@nightshift/labels';
 import { writeFileAtomic } from '../atomic-write.ts';
@@ -171,11 +171,6 @@ export function checkCount(name: string, value: unknown, min: number): number {
     throw new TypeError(`Expected an integer >= ${min} for ${name} but received ${String(value)}`);
   }
   return value;
-}
-
-export function isInside(child: string, parent: string): boolean {
-  const rel = relative(resolve(parent), resolve(child));
-  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
 }
 
 /** Defaults filled in and each option checked; errors name the option. */

@@ -1,8 +1,9 @@
 // Reading and checking a COCO instances json and iterating its images as samples.
 
 import { readFile, lstat, realpath, stat } from 'node:fs/promises';
-import { isAbsolute, join, relative, sep, posix, win32 } from 'node:path';
+import { isAbsolute, join, posix, win32 } from 'node:path';
 import { DatasetError } from '../errors.ts';
+import { isPathInside } from '../paths.ts';
 import type { CocoSample, SampleObject } from '../sample.ts';
 import { assertCocoSchema } from './schema.ts';
 import { annotationToRle, rleArea, rleDecode, rlePixelTotal, rleToBbox, type Rle } from './rle.ts';
@@ -58,11 +59,6 @@ export function unsafeFileName(fileName: string): string | undefined {
   return undefined;
 }
 
-function isInside(root: string, target: string): boolean {
-  const rel = relative(root, target);
-  return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
-}
-
 function checkPolygons(rings: number[][], image: CocoImage, at: string, add: (pointer: string, reason: string) => void): void {
   if (rings.length === 0) add(at, 'polygon segmentation has no ring');
   rings.forEach((ring, j) => {
@@ -113,7 +109,7 @@ async function checkImageFile(root: string, realRoot: string, image: CocoImage, 
     add(`${at}/file_name`, `image file ${path} is a broken symlink`);
     return;
   }
-  if (!isInside(realRoot, resolved)) {
+  if (!isPathInside(resolved, realRoot)) {
     add(`${at}/file_name`, `image file ${path} resolves to ${resolved}, outside the images folder ${realRoot}`);
     return;
   }
