@@ -6,6 +6,7 @@ import { registerBuildCommands } from './commands/translate.ts';
 import { runSynth } from './commands/synth.ts';
 import { runTrain } from './commands/train.ts';
 import { UsageError } from './usage-error.ts';
+import { EXIT } from './exit-codes.ts';
 
 const formatOption = (flags: string, description: string) =>
   new Option(flags, description).choices(['cityscapes', 'coco']);
@@ -111,7 +112,7 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof CommanderError) return err.exitCode;
     if (err instanceof DatasetError || err instanceof UsageError) {
       console.error(`nightshift: ${err.message}`);
-      return err instanceof UsageError ? 2 : 1;
+      return err instanceof UsageError ? EXIT.usage : EXIT.error;
     }
     throw err;
   }

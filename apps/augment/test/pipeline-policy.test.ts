@@ -34,7 +34,7 @@ async function build(policy: FlagPolicy): Promise<string> {
   const output = join(tempDir(`policy-${policy}`), 'out');
   const summary = await buildDataset({
     direction: 'night', source, output, formats: ['cityscapes', 'coco'], policy, tile: 'auto', batch: 2, seed: 0, limit: 2,
-    translator, engine: { name: 'tfjs', backend: 'wasm', why: 'test' }, model: { path: model },
+    onError: 'skip', translator, engine: { name: 'tfjs', backend: 'wasm', why: 'test' }, model: { path: model },
     checker: largestInstance, checkStatus: 'test',
   }, CITYSCAPES_COCO_CATEGORIES);
   assert.equal(summary.failures.length, 0, JSON.stringify(summary.failures));

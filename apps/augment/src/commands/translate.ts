@@ -1,7 +1,7 @@
 // `nightshift night|day` (build a translated dataset), and the commands around a build:
 // `check` (checks again), `report` (rebuilds report.html), `merge` (assembles shard builds).
 import { Option, type Command } from 'commander';
-import { CITYSCAPES_COCO_CATEGORIES } from '@nightshift/labels';
+import { CITYSCAPES_COCO_CATEGORIES, formatProblem } from '@nightshift/labels';
 import { NIGHT_IMAGE_FOLDER } from '@nightshift/datasets';
 import { resolveDatasetInput } from '../dataset-input.ts';
 import { DEFAULT_SAMPLE, defaultOutput } from '../defaults.ts';
@@ -23,6 +23,8 @@ import {
 import { STAGES } from '../pipeline/record.ts';
 import { writeReport } from '../pipeline/report.ts';
 import { buildDataset } from '../pipeline/run.ts';
+import { ERROR_POLICIES, type ErrorPolicy } from '../pipeline/build-samples.ts';
+import { EXIT } from '../exit-codes.ts';
 import type { BuildSummary } from '../pipeline/summary.ts';
 
 export interface TranslateOptions {
@@ -42,6 +44,7 @@ export interface TranslateOptions {
   limit?: number;
   seed: number;
   checks: boolean;
+  onError: ErrorPolicy;
 }
 
 const choices = (flags: string, description: string, valid: readonly string[], fallback?: string): Option => {
@@ -69,6 +72,7 @@ export function registerBuildCommands(program: Command, setExit: (code: number) 
       .option('--shard <i/n>', 'build only shard i of n (a round-robin part of the sorted sample list); assemble with nightshift merge', parseShard)
       .option('--limit <n>', 'only the first n samples of the sorted list', (v) => parseInteger(v, '--limit', 1))
       .option('--seed <n>', 'seed for randomised stages (checks); translation itself is deterministic', (v) => parseInteger(v, '--seed', 0), 0)
+      .addOption(choices('--on-error <policy>', 'a sample that cannot be read or built: skip (record it in the manifest and summary, exit 3) or fail (stop at once, exit 1); dataset-level problems always stop the run', ERROR_POLICIES, 'skip'))
       .option('--no-checks', 'skip the consistency checks: labels are carried over unchecked (recorded as such)')
       .action(async (opts) => setExit(await runTranslate(direction, opts as TranslateOptions)));
   }
@@ -115,7 +119,7 @@ export async function runTranslate(direction: Direction, opts: TranslateOptions)
   try {
     const summary = await buildDataset({
       direction, source, output, formats, policy: opts.onFlag, tile: opts.tile, batch: opts.batch, seed: opts.seed,
-      limit: opts.limit, shard: opts.shard, translator: engine.translator,
+      limit: opts.limit, shard: opts.shard, onError: opts.onError, translator: engine.translator,
       engine: { name: engine.engine, backend: engine.backend, why: engine.why }, model: { path: model.path },
       checker: checks.checker, checkStatus: checks.status,
       log: (line) => console.log(`  ${line}`),
@@ -124,7 +128,7 @@ export async function runTranslate(direction: Direction, opts: TranslateOptions)
     }, CITYSCAPES_COCO_CATEGORIES);
     progress?.stop();
     printSummary(summary);
-    return summary.failures.length ? 1 : 0;
+    return summary.failures.length ? EXIT.skipped : EXIT.ok;
   } finally {
     progress?.stop();
     engine.translator.dispose();
@@ -133,11 +137,12 @@ export async function runTranslate(direction: Direction, opts: TranslateOptions)
 
 function printSummary(s: BuildSummary): void {
   const n = s.samples;
-  console.log(`Built ${n.built} samples, ${n.upToDate} already up to date, ${n.failed} failed; the dataset holds ${n.written} samples${n.dropped ? ` (${n.dropped} dropped by --on-flag drop)` : ''}.`);
+  console.log(`Built ${n.built} samples, ${n.upToDate} already up to date, ${n.failed} skipped; the dataset holds ${n.written} samples${n.dropped ? ` (${n.dropped} dropped by --on-flag drop)` : ''}.`);
   printTable(['stage', 'samples', 'busy s', 'samples/s'], STAGES.map((st) => [st, s.stages[st].items, s.stages[st].seconds.toFixed(2), s.stages[st].perSecond.toFixed(2)]));
   console.log(`  wall time ${s.wallSeconds.toFixed(1)} s; flags: ${/^(not available|off)/.test(s.checks) ? `none (checks ${s.checks})` : s.flags.total}`);
   console.log(`  ${s.output}/${s.files.manifest}, summary.json, ${s.files.report}`);
-  for (const f of s.failures) console.error(`nightshift: ${f.sample}: ${f.error}`);
+  for (const f of s.failures) console.error(`nightshift: skipped ${f.sample}: ${formatProblem(f)}`);
+  if (s.failures.length) console.error(`nightshift: ${s.failures.length} sample${s.failures.length > 1 ? 's' : ''} skipped (listed in manifest.jsonl and summary.json); fix the files and rerun to build them`);
 }
 
 export async function runCheck(opts: { output: string; seed: number }): Promise<number> {
@@ -164,5 +169,5 @@ export async function runReport(opts: { output: string }): Promise<number> {
 export async function runMerge(output: string, dirs: string[]): Promise<number> {
   const { summary, copied } = await mergeShards(output, dirs);
   console.log(`Merged ${dirs.length} shards into ${summary.output}: ${summary.samples.written} samples (${copied} files copied).`);
-  return summary.failures.length ? 1 : 0;
+  return summary.failures.length ? EXIT.skipped : EXIT.ok;
 }

@@ -6,7 +6,7 @@ import { copyFileAtomic } from '@nightshift/labels';
 import { UsageError } from '../usage-error.ts';
 import { sha256File } from './hash.ts';
 import { STAGES, type SampleState, type StageName } from './record.ts';
-import { finish, flagStats } from './run.ts';
+import { failuresOf, finish, flagStats, sampleCounts } from './run.ts';
 import { claimOutput, outputsIntact, readAllStates, readRunIdentity, writeSampleState, type RunIdentity } from './state.ts';
 import { readSummary, writeSummary, type BuildSummary, type StageStats } from './summary.ts';
 import { writeReport } from './report.ts';
@@ -77,16 +77,13 @@ export async function mergeShards(output: string, shardDirs: readonly string[]):
     shard: null,
     mergedFrom: dirs,
     samples: {
-      listed: first.listed, inBuild: finalStates.length, upToDate: 0, built: 0,
-      failed: summaries.reduce((t, s) => t + s.samples.failed, 0),
-      written: finalStates.filter((s) => s.manifest.status === 'written').length,
-      dropped: finalStates.filter((s) => s.manifest.status === 'dropped').length,
+      ...sampleCounts(finalStates), listed: first.listed, inBuild: finalStates.length, upToDate: 0, built: 0,
     },
     engine: { ...base.engine, why: `merged from ${dirs.length} shards; shard 0: ${base.engine.why}` },
     flags: flagStats(finalStates),
     stages,
     wallSeconds: Math.max(...summaries.map((s) => s.wallSeconds)),
-    failures: summaries.flatMap((s) => s.failures),
+    failures: failuresOf(finalStates),
   };
   writeSummary(output, summary);
   await writeReport(output);

@@ -1,7 +1,7 @@
 // What the build records per sample. The `manifest` part is the deterministic record (one line of
 // manifest.jsonl); `coco` is what the COCO json is assembled from; `timings` are this build's
 // measurements, kept apart so that the manifest stays byte-identical across reruns.
-import type { CocoAnnotation, CocoImage } from '@nightshift/labels';
+import type { CocoAnnotation, CocoImage, DatasetProblem } from '@nightshift/labels';
 import type { Flag, FlagKind } from './checks.ts';
 import type { DatasetFormat, Direction, FlagPolicy, TileRequest } from './options.ts';
 
@@ -56,10 +56,12 @@ export interface ManifestRecord {
   options: BuildOptionsRecord;
   /** Labelled objects per class name. */
   objects: Record<string, number>;
-  status: 'written' | 'dropped';
+  /** failed: the sample could not be built (`problem` says why); it is tried again on the next run. */
+  status: 'written' | 'dropped' | 'failed';
   outputs: OutputRecord[];
   flags: Flag[];
   actions: FlagAction[];
+  problem?: DatasetProblem;
 }
 
 /** One image of the COCO output, before image and annotation ids are assigned. */

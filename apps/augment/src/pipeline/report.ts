@@ -82,7 +82,8 @@ function table(header: string[], rows: (string | number)[][]): string {
 
 export async function buildReportHtml(output: string): Promise<string> {
   const summary = readSummary(output);
-  const records = readManifest(output);
+  const all = readManifest(output);
+  const records = all.filter((r) => r.status !== 'failed');
   const shown = [...records.filter((r) => r.flags.length), ...records.filter((r) => !r.flags.length)].slice(0, REPORT_THUMBNAILS);
   const figures: string[] = [];
   for (const r of shown) figures.push(await sampleFigure(output, summary, r));
@@ -106,7 +107,7 @@ dt{font-weight:bold;float:left;clear:left;width:9em}dd{margin-left:10em}
 <dt>engine</dt><dd>${escape(summary.engine.name)} on ${escape(summary.engine.backend)}: ${escape(summary.engine.why)}</dd>
 <dt>checks</dt><dd>${escape(summary.checks)}</dd>
 <dt>on flag</dt><dd>${escape(summary.options.onFlag)}</dd>
-<dt>samples</dt><dd>${records.length} in the manifest (${s.written} written, ${s.dropped} dropped); this run: ${s.built} built, ${s.upToDate} up to date, ${s.failed} failed${summary.shard ? `; shard ${summary.shard.index}/${summary.shard.count}` : ''}</dd>
+<dt>samples</dt><dd>${all.length} in the manifest (${s.written} written, ${s.dropped} dropped, ${s.failed} failed); this run: ${s.built} built, ${s.upToDate} up to date${summary.shard ? `; shard ${summary.shard.index}/${summary.shard.count}` : ''}</dd>
 </dl>
 <h2>Throughput per stage (this run)</h2>
 ${table(['stage', 'samples', 'busy seconds', 'samples / s'], STAGES.map((st) => [st, summary.stages[st].items, summary.stages[st].seconds, summary.stages[st].perSecond]))}
@@ -114,7 +115,7 @@ ${table(['stage', 'samples', 'busy seconds', 'samples / s'], STAGES.map((st) => 
 <h2>Flags per class</h2>
 ${/^(not available|off)/.test(summary.checks) ? `<p>Checks ${escape(summary.checks)}: no object was checked, so there are no flags.</p>` : ''}
 ${table(['class', 'objects', 'flagged', 'rate'], Object.entries(summary.flags.byClass).map(([c, r]) => [c, r.objects, r.flagged, r.rate]))}
-${summary.failures.length ? `<h2>Failures</h2>${table(['sample', 'error'], summary.failures.map((f) => [f.sample, f.error]))}` : ''}
+${summary.failures.length ? `<h2>Skipped samples</h2>${table(['sample', 'file', 'problem'], summary.failures.map((f) => [f.sample, f.pointer !== undefined ? `${f.file} at ${f.pointer}` : f.file, f.reason]))}` : ''}
 <h2>Samples</h2>
 <div class="samples">
 ${figures.join('\n')}

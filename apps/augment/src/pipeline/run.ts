@@ -1,33 +1,20 @@
-// One dataset build: plan (which samples are new or changed), then decode → translate in batches →
-// check → policy + write as stages joined by bounded queues, then assemble the top-level files.
-import { DatasetError, type CocoCategory } from '@nightshift/labels';
-import type { Checker, Flag } from './checks.ts';
-import type { RgbImage, Translator } from '@nightshift/cyclegan';
-import { canonicalJson, sha256 } from './hash.ts';
-import { shardIndices, type DatasetFormat, type Direction, type FlagPolicy, type Shard, type TileRequest } from './options.ts';
-import { BoundedQueue, runStages } from './queue.ts';
-import { STAGES, type BuildOptionsRecord, type FileRecord, type ModelRecord, type SampleState, type StageName, type StageTimings } from './record.ts';
-import { decodeSample, hashSourceFile, type DecodedSample, type SourceDataset, type SourceItem } from './sources.ts';
-import {
-  claimOutput, outputsIntact, readAllStates, readSampleState, removeSampleState, sweepUnlisted, writeSampleState,
-  type RunIdentity,
-} from './state.ts';
-import { MANIFEST_FILE, REPORT_FILE, SUMMARY_FILE, TIMINGS_FILE, writeAssembled } from './assemble.ts';
-import { CITYSCAPES_FOLDER, COCO_FOLDER, writeSample } from './write-sample.ts';
+// One dataset build on this machine: plan (which samples are new or changed), build them, then
+// assemble the top-level files and the run's summary and report.
+import type { CocoCategory } from '@nightshift/labels';
+import type { Checker } from './checks.ts';
+import type { Translator } from '@nightshift/cyclegan';
+import { buildSamples, type ErrorPolicy } from './build-samples.ts';
+import { planBuild, type BuildSettings } from './plan.ts';
+import { STAGES, type SampleState, type StageName, type StageTimings } from './record.ts';
+import { claimOutput, readAllStates, removeSampleState, sweepUnlisted, writeSampleState } from './state.ts';
+import { MANIFEST_FILE, REPORT_FILE, TIMINGS_FILE, writeAssembled } from './assemble.ts';
+import { CITYSCAPES_FOLDER, COCO_FOLDER } from './write-sample.ts';
 import { writeSummary, type BuildSummary, type StageStats } from './summary.ts';
 import { writeReport } from './report.ts';
 
-export interface BuildRequest {
-  direction: Direction;
-  source: SourceDataset;
-  output: string;
-  formats: DatasetFormat[];
-  policy: FlagPolicy;
-  tile: TileRequest;
+export interface BuildRequest extends Omit<BuildSettings, 'model' | 'checks'> {
   batch: number;
-  seed: number;
-  limit?: number;
-  shard?: Shard;
+  onError: ErrorPolicy;
   translator: Translator;
   engine: { name: string; backend: string; why: string };
   model: { path: string };
@@ -40,175 +27,27 @@ export interface BuildRequest {
   log?: (line: string) => void;
 }
 
-interface Planned {
-  item: SourceItem;
-  files: FileRecord[];
-  key: string;
-}
-
-interface InFlight extends Planned {
-  sample: DecodedSample;
-  translated?: RgbImage;
-  flags?: Flag[];
-  ms: StageTimings;
-}
-
 const now = (): number => performance.now();
-
-/** The sorted list a build works on: --limit first, then the shard's round-robin part. */
-export function selectItems(items: readonly SourceItem[], limit: number | undefined, shard: Shard | undefined): { listed: SourceItem[]; mine: SourceItem[] } {
-  const listed = limit !== undefined ? items.slice(0, limit) : [...items];
-  return { listed, mine: shardIndices(listed.length, shard).map((i) => listed[i]) };
-}
-
-export function cocoCategoriesFor(source: SourceDataset, formats: readonly DatasetFormat[], cityscapesCategories: readonly CocoCategory[]): CocoCategory[] | undefined {
-  if (!formats.includes('coco')) return undefined;
-  return (source.format === 'coco' ? source.categories : cityscapesCategories).map((c) => ({ ...c }));
-}
 
 export async function buildDataset(req: BuildRequest, cityscapesCategories: readonly CocoCategory[]): Promise<BuildSummary> {
   const started = now();
   const log = req.log ?? (() => {});
-  const { listed, mine } = selectItems(req.source.items, req.limit, req.shard);
-  const categories = cocoCategoriesFor(req.source, req.formats, cityscapesCategories);
-  const identity: RunIdentity = {
-    format: 'nightshift-build', version: 1, direction: req.direction,
-    input: {
-      format: req.source.format, root: req.source.root,
-      ...(req.source.json ? { json: req.source.json } : {}),
-      ...(req.source.format === 'cityscapes' ? { imageFolder: req.source.imageFolder } : {}),
-    },
-    ...(req.shard ? { shard: req.shard } : {}),
-    listed: listed.length,
-    ...(categories ? { cocoCategories: categories } : {}),
-  };
-  claimOutput(req.output, identity);
-
-  const model: ModelRecord = { hash: req.translator.info.modelHash, engine: req.engine.name, backend: req.engine.backend };
-  const options: BuildOptionsRecord = {
-    direction: req.direction,
-    ...(req.source.format === 'cityscapes' ? { imageFolder: req.source.imageFolder } : {}),
-    outputFormats: req.formats,
-    onFlag: req.policy,
-    tile: req.tile,
-    seed: req.seed,
-    checks: req.checker ? req.checker.id : req.checkStatus,
-    ...(categories && req.source.format === 'coco' ? { categories: sha256(canonicalJson(categories)) } : {}),
-  };
-
-  // Plan: hash every input; a sample whose key and outputs are unchanged is not built again.
-  const todo: Planned[] = [];
-  const kept: SampleState[] = [];
-  const failures: { sample: string; error: string }[] = [];
-  for (const item of mine) {
-    let files: FileRecord[];
-    try {
-      files = item.files.map((f) => ({ role: f.role, path: f.path, sha256: hashSourceFile(f) }));
-    } catch (error) {
-      if (!(error instanceof DatasetError)) throw error;
-      failures.push({ sample: item.key, error: error.message });
-      continue;
-    }
-    const key = sha256(canonicalJson({ files, model, options }));
-    const state = readSampleState(req.output, item.key);
-    if (state && state.manifest.key === key && outputsIntact(req.output, state)) kept.push(state);
-    else todo.push({ item, files, key });
-  }
-  log(`${mine.length} samples${req.shard ? ` in shard ${req.shard.index}/${req.shard.count}` : ''}: ${kept.length} up to date, ${todo.length} to build`);
+  const model = { hash: req.translator.info.modelHash, engine: req.engine.name, backend: req.engine.backend };
+  const plan = planBuild({ ...req, model, checks: req.checker ? req.checker.id : req.checkStatus }, cityscapesCategories);
+  claimOutput(req.output, plan.identity);
+  for (const state of plan.unreadable) writeSampleState(req.output, state);
+  const { mine, kept, todo } = plan;
+  log(`${mine.length} samples${req.shard ? ` in shard ${req.shard.index}/${req.shard.count}` : ''}: ${kept.length} up to date, ${todo.length} to build${plan.unreadable.length ? `, ${plan.unreadable.length} unreadable` : ''}`);
   req.onPlanned?.(todo.length);
 
-  const built: SampleState[] = [];
-  const busy: Record<StageName, number> = { decode: 0, translate: 0, check: 0, write: 0 };
-  const categoryNames = new Map((req.source.categories ?? []).map((c) => [c.id, c.name]));
-  const depth = Math.max(2, req.batch * 2);
-  const decoded = new BoundedQueue<InFlight>(depth);
-  const translated = new BoundedQueue<InFlight>(depth);
-  const checked = new BoundedQueue<InFlight>(depth);
-  const queues = [decoded, translated, checked] as BoundedQueue<unknown>[];
-  const progress = (): string => STAGES.map((s) => `${s} ${(busy[s] / 1000).toFixed(1)}s`).join(', ');
   let done = 0;
+  const progress = (busy: StageTimings): string => STAGES.map((s) => `${s} ${(busy[s] / 1000).toFixed(1)}s`).join(', ');
+  const { built, busy } = await buildSamples({
+    source: req.source, output: req.output, formats: req.formats, policy: req.policy, batch: req.batch,
+    translator: req.translator, checker: req.checker, model, options: plan.options, onError: req.onError,
+  }, todo, (_state, busyNow) => req.onProgress?.(++done, todo.length, progress(busyNow)));
 
-  // A bad sample is recorded and the build goes on; it is not marked done, so the next run retries it.
-  const fail = (p: Planned, error: unknown): void => {
-    if (!(error instanceof DatasetError) && !(error instanceof RangeError)) throw error;
-    failures.push({ sample: p.item.key, error: (error as Error).message });
-    done++;
-    req.onProgress?.(done, todo.length, progress());
-  };
-
-  await runStages(queues, [
-    async () => {
-      for (const p of todo) {
-        const t = now();
-        try {
-          const sample = await decodeSample(p.item, categoryNames);
-          const ms = { decode: now() - t, translate: 0, check: 0, write: 0 };
-          busy.decode += ms.decode;
-          await decoded.push({ ...p, sample, ms });
-        } catch (error) {
-          fail(p, error);
-        }
-      }
-      decoded.close();
-    },
-    async () => {
-      for (;;) {
-        const batch = await decoded.takeBatch(req.batch);
-        if (batch.length === 0) break;
-        const t = now();
-        const outputs = await req.translator.translate(batch.map((b) => b.sample.rgb));
-        const each = (now() - t) / batch.length;
-        busy.translate += now() - t;
-        for (let k = 0; k < batch.length; k++) await translated.push({ ...batch[k], translated: outputs[k], ms: { ...batch[k].ms, translate: each } });
-      }
-      translated.close();
-    },
-    // Checks: the seam for worker threads. Checker.check is async, so a checker that posts the
-    // work to a pool lets this stage overlap the others without any change here.
-    async () => {
-      for (let f = await translated.take(); f; f = await translated.take()) {
-        const t = now();
-        const { sample } = f;
-        const flags = req.checker
-          ? await req.checker.check({
-            id: f.item.key, width: sample.width, height: sample.height, source: sample.rgb, objects: sample.objects,
-            semantic: sample.semantic, instances: sample.instances, objectMask: sample.objectMask,
-          }, f.translated!)
-          : [];
-        const ms = now() - t;
-        busy.check += ms;
-        await checked.push({ ...f, flags, ms: { ...f.ms, check: ms } });
-      }
-      checked.close();
-    },
-    async () => {
-      for (let f = await checked.take(); f; f = await checked.take()) {
-        const t = now();
-        try {
-          const written = await writeSample({ output: req.output, formats: req.formats, policy: req.policy }, f.sample, f.translated!, f.flags!, f.files);
-          const ms = { ...f.ms, write: now() - t };
-          busy.write += ms.write;
-          const state: SampleState = {
-            manifest: {
-              sample: f.item.key, id: f.item.id, split: f.item.split,
-              source: { format: req.source.format, files: f.files },
-              key: f.key, model, options, objects: objectCounts(f.sample), status: written.status, outputs: written.outputs, flags: f.flags!, actions: written.actions,
-            },
-            ...(written.coco ? { coco: written.coco } : {}),
-            timings: roundTimings(ms),
-          };
-          writeSampleState(req.output, state);
-          built.push(state);
-          done++;
-          req.onProgress?.(done, todo.length, progress());
-        } catch (error) {
-          fail(f, error);
-        }
-      }
-    },
-  ]);
-
-  const states = finish(req.output, new Set(mine.map((i) => i.key)), categories);
+  const states = finish(req.output, new Set(mine.map((i) => i.key)), plan.categories);
   const stats = (name: StageName): StageStats => ({
     items: name === 'check' && !req.checker ? 0 : built.length,
     seconds: round3(busy[name] / 1000),
@@ -217,28 +56,35 @@ export async function buildDataset(req: BuildRequest, cityscapesCategories: read
   });
   const summary: BuildSummary = {
     direction: req.direction,
-    input: identity.input,
+    input: plan.identity.input,
     output: req.output,
     files: { manifest: MANIFEST_FILE, timings: TIMINGS_FILE, report: REPORT_FILE, cityscapes: req.formats.includes('cityscapes') ? CITYSCAPES_FOLDER : null, coco: req.formats.includes('coco') ? COCO_FOLDER : null },
     shard: req.shard ?? null,
-    samples: {
-      listed: listed.length, inBuild: mine.length, upToDate: kept.length, built: built.length, failed: failures.length,
-      written: states.filter((s) => s.manifest.status === 'written').length,
-      dropped: states.filter((s) => s.manifest.status === 'dropped').length,
-    },
+    samples: { ...sampleCounts(states), listed: plan.listed.length, inBuild: mine.length, upToDate: kept.length, built: built.length },
     model: { path: req.model.path, hash: model.hash },
     engine: { name: req.engine.name, backend: req.engine.backend, why: req.engine.why },
-    options,
+    options: plan.options,
     batch: req.batch,
     checks: req.checker ? `${req.checker.id}` : req.checkStatus,
     flags: flagStats(states),
     stages: Object.fromEntries(STAGES.map((s) => [s, stats(s)])) as Record<StageName, StageStats>,
     wallSeconds: round3((now() - started) / 1000),
-    failures,
+    failures: failuresOf(states),
   };
   writeSummary(req.output, summary);
   await writeReport(req.output);
   return summary;
+}
+
+/** How many samples of the dataset were written, dropped by --on-flag drop, and failed. */
+export function sampleCounts(states: readonly SampleState[]): { written: number; dropped: number; failed: number } {
+  const count = (status: string): number => states.filter((s) => s.manifest.status === status).length;
+  return { written: count('written'), dropped: count('dropped'), failed: count('failed') };
+}
+
+/** Every failed sample with the file and the problem, in sample order. */
+export function failuresOf(states: readonly SampleState[]): BuildSummary['failures'] {
+  return states.filter((s) => s.manifest.problem).map((s) => ({ sample: s.manifest.sample, ...s.manifest.problem! }));
 }
 
 /**
@@ -258,16 +104,6 @@ export function finish(output: string, keys: ReadonlySet<string> | undefined, ca
 }
 
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
-
-function roundTimings(ms: StageTimings): StageTimings {
-  return Object.fromEntries(STAGES.map((s) => [s, Math.round(ms[s] * 10) / 10])) as StageTimings;
-}
-
-function objectCounts(sample: DecodedSample): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const o of [...sample.objects].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) counts[o.name] = (counts[o.name] ?? 0) + 1;
-  return counts;
-}
 
 /** Flags per class against the labelled objects of that class (hallucinations count as flags of their stuff class). */
 export function flagStats(states: readonly SampleState[]): BuildSummary['flags'] {

@@ -2,7 +2,7 @@
 // It describes the run (timings differ between runs); manifest.jsonl describes the dataset.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DatasetError, writeFileAtomic } from '@nightshift/labels';
+import { DatasetError, writeFileAtomic, type DatasetProblem } from '@nightshift/labels';
 import { SUMMARY_FILE } from './assemble.ts';
 import type { Shard } from './options.ts';
 import type { BuildOptionsRecord, StageName } from './record.ts';
@@ -23,6 +23,7 @@ export interface BuildSummary {
   shard: Shard | null;
   /** merge only: the shard folders assembled. */
   mergedFrom?: string[];
+  /** failed: samples that could not be built (each is tried again on the next run). */
   samples: { listed: number; inBuild: number; upToDate: number; built: number; failed: number; written: number; dropped: number };
   model: { path: string; hash: string };
   engine: { name: string; backend: string; why: string };
@@ -32,7 +33,8 @@ export interface BuildSummary {
   flags: { total: number; byClass: Record<string, { objects: number; flagged: number; rate: number }> };
   stages: Record<StageName, StageStats>;
   wallSeconds: number;
-  failures: { sample: string; error: string }[];
+  /** Every failed sample: the file at fault and what is wrong with it. */
+  failures: ({ sample: string } & DatasetProblem)[];
 }
 
 export function writeSummary(output: string, summary: BuildSummary): void {

@@ -1,0 +1,161 @@
+// Builds a list of planned samples: decode → translate in batches → check → policy + write, as
+// stages joined by bounded queues. Each finished sample's record is written atomically after its
+// files, so a crash at any point loses at most the samples in flight. Local runs, shards and queue
+// workers all build samples through this one function.
+import { DatasetError, type CocoCategory } from '@nightshift/labels';
+import type { RgbImage, Translator } from '@nightshift/cyclegan';
+import type { Checker, Flag } from './checks.ts';
+import type { DatasetFormat, FlagPolicy } from './options.ts';
+import { failedState, type Planned } from './plan.ts';
+import { BoundedQueue, runStages } from './queue.ts';
+import { STAGES, type BuildOptionsRecord, type ModelRecord, type SampleState, type StageName, type StageTimings } from './record.ts';
+import { decodeSample, type DecodedSample, type SourceDataset } from './sources.ts';
+import { writeSampleState } from './state.ts';
+import { writeSample } from './write-sample.ts';
+
+/** skip: a bad sample is recorded as failed and the build goes on; fail: the first one stops the build. */
+export type ErrorPolicy = 'skip' | 'fail';
+export const ERROR_POLICIES: readonly ErrorPolicy[] = Object.freeze(['skip', 'fail']);
+
+export interface SampleBuilder {
+  source: SourceDataset;
+  output: string;
+  formats: DatasetFormat[];
+  policy: FlagPolicy;
+  batch: number;
+  translator: Translator;
+  checker?: Checker;
+  model: ModelRecord;
+  options: BuildOptionsRecord;
+  onError: ErrorPolicy;
+}
+
+export interface BuiltSamples {
+  built: SampleState[];
+  failed: SampleState[];
+  /** Milliseconds each stage was busy. */
+  busy: StageTimings;
+}
+
+interface InFlight extends Planned {
+  sample: DecodedSample;
+  translated?: RgbImage;
+  flags?: Flag[];
+  ms: StageTimings;
+}
+
+const now = (): number => performance.now();
+
+/** A sample-level problem as a DatasetError naming a file; anything else is not the sample's fault. */
+function sampleProblem(p: Planned, error: unknown): DatasetError | undefined {
+  if (error instanceof DatasetError) return error;
+  if (error instanceof RangeError) return new DatasetError(p.files.find((f) => f.role === 'image')?.path ?? p.item.key, error.message);
+  return undefined;
+}
+
+export async function buildSamples(
+  ctx: SampleBuilder,
+  todo: readonly Planned[],
+  onDone?: (state: SampleState, busy: StageTimings) => void,
+): Promise<BuiltSamples> {
+  const built: SampleState[] = [];
+  const failed: SampleState[] = [];
+  const busy: StageTimings = { decode: 0, translate: 0, check: 0, write: 0 };
+  const categoryNames = new Map((ctx.source.categories as CocoCategory[]).map((c) => [c.id, c.name]));
+  const depth = Math.max(2, ctx.batch * 2);
+  const decoded = new BoundedQueue<InFlight>(depth);
+  const translated = new BoundedQueue<InFlight>(depth);
+  const checked = new BoundedQueue<InFlight>(depth);
+
+  // Not marked done: the next run tries a failed sample again.
+  const fail = (p: Planned, error: unknown): void => {
+    const problem = sampleProblem(p, error);
+    if (!problem || ctx.onError === 'fail') throw problem ?? error;
+    const state = failedState(p.item, ctx.source.format, p, ctx.model, ctx.options, problem);
+    writeSampleState(ctx.output, state);
+    failed.push(state);
+    onDone?.(state, busy);
+  };
+
+  await runStages([decoded, translated, checked] as BoundedQueue<unknown>[], [
+    async () => {
+      for (const p of todo) {
+        const t = now();
+        try {
+          const sample = await decodeSample(p.item, categoryNames);
+          const ms = { decode: now() - t, translate: 0, check: 0, write: 0 };
+          busy.decode += ms.decode;
+          await decoded.push({ ...p, sample, ms });
+        } catch (error) {
+          fail(p, error);
+        }
+      }
+      decoded.close();
+    },
+    async () => {
+      for (;;) {
+        const batch = await decoded.takeBatch(ctx.batch);
+        if (batch.length === 0) break;
+        const t = now();
+        const outputs = await ctx.translator.translate(batch.map((b) => b.sample.rgb));
+        const each = (now() - t) / batch.length;
+        busy.translate += now() - t;
+        for (let k = 0; k < batch.length; k++) await translated.push({ ...batch[k], translated: outputs[k], ms: { ...batch[k].ms, translate: each } });
+      }
+      translated.close();
+    },
+    // Checks: the seam for worker threads. Checker.check is async, so a checker that posts the
+    // work to a pool lets this stage overlap the others without any change here.
+    async () => {
+      for (let f = await translated.take(); f; f = await translated.take()) {
+        const t = now();
+        const { sample } = f;
+        const flags = ctx.checker
+          ? await ctx.checker.check({
+            id: f.item.key, width: sample.width, height: sample.height, source: sample.rgb, objects: sample.objects,
+            semantic: sample.semantic, instances: sample.instances, objectMask: sample.objectMask,
+          }, f.translated!)
+          : [];
+        const ms = now() - t;
+        busy.check += ms;
+        await checked.push({ ...f, flags, ms: { ...f.ms, check: ms } });
+      }
+      checked.close();
+    },
+    async () => {
+      for (let f = await checked.take(); f; f = await checked.take()) {
+        const t = now();
+        try {
+          const written = await writeSample({ output: ctx.output, formats: ctx.formats, policy: ctx.policy }, f.sample, f.translated!, f.flags!, f.files);
+          const ms = { ...f.ms, write: now() - t };
+          busy.write += ms.write;
+          const state: SampleState = {
+            manifest: {
+              sample: f.item.key, id: f.item.id, split: f.item.split,
+              source: { format: ctx.source.format, files: f.files },
+              key: f.key, model: ctx.model, options: ctx.options, objects: objectCounts(f.sample), status: written.status, outputs: written.outputs, flags: f.flags!, actions: written.actions,
+            },
+            ...(written.coco ? { coco: written.coco } : {}),
+            timings: roundTimings(ms),
+          };
+          writeSampleState(ctx.output, state);
+          built.push(state);
+          onDone?.(state, busy);
+        } catch (error) {
+          fail(f, error);
+        }
+      }
+    },
+  ]);
+  return { built, failed, busy };
+}
+
+function roundTimings(ms: StageTimings): StageTimings {
+  return Object.fromEntries(STAGES.map((s: StageName) => [s, Math.round(ms[s] * 10) / 10])) as StageTimings;
+}
+
+function objectCounts(sample: DecodedSample): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const o of [...sample.objects].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) counts[o.name] = (counts[o.name] ?? 0) + 1;
+  return counts;
+}
