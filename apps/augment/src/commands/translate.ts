@@ -3,7 +3,7 @@
 import { Option, type Command } from 'commander';
 import { CITYSCAPES_COCO_CATEGORIES, formatProblem } from '@nightshift/labels';
 import { NIGHT_IMAGE_FOLDER } from '@nightshift/datasets';
-import { resolveDatasetInput } from '../dataset-input.ts';
+import { resolveDatasetInput, type DatasetInput } from '../dataset-input.ts';
 import { DEFAULT_SAMPLE, defaultOutput } from '../defaults.ts';
 import { checkOutputBesideInput } from '../output-folder.ts';
 import { printTable } from '../console.ts';
@@ -16,6 +16,7 @@ import { mergeShards } from '../pipeline/merge.ts';
 import { resolveModel } from '../pipeline/model.ts';
 import { openSource } from '../pipeline/open-source.ts';
 import { assertOutputUsable } from '../pipeline/state.ts';
+import { lockOutput } from '../pipeline/lock.ts';
 import {
   BACKENDS, ENGINES, FLAG_POLICIES, OUTPUT_FORMATS, parseInteger, parseShard, parseTile, resolveOutputFormats,
   type BackendRequest, type DatasetFormat, type Direction, type EngineRequest, type FlagPolicy, type OutputFormat, type Shard, type TileRequest,
@@ -100,6 +101,15 @@ export async function runTranslate(direction: Direction, opts: TranslateOptions)
   const input = resolveDatasetInput(opts.input ?? DEFAULT_SAMPLE, opts.inputFormat, opts.images);
   const output = checkOutputBesideInput(opts.output ?? defaultOutput(direction), input.path);
   assertOutputUsable(output);
+  const lock = lockOutput(output, `nightshift ${direction}`);
+  try {
+    return await translateInto(output, input, embedded, direction, opts);
+  } finally {
+    lock.release();
+  }
+}
+
+async function translateInto(output: string, input: DatasetInput, embedded: boolean, direction: Direction, opts: TranslateOptions): Promise<number> {
   const formats = resolveOutputFormats(opts.outputFormat, input.format, opts.outputFormat !== 'both');
   const model = resolveModel(opts.model, direction);
   const imageFolder = input.format === 'cityscapes' ? (opts.images ?? (embedded && direction === 'day' ? NIGHT_IMAGE_FOLDER : undefined)) : undefined;
@@ -167,7 +177,14 @@ export async function runReport(opts: { output: string }): Promise<number> {
 }
 
 export async function runMerge(output: string, dirs: string[]): Promise<number> {
-  const { summary, copied } = await mergeShards(output, dirs);
+  const lock = lockOutput(output, 'nightshift merge');
+  let merged: Awaited<ReturnType<typeof mergeShards>>;
+  try {
+    merged = await mergeShards(output, dirs);
+  } finally {
+    lock.release();
+  }
+  const { summary, copied } = merged;
   console.log(`Merged ${dirs.length} shards into ${summary.output}: ${summary.samples.written} samples (${copied} files copied).`);
   return summary.failures.length ? EXIT.skipped : EXIT.ok;
 }

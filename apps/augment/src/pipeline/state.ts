@@ -50,7 +50,8 @@ export function readRunIdentity(output: string): RunIdentity | undefined {
 
 /** Refuses, before any work, a folder that holds files but is not a nightshift build. */
 export function assertOutputUsable(output: string): void {
-  if (!readRunIdentity(output) && existsSync(output) && readdirSync(output).length > 0) {
+  // The state folder alone (a lock taken just before) does not make a folder a build, nor foreign.
+  if (!readRunIdentity(output) && existsSync(output) && readdirSync(output).some((n) => n !== STATE_FOLDER)) {
     throw new UsageError(`--output ${output} already holds files that are not a nightshift build; choose an empty or new folder`);
   }
 }
