@@ -1,12 +1,12 @@
 // pix2pix (paired) vs CycleGAN (unpaired) vs a fitted photometric baseline on synthetic day/night PAIRS.
 //   node --import tsx bench/pix2pix-vs-cyclegan.ts [--iterations 40] [--width 128] [--height 64]
-//        [--train 16] [--test 50] [--ngf 8] [--num-downs 6] [--blocks 3] [--out /tmp/p2p-bench]
+//        [--train 16] [--test 50] [--ngf 8] [--num-downs 6] [--blocks 3] [--out /tmp/p2p-bench] [--backend auto]
 // Training scenes are seeds 1..train, held-out scenes 100000..100000+test-1 (generateScene, rendered by
 // day and by night from the same seed: the night render is the ground truth). Both models train for
-// the same number of iterations (batch 1) at the same image size, tiny architectures, on TF.js's cpu
-// backend, which is slow: the default budget (40 iterations) is a smoke-level run, far from converged
-// (measured on a 2-core machine: pix2pix 176 s, CycleGAN 663 s, 15 minutes in all with the evaluation);
-// raise --iterations for a meaningful comparison. The photometric
+// the same number of iterations (batch 1) at the same image size, tiny architectures, on the training
+// backend `--backend` picks (auto: the fastest that trains here, wasm on a CPU machine). The default
+// budget (40 iterations) is a smoke-level run, far from converged; raise --iterations for a meaningful
+// comparison (docs/pix2pix.md has the table of a longer run). The photometric
 // baseline (libs/consistency photometricNight) gets gamma and per-channel gains fitted by least squares
 // on the training pairs and its noise level from the night renders' high-frequency residual.
 // Reported per method on the held-out scenes: PSNR and SSIM against the true night renders, and the
@@ -15,12 +15,11 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
 import { generateScene, renderSceneSync, sceneLabels } from '@nightshift/datasets';
 import { checkConsistency } from '@nightshift/consistency';
 import { describeFit, fitPhotometric, photometricBaseline, psnr, ssim, type RgbImage } from './lib/image-quality.ts';
 import {
-  loadGenerator, loadTranslationGenerator, TfjsTranslator, trainCycleGan, trainPix2Pix, type Translator,
+  loadGenerator, loadTranslationGenerator, selectBackend, TfjsTranslator, trainCycleGan, trainPix2Pix, type Translator,
 } from '../libs/cyclegan/src/index.ts';
 
 const args = process.argv.slice(2);
@@ -39,6 +38,7 @@ const NGF = opt('--ngf', 8);
 const NUM_DOWNS = opt('--num-downs', 6);
 const BLOCKS = opt('--blocks', 3);
 const OUT = args.includes('--out') ? args[args.indexOf('--out') + 1] : '/tmp/p2p-bench';
+const BACKEND = args.includes('--backend') ? args[args.indexOf('--backend') + 1] : 'auto';
 
 interface Pair { seed: number; day: RgbImage; night: RgbImage }
 const render = (seed: number): Pair => {
@@ -64,7 +64,8 @@ async function evaluate(name: string, translate: (day: RgbImage) => Promise<RgbI
 }
 
 async function main(): Promise<void> {
-  await tf.setBackend('cpu');
+  const backend = await selectBackend(BACKEND, { purpose: 'training' });
+  console.log(`backend: ${backend.name} (${backend.reason})`);
   await rm(OUT, { recursive: true, force: true });
   const train = Array.from({ length: N_TRAIN }, (_, i) => render(1 + i));
   const test = Array.from({ length: N_TEST }, (_, i) => render(100000 + i));

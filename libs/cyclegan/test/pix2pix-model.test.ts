@@ -35,7 +35,7 @@ test('one optimize_parameters step equals PyTorch: losses, fake_B, updated weigh
     const realA = nhwc(file, 'real_A');
     const realB = nhwc(file, 'real_B');
     const masks: DropoutMasks = { mask: (layer) => nhwc(file, `mask.${layer}`) };
-    const result = model.optimizeParameters(realA, realB, facts.lr, true, masks);
+    const result = await model.optimizeParameters(realA, realB, facts.lr, true, masks);
     for (const [name, value] of Object.entries(facts.losses)) {
       const ours = result.losses[name as keyof typeof result.losses];
       assert.ok(Math.abs(ours - value) < 1e-4 * Math.max(1, Math.abs(value)), `${name}: ${ours} vs torch ${value}`);

@@ -38,7 +38,7 @@ test('Adam matches torch.optim.Adam over several steps with a changing lr', asyn
     });
   });
   // The state round-trips: a restored optimiser continues exactly as the original.
-  const saved = opt.state();
+  const saved = await opt.state();
   assert.equal(saved.step, adam.lrs.length);
   const q = tf.variable(p.clone(), true, 'adam-test-copy');
   const copy = new Adam([q], CYCLEGAN_ADAM);
@@ -65,19 +65,19 @@ test('linear lr policy: constant for n_epochs, then down to 1/(n_epochs_decay + 
   assert.equal(lrMultiplierForEpoch(151, later), 1 - 51 / 101);
 });
 
-test('image pool: stores until full, then returns a stored fake half of the time', () => {
+test('image pool: stores until full, then returns a stored fake half of the time', async () => {
   const pool = new ImagePool(3, new RandomStream(5));
   const image = (v: number) => tf.fill([1, 2, 2, 3], v) as tf.Tensor4D;
   const first = (t: tf.Tensor4D) => t.dataSync()[0];
   for (let v = 1; v <= 3; v++) {
-    const out = pool.query(image(v));
+    const out = await pool.query(image(v));
     assert.equal(first(out), v); // not full: the current image comes back
   }
   assert.equal(pool.size, 3);
   let fromHistory = 0;
   const seen = new Set<number>();
   for (let v = 4; v < 404; v++) {
-    const got = first(pool.query(image(v)));
+    const got = first(await pool.query(image(v)));
     if (got !== v) {
       fromHistory++;
       assert.ok(got < v && !seen.has(got), `returned ${got}, which is not a stored fake`);
@@ -91,8 +91,8 @@ test('image pool: stores until full, then returns a stored fake half of the time
   const copy = new ImagePool(3, new RandomStream(0));
   copy.restore(pool.state());
   const batch = tf.concat([image(1000), image(1001)]) as tf.Tensor4D;
-  assert.deepEqual(Array.from(copy.query(batch).dataSync()), Array.from(pool.query(batch).dataSync()));
-  assert.equal(new ImagePool(0, new RandomStream(1)).query(batch).dataSync()[0], 1000);
+  assert.deepEqual(Array.from((await copy.query(batch)).dataSync()), Array.from((await pool.query(batch)).dataSync()));
+  assert.equal((await new ImagePool(0, new RandomStream(1)).query(batch)).dataSync()[0], 1000);
 });
 
 test('GAN losses: lsgan is MSE to 1/0, vanilla is BCE with logits; L1 is the mean absolute error', async () => {

@@ -65,7 +65,7 @@ for (const ganMode of ['lsgan', 'vanilla'] as const) {
       for (const [name, net] of model.networks()) net.loadStateDict(tensorsWithPrefix(file, `init.${name}.`));
       const realA = nhwc(file, 'input.A');
       const realB = nhwc(file, 'input.B');
-      const { losses } = model.optimizeParameters(realA, realB, meta.lr);
+      const { losses } = await model.optimizeParameters(realA, realB, meta.lr);
       realA.dispose();
       realB.dispose();
 

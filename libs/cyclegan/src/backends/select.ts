@@ -86,7 +86,7 @@ async function prepare(name: BackendName, purpose: BackendPurpose): Promise<Prep
  * Initialises the requested backend and makes it the active TF.js backend.
  * - a name: that backend or an Error that says why it is unavailable;
  * - 'auto': the first that works of tensorflow, webgpu, wasm, cpu, where a software WebGPU adapter
- *   ranks after wasm for inference and wasm is passed over for training if it lacks the filter
+ *   ranks after wasm, and wasm is passed over for training if it lacks the filter
  *   gradient. `skipped` says why each of the others was not taken.
  * An unknown name throws a TypeError that lists the valid choices.
  */

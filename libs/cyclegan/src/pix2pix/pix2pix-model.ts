@@ -141,13 +141,13 @@ export class Pix2PixModel {
    * multiples of 2^numDowns; `lr` is the scheduled learning rate of both optimisers. `masks`
    * replaces the seeded dropout masks (tests hand in PyTorch's).
    */
-  optimizeParameters(
+  async optimizeParameters(
     realA: tf.Tensor4D,
     realB: tf.Tensor4D,
     lr: number,
     withVisuals = false,
     masks: DropoutMasks = this.dropoutMasks(),
-  ): Pix2PixIterationResult {
+  ): Promise<Pix2PixIterationResult> {
     const { lambdaL1, ganMode } = this.options;
     const kept: tf.Tensor[] = [];
     const keep = <T extends tf.Tensor>(t: T): T => {
@@ -191,14 +191,14 @@ export class Pix2PixModel {
       this.iterations++;
 
       const values = {} as Record<Pix2PixLossName, number>;
-      for (const name of PIX2PIX_LOSS_NAMES) values[name] = losses[name].dataSync()[0];
+      for (const name of PIX2PIX_LOSS_NAMES) values[name] = (await losses[name].data())[0];
       const result: Pix2PixIterationResult = { losses: Object.freeze(values) };
       if (!withVisuals) return result;
-      const first = (t: tf.Tensor4D): Float32Array => (t.dataSync() as Float32Array).slice(0, t.shape[1] * t.shape[2] * t.shape[3]);
+      const first = async (t: tf.Tensor4D): Promise<Float32Array> => ((await t.data()) as Float32Array).slice(0, t.shape[1] * t.shape[2] * t.shape[3]);
       const [, height, width, channelsA] = realA.shape;
       return {
         ...result,
-        visuals: { height, width, channelsA, channelsB: realB.shape[3], realA: first(realA), fakeB: first(fakeB), realB: first(realB) },
+        visuals: { height, width, channelsA, channelsB: realB.shape[3], realA: await first(realA), fakeB: await first(fakeB), realB: await first(realB) },
       };
     } finally {
       for (const log of logs) disposeBatchStats(log);
@@ -206,8 +206,8 @@ export class Pix2PixModel {
     }
   }
 
-  state(): Pix2PixModelState {
-    return { optimizerG: this.optimizerG.state(), optimizerD: this.optimizerD.state(), iterations: this.iterations };
+  async state(): Promise<Pix2PixModelState> {
+    return { optimizerG: await this.optimizerG.state(), optimizerD: await this.optimizerD.state(), iterations: this.iterations };
   }
 
   restore(state: Pix2PixModelState): void {

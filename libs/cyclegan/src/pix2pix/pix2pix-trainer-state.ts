@@ -30,7 +30,7 @@ export interface Pix2PixProgressState {
 const optimizers = (model: Pix2PixModel): Array<['optimizer_G' | 'optimizer_D', Network<unknown>]> => [['optimizer_G', model.G], ['optimizer_D', model.D]];
 
 export async function writePix2PixTrainerState(dir: string, model: Pix2PixModel, progress: Pix2PixProgressState): Promise<void> {
-  const state = model.state();
+  const state = await model.state();
   const tensors: Float32Tensor[] = [];
   for (const [name, net] of optimizers(model)) {
     const adam = name === 'optimizer_G' ? state.optimizerG : state.optimizerD;

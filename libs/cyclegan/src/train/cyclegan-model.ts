@@ -161,7 +161,7 @@ export class CycleGanModel {
    * One optimize_parameters step on a batch: realA [N,H,W,inputNc], realB [N,H,W,outputNc], both
    * in [-1, 1]; `lr` is the scheduled learning rate of both optimisers.
    */
-  optimizeParameters(realA: tf.Tensor4D, realB: tf.Tensor4D, lr: number, withVisuals = false): IterationResult {
+  async optimizeParameters(realA: tf.Tensor4D, realB: tf.Tensor4D, lr: number, withVisuals = false): Promise<IterationResult> {
     const { lambdaA, lambdaB, lambdaIdentity: lambdaIdt, ganMode } = this.options;
     const kept: tf.Tensor[] = [];
     const keep = <T extends tf.Tensor>(t: T): T => {
@@ -203,8 +203,8 @@ export class CycleGanModel {
       gStep.value.dispose();
       this.optimizerG.applyNamed(gStep.grads, lr);
 
-      const pooledFakeB = keep(this.poolFakeB.query(fakeB));
-      const pooledFakeA = keep(this.poolFakeA.query(fakeA));
+      const pooledFakeB = keep(await this.poolFakeB.query(fakeB));
+      const pooledFakeA = keep(await this.poolFakeA.query(fakeA));
       const dStep = tf.variableGrads(() => {
         const dLoss = (d: PatchDiscriminator, real: tf.Tensor4D, fake: tf.Tensor4D): tf.Scalar =>
           tf.mul(tf.add(ganLoss(d.apply(real), true, ganMode), ganLoss(d.apply(fake), false, ganMode)), 0.5);
@@ -216,12 +216,12 @@ export class CycleGanModel {
       this.optimizerD.applyNamed(dStep.grads, lr);
 
       const losses = {} as Record<LossName, number>;
-      for (const name of LOSS_NAMES) losses[name] = lossTensors[name] ? lossTensors[name].dataSync()[0] : 0;
+      for (const name of LOSS_NAMES) losses[name] = lossTensors[name] ? (await lossTensors[name].data())[0] : 0;
       const result: IterationResult = { losses: Object.freeze(losses) };
       if (!withVisuals) return result;
-      const first = (t: tf.Tensor4D): Float32Array => {
+      const first = async (t: tf.Tensor4D): Promise<Float32Array> => {
         const per = t.shape[1] * t.shape[2] * t.shape[3];
-        return (t.dataSync() as Float32Array).slice(0, per);
+        return ((await t.data()) as Float32Array).slice(0, per);
       };
       const [, height, width, channelsA] = realA.shape;
       return {
@@ -231,12 +231,12 @@ export class CycleGanModel {
           width,
           channelsA,
           channelsB: realB.shape[3],
-          realA: first(realA),
-          fakeB: first(fakeB),
-          recA: first(recA),
-          realB: first(realB),
-          fakeA: first(fakeA),
-          recB: first(recB),
+          realA: await first(realA),
+          fakeB: await first(fakeB),
+          recA: await first(recA),
+          realB: await first(realB),
+          fakeA: await first(fakeA),
+          recB: await first(recB),
         },
       };
     } finally {
@@ -244,10 +244,10 @@ export class CycleGanModel {
     }
   }
 
-  state(): CycleGanModelState {
+  async state(): Promise<CycleGanModelState> {
     return {
-      optimizerG: this.optimizerG.state(),
-      optimizerD: this.optimizerD.state(),
+      optimizerG: await this.optimizerG.state(),
+      optimizerD: await this.optimizerD.state(),
       poolFakeA: this.poolFakeA.state(),
       poolFakeB: this.poolFakeB.state(),
     };

@@ -37,10 +37,11 @@ export class ImagePool {
   }
 
   /** Returns a batch of fakes for the discriminator, drawn from the history as the reference does. */
-  query(fakes: tf.Tensor4D): tf.Tensor4D {
+  async query(fakes: tf.Tensor4D): Promise<tf.Tensor4D> {
     if (this.poolSize === 0) return fakes.clone();
     const [n, h, w, c] = fakes.shape;
-    const data = fakes.dataSync() as Float32Array;
+    // An async read: the webgpu backend cannot read synchronously under Node.
+    const data = (await fakes.data()) as Float32Array;
     const per = h * w * c;
     const returned: PooledImage[] = [];
     for (let i = 0; i < n; i++) {

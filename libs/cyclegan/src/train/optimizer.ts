@@ -80,12 +80,9 @@ export class Adam {
     }
   }
 
-  state(): AdamState {
-    return {
-      step: this.stepCount,
-      m: this.m.map((t) => (t.dataSync() as Float32Array).slice()),
-      v: this.v.map((t) => (t.dataSync() as Float32Array).slice()),
-    };
+  async state(): Promise<AdamState> {
+    const read = (ts: readonly tf.Tensor[]): Promise<Float32Array[]> => Promise.all(ts.map(async (t) => ((await t.data()) as Float32Array).slice()));
+    return { step: this.stepCount, m: await read(this.m), v: await read(this.v) };
   }
 
   restore(state: AdamState): void {

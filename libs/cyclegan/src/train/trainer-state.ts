@@ -63,7 +63,7 @@ function optimizerLayout(model: CycleGanModel): Array<{ optimizer: 'optimizer_G'
 }
 
 export async function writeTrainerState(dir: string, model: CycleGanModel, progress: TrainerProgressState): Promise<void> {
-  const modelState = model.state();
+  const modelState = await model.state();
   const tensors: Float32Tensor[] = [];
   for (const { optimizer, names, specs } of optimizerLayout(model)) {
     const adam = optimizer === 'optimizer_G' ? modelState.optimizerG : modelState.optimizerD;

@@ -137,7 +137,7 @@ export interface TrainingModelAdapter<L extends string, V> {
   /** In the order of the loss log and chart. */
   readonly lossNames: readonly L[];
   /** One optimize_parameters step on realA, realB; visuals only when asked for. */
-  step(realA: tf.Tensor4D, realB: tf.Tensor4D, lr: number, withVisuals: boolean): { readonly losses: Losses<L>; readonly visuals?: V };
+  step(realA: tf.Tensor4D, realB: tf.Tensor4D, lr: number, withVisuals: boolean): Promise<{ readonly losses: Losses<L>; readonly visuals?: V }>;
   encodeSample(visuals: V): Promise<Uint8Array>;
   /** Writes the weights and the trainer state (with `progress`) into the checkpoint folder `dir`. */
   saveCheckpoint(dir: string, progress: LoopProgressState<L>, epoch: number): Promise<void>;
@@ -289,7 +289,7 @@ export async function runTrainingLoop<L extends string, V, B extends LoopBatch>(
     const realB = tf.tensor4d(batch.b, [...batch.shape]);
     let result;
     try {
-      result = model.step(realA, realB, lr, wantSample);
+      result = await model.step(realA, realB, lr, wantSample);
     } finally {
       realA.dispose();
       realB.dispose();
