@@ -12,7 +12,7 @@ import { generateScene, sceneLabels, renderSceneSync, renderFaults } from '@nigh
 import { listCityscapesFrames, readCityscapesSample, readRgb } from '@nightshift/labels';
 import {
   checkConsistency, drawOverlay, eraseInstance, pasteObject, photometricNight, listInstances, resolveThresholds,
-  type ConsistencyThresholds, type ConsistencyResult, type LabelMaps, type RgbImage, type Translate,
+  type ConsistencyThresholds, type ConsistencyResult, type LabelMaps, type RegionScore, type RgbImage, type Translate,
 } from '@nightshift/consistency';
 
 const args = process.argv.slice(2);
@@ -27,9 +27,14 @@ const MIN_AREA = 32 * 32; // "objects >= 32x32": at least 1024 mask pixels
 const SET: Partial<Record<keyof ConsistencyThresholds, number>> = {};
 args.forEach((a, i) => { if (a === '--set') { const [k, v] = args[i + 1].split('='); SET[k as keyof ConsistencyThresholds] = Number(v); } });
 const T = resolveThresholds(SET as Partial<ConsistencyThresholds>);
-const COLLECT = { ...SET, erasureThreshold: 2, hallucinationThreshold: 0 } as Partial<ConsistencyThresholds>;
+const COLLECT = { ...SET, erasureThreshold: 2, hallucinationThreshold: 0, strayLightThreshold: 0 } as Partial<ConsistencyThresholds>;
 
 interface Trials { pos: number[]; neg: number[]; negImages: number }
+type Cue = RegionScore['cue'];
+const CUES: readonly Cue[] = ['structure', 'light'];
+/** Hallucination trials: per cue, the best region score over each pasted object and every region score of clean images. */
+interface RegionTrials { pos: Record<Cue, number>[]; neg: Record<Cue, number[]>; negImages: number }
+const regionTrials = (): RegionTrials => ({ pos: [], neg: { structure: [], light: [] }, negImages: 0 });
 
 function auc(pos: number[], neg: number[], higherIsPositive: boolean): number {
   if (!pos.length || !neg.length) return NaN;
@@ -52,18 +57,23 @@ const overlaps = (a: number[], b: number[]): boolean => a[0] < b[0] + b[2] && b[
 // Hallucination: positive = best region score overlapping the pasted object (0 if none); negative =
 // every region score in clean images (false regions are counted per image).
 const erased: Trials = { pos: [], neg: [], negImages: 0 };
-const added: Trials = { pos: [], neg: [], negImages: 0 };
-const real = { erased: { pos: [], neg: [], negImages: 0 } as Trials, added: { pos: [], neg: [], negImages: 0 } as Trials };
+const added = regionTrials();
+const real = { erased: { pos: [], neg: [], negImages: 0 } as Trials, added: regionTrials() };
 let cleanFlags: { set: string; id: string; flags: ConsistencyResult['flags']; image: RgbImage }[] = [];
 
 function bigObjects(r: ConsistencyResult): number[] {
   return r.objects.filter((o) => o.area >= MIN_AREA && o.comparable).map((o) => o.retention);
 }
 
-function bestOverlap(r: ConsistencyResult, box: number[]): number {
-  let best = 0;
-  for (const g of r.regions) if (overlaps(g.bbox, box)) best = Math.max(best, g.score);
+function bestOverlap(r: ConsistencyResult, box: number[]): Record<Cue, number> {
+  const best = { structure: 0, light: 0 };
+  for (const g of r.regions) if (overlaps(g.bbox, box)) best[g.cue] = Math.max(best[g.cue], g.score);
   return best;
+}
+
+function addNegatives(t: RegionTrials, r: ConsistencyResult): void {
+  for (const g of r.regions) t.neg[g.cue].push(g.score);
+  t.negImages++;
 }
 
 const W = 512, H = 256;
@@ -76,8 +86,7 @@ for (let s = SEED0; s < SEED0 + nScenes; s++) {
   const victim = faults.erased?.truth.instanceId;
   erased.neg.push(...bigObjects({ ...clean, objects: clean.objects.filter((o) => o.instanceId !== victim) }));
   erased.negImages++;
-  added.neg.push(...clean.regions.map((g) => g.score));
-  added.negImages++;
+  addNegatives(added, clean);
   if (s < SEED0 + 50) cleanFlags.push({ set: 'synthetic', id: `syn-${s}`, flags: checkConsistency({ sampleId: `syn-${s}`, source: day, output: night, labels }, SET as Partial<ConsistencyThresholds>).flags, image: night });
   if (faults.erased && faults.erased.truth.area >= MIN_AREA) {
     const r = checkConsistency({ sampleId: `syn-${s}-erased`, source: day, output: faults.erased.image, labels }, COLLECT);
@@ -115,8 +124,7 @@ if (!calibrate && !args.includes('--no-real') && existsSync(REAL_ROOT)) {
     }
     void t0;
     cleanFlags.push({ set: 'real', id: sample.id, flags: checkConsistency({ sampleId: sample.id, source: day, output: night, labels }, SET as Partial<ConsistencyThresholds>).flags, image: night });
-    real.added.neg.push(...clean.regions.map((g) => g.score));
-    real.added.negImages++;
+    addNegatives(real.added, clean);
     const objects = listInstances(labels.instances, labels.width).filter((o) => o.area >= MIN_AREA);
     for (const o of objects) {
       const r0 = clean.objects.find((q) => q.instanceId === o.instanceId);
@@ -185,29 +193,74 @@ function sweep(t: Trials, higherIsPositive: boolean, perImage: boolean): string 
   return lines.join('\n');
 }
 
+type CueThresholds = Record<Cue, number>;
+const flaggedBy = (p: Record<Cue, number>, th: CueThresholds): boolean => CUES.some((c) => p[c] >= th[c]);
+
+/** Hallucination row: a pasted object is found when either cue's best overlapping region reaches its threshold. */
+function regionRow(set: string, t: RegionTrials, th: CueThresholds): string {
+  const recall = t.pos.filter((p) => flaggedBy(p, th)).length / t.pos.length;
+  const falseFlags = CUES.reduce((a, c) => a + t.neg[c].filter((v) => v >= th[c]).length, 0);
+  // AUC of the combined score max over cues of score / threshold; per cue in brackets.
+  const comb = (p: Record<Cue, number>): number => Math.max(...CUES.map((c) => p[c] / th[c]));
+  const negComb = CUES.flatMap((c) => t.neg[c].map((v) => v / th[c]));
+  const perCue = CUES.map((c) => `${c} ${auc(t.pos.map((p) => p[c]), t.neg[c], true).toFixed(3)}`).join(', ');
+  return `${set.padEnd(10)} ${'hallucinated'.padEnd(13)} ${String(t.pos.length).padStart(5)} ${String(t.negImages).padStart(7)}  ${recall.toFixed(3)}  ${(falseFlags / t.negImages).toFixed(4)} /image     ${auc(t.pos.map(comb), negComb, true).toFixed(3)}   ${calibrateRegions(t).recall.toFixed(3)}   (AUC ${perCue})`;
+}
+
+/**
+ * The per-cue thresholds with the best recall at <= 0.05 false regions per clean image: every split of
+ * the allowed false regions between the cues, each cue's threshold just above its allowed-th worst clean score.
+ */
+function calibrateRegions(t: RegionTrials): { th: CueThresholds; recall: number } {
+  const allowed = Math.floor(0.05 * t.negImages + 1e-9);
+  const neg = { structure: [...t.neg.structure].sort((a, b) => b - a), light: [...t.neg.light].sort((a, b) => b - a) };
+  let best = { th: { structure: Infinity, light: Infinity } as CueThresholds, recall: -1 };
+  for (let k = 0; k <= allowed; k++) {
+    const th = { structure: (neg.structure[k] ?? 0) + 1e-6, light: (neg.light[allowed - k] ?? 0) + 1e-6 };
+    const recall = t.pos.filter((p) => flaggedBy(p, th)).length / t.pos.length;
+    if (recall > best.recall) best = { th, recall };
+  }
+  return best;
+}
+
+function regionSweep(t: RegionTrials, th: CueThresholds): string {
+  const lines: string[] = [];
+  for (const c of CUES) {
+    const vals = [...new Set([...t.pos.map((p) => p[c]), ...t.neg[c]])].sort((a, b) => a - b);
+    for (const q of [0.5, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99]) {
+      const v = vals[Math.floor(q * (vals.length - 1))];
+      const cur = { ...th, [c]: v };
+      const fr = CUES.reduce((a, d) => a + t.neg[d].filter((x) => x >= cur[d]).length, 0) / t.negImages;
+      lines.push(`    ${c} threshold ${v.toFixed(3)} (other cue at default): recall ${(t.pos.filter((p) => flaggedBy(p, cur)).length / t.pos.length).toFixed(3)}, false ${fr.toFixed(4)} /image`);
+    }
+  }
+  return lines.join('\n');
+}
+
+const DEFAULT_CUES: CueThresholds = { structure: T.hallucinationThreshold, light: T.strayLightThreshold };
+
 if (calibrate) {
   // Erasure: the largest threshold with <= 2 % false flags; hallucination: the smallest with <= 0.05 false regions per image.
   const negE = [...erased.neg].sort((a, b) => a - b);
   const eTh = negE[Math.floor(0.02 * negE.length)];
-  const negH = [...added.neg].sort((a, b) => b - a);
-  const allowed = Math.floor(0.05 * added.negImages);
-  const hTh = (negH[allowed] ?? 0) + 1e-6;
-  console.log(`calibration seeds ${SEED0}..${SEED0 + nScenes - 1}: erasureThreshold ${eTh.toFixed(4)}, hallucinationThreshold ${hTh.toFixed(4)}`);
+  const h = calibrateRegions(added);
+  console.log(`calibration seeds ${SEED0}..${SEED0 + nScenes - 1}: erasureThreshold ${eTh.toFixed(4)}, hallucinationThreshold ${h.th.structure.toFixed(4)}, strayLightThreshold ${h.th.light.toFixed(4)}`);
   console.log(row('synthetic', 'erased', erased, eTh, false, false));
-  console.log(row('synthetic', 'hallucinated', added, hTh, true, true));
+  console.log(regionRow('synthetic', added, h.th));
 } else {
-  console.log(`consistency benchmark: thresholds erasure ${T.erasureThreshold}, hallucination ${T.hallucinationThreshold}; objects >= 32x32 (${MIN_AREA} px)`);
+  console.log(`consistency benchmark: thresholds erasure ${T.erasureThreshold}, hallucination ${T.hallucinationThreshold} (structure) / ${T.strayLightThreshold} (stray light); objects >= 32x32 (${MIN_AREA} px)`);
   console.log(`(a) synthetic: ${nScenes} scenes ${W}x${H}, seeds ${SEED0}..${SEED0 + nScenes - 1}; (b) real: Cityscapes frames, night = PHOTOMETRIC STAND-IN translator (gamma 2.2, exposure 0.55, blue tint, noise 3), no CycleGAN generator yet`);
   console.log('set        kind          faults   clean  recall  false flags          ROC AUC  recall@target-false-rate');
   console.log(row('synthetic', 'erased', erased, T.erasureThreshold, false, false));
-  console.log(row('synthetic', 'hallucinated', added, T.hallucinationThreshold, true, true));
+  console.log(regionRow('synthetic', added, DEFAULT_CUES));
   if (real.erased.pos.length) {
     console.log(row('real', 'erased', real.erased, T.erasureThreshold, false, false));
-    console.log(row('real', 'hallucinated', real.added, T.hallucinationThreshold, true, true));
+    console.log(regionRow('real', real.added, DEFAULT_CUES));
   }
   if (args.includes('--curves')) {
     console.log('curves (synthetic erased):\n' + sweep(erased, false, false));
-    console.log('curves (synthetic hallucinated):\n' + sweep(added, true, true));
+    console.log('curves (synthetic hallucinated):\n' + regionSweep(added, DEFAULT_CUES));
+    if (real.added.pos.length) console.log('curves (real hallucinated):\n' + regionSweep(real.added, DEFAULT_CUES));
   }
   for (const set of ['synthetic', 'real']) {
     const c = cleanFlags.filter((f) => f.set === set);

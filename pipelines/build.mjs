@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // Runs pipeline specs (pipelines/*.json): validates each against pipeline.schema.json, then builds it
-// with the nightshift CLI, shard by shard, and merges the shards. Incremental and resumable because
-// the builds are: rerunning a spec builds only new or changed samples.
+// with the nightshift CLI: in one process, shard by shard with a merge, or as a queued build (a
+// coordinator, and worker processes here or elsewhere). Incremental and resumable because the builds
+// are: rerunning a spec builds only new or changed samples.
 //
 //   node pipelines/build.mjs <spec.json>... [--model <path>] [--dry-run] [--validate-only]
 //
 // --model overrides the spec's model (e.g. in CI before a default model exists).
+import { spawn } from 'node:child_process';
 import { $, fs, minimist, path } from 'zx';
 import Ajv from 'ajv';
 
@@ -43,7 +45,17 @@ export function loadSpec(file) {
   return spec;
 }
 
-/** The nightshift command lines of one spec: one build per shard, then a merge when sharded. */
+/** local, shard or queue: the spec's execution, or shard when it asks for more than one shard. */
+export const executionOf = (spec) => spec.execution ?? (spec.shards > 1 ? 'shard' : 'local');
+
+/** The `nightshift worker` command lines the runner starts beside a queued build's coordinator. */
+export function workersFor(spec, file) {
+  if (executionOf(spec) !== 'queue') return [];
+  const redis = expand(spec.queue.redis, file, '/queue/redis');
+  return Array.from({ length: spec.queue.workers }, (_, i) => ['worker', '--queue', redis, '--name', `${spec.name}-${i}`]);
+}
+
+/** The nightshift command lines of one spec: one build, or one per shard and a merge, or a queued build's coordinator. */
 export function commandsFor(spec, file, overrides = {}) {
   const input = fromRepo(expand(spec.input.path, file, '/input/path'));
   const output = fromRepo(expand(spec.output.path, file, '/output/path'));
@@ -57,7 +69,9 @@ export function commandsFor(spec, file, overrides = {}) {
     '--on-flag', spec.policy, '--output-format', spec.output.formats, '--seed', String(spec.seed),
     ...(spec.limit ? ['--limit', String(spec.limit)] : []),
   ];
-  if (spec.shards === 1) return [[...common, '--output', output]];
+  const execution = executionOf(spec);
+  if (execution === 'queue') return [[...common, '--output', output, '--queue', expand(spec.queue.redis, file, '/queue/redis'), '--unit-size', String(spec.queue.unitSize)]];
+  if (execution === 'local') return [[...common, '--output', output]];
   const shardDirs = Array.from({ length: spec.shards }, (_, i) => `${output}.shards/${i}`);
   return [
     ...shardDirs.map((dir, i) => [...common, '--shard', `${i}/${spec.shards}`, '--output', dir]),
@@ -75,10 +89,23 @@ async function main() {
   }
   const overrides = argv.model ? { model: path.resolve(String(argv.model)) } : {};
   for (const [f, spec] of specs) {
-    console.log(`pipeline ${spec.name} (${f})`);
-    for (const args of commandsFor(spec, f, overrides)) {
-      console.log(`$ nightshift ${args.join(' ')}`);
-      if (!argv['dry-run']) await $({ stdio: 'inherit', cwd: REPO })`${process.execPath} ${CLI} ${args}`;
+    console.log(`pipeline ${spec.name} (${f}), ${executionOf(spec)} execution`);
+    const workers = workersFor(spec, f).map((args) => {
+      console.log(`$ nightshift ${args.join(' ')} &`);
+      return argv['dry-run'] ? undefined : spawn(process.execPath, [CLI, ...args], { cwd: REPO, stdio: 'inherit' });
+    }).filter(Boolean);
+    try {
+      for (const args of commandsFor(spec, f, overrides)) {
+        console.log(`$ nightshift ${args.join(' ')}`);
+        if (!argv['dry-run']) await $({ stdio: 'inherit', cwd: REPO })`${process.execPath} ${CLI} ${args}`;
+      }
+    } finally {
+      // SIGTERM: each worker finishes the unit in hand and disconnects.
+      await Promise.all(workers.map((w) => new Promise((resolve) => {
+        if (w.exitCode !== null) return resolve();
+        w.once('exit', resolve);
+        w.kill('SIGTERM');
+      })));
     }
   }
 }

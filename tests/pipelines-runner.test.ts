@@ -1,12 +1,14 @@
 // pipelines/build.mjs: specs are validated against the schema (errors name the JSON pointer), and a
-// sharded spec builds its shards and merges them; a second run builds nothing.
+// sharded spec builds its shards and merges them; a second run builds nothing; a queued spec runs its
+// coordinator and workers.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { tempDir, tinyCheckpoint } from '../apps/augment/test/pipeline-helpers.ts';
+import { datasetFiles, tempDir, tinyCheckpoint, treeHashes } from '../apps/augment/test/pipeline-helpers.ts';
+import { redisMissing, startRedis } from '../apps/augment/test/queue-helpers.ts';
 
 const REPO = fileURLToPath(new URL('../', import.meta.url));
 const run = (args: string[], env: NodeJS.ProcessEnv = {}) => {
@@ -54,4 +56,46 @@ test('a sharded spec builds both shards and merges them; the second run builds n
   assert.equal(second.code, 0, second.out);
   assert.equal([...second.out.matchAll(/up to date, 0 to build/g)].length, 2);
   assert.equal(readFileSync(join(dir, 'night', 'manifest.jsonl'), 'utf8').trim().split('\n').join('\n'), lines.join('\n'));
+});
+
+test('execution: queue needs a queue block, local refuses shards', () => {
+  const dir = tempDir('spec');
+  const base = { name: 'q', input: { path: 'datasets/sample', format: 'cityscapes' }, direction: 'night', policy: 'ignore', output: { path: join(dir, 'o') } };
+  writeFileSync(join(dir, 'queue.json'), JSON.stringify({ ...base, execution: 'queue' }));
+  writeFileSync(join(dir, 'local.json'), JSON.stringify({ ...base, execution: 'local', shards: 2 }));
+  const queue = run(['--validate-only', join(dir, 'queue.json')]);
+  assert.equal(queue.code, 2);
+  assert.match(queue.out, /queue.json at \/: must have required property 'queue'/);
+  const local = run(['--validate-only', join(dir, 'local.json')]);
+  assert.equal(local.code, 2);
+  assert.match(local.out, /local.json at \/shards: must be <= 1/);
+});
+
+test('a queued spec starts its workers, runs the coordinator, stops the workers; the dataset equals a local run', { skip: redisMissing }, async () => {
+  const model = await tinyCheckpoint(2);
+  const dir = tempDir('pipeline-queue');
+  const redis = await startRedis();
+  try {
+    const spec = {
+      name: 'sample-queued', input: { path: 'datasets/sample', format: 'cityscapes' }, direction: 'night', policy: 'ignore',
+      engine: 'tfjs', backend: 'wasm', limit: 3, output: { path: join(dir, 'queued'), formats: 'both' },
+      execution: 'queue', queue: { redis: '${TEST_REDIS_URL}', unitSize: 2, workers: 2 },
+    };
+    const file = join(dir, 'spec.json');
+    writeFileSync(file, JSON.stringify(spec));
+    const dry = run(['--dry-run', file, '--model', model], { TEST_REDIS_URL: redis.url });
+    assert.equal(dry.code, 0, dry.out);
+    assert.match(dry.out, /queue execution[\s\S]*nightshift worker --queue redis:\/\/127\.0\.0\.1:\d+\/0 --name sample-queued-1 &[\s\S]*--queue redis:\/\/127\.0\.0\.1:\d+\/0 --unit-size 2/);
+    const queued = run([file, '--model', model], { TEST_REDIS_URL: redis.url });
+    assert.equal(queued.code, 0, queued.out);
+    assert.match(queued.out, /2 units of 2/);
+    assert.equal((queued.out.match(/worker sample-queued-\d: stopped/g) ?? []).length, 2);
+    writeFileSync(file, JSON.stringify({ ...spec, execution: 'local', queue: undefined, output: { path: join(dir, 'local'), formats: 'both' } }));
+    const local = run([file, '--model', model]);
+    assert.equal(local.code, 0, local.out);
+    assert.deepEqual(treeHashes(join(dir, 'queued'), datasetFiles), treeHashes(join(dir, 'local'), datasetFiles));
+  } finally {
+    await redis.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -3,6 +3,7 @@ import { DatasetError } from '@nightshift/labels';
 import { runValidate } from './commands/validate.ts';
 import { runConvert } from './commands/convert.ts';
 import { registerBuildCommands } from './commands/translate.ts';
+import { registerWorkerCommand } from './commands/worker.ts';
 import { runSynth } from './commands/synth.ts';
 import { runTrain } from './commands/train.ts';
 import { UsageError } from './usage-error.ts';
@@ -86,6 +87,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .action(async (opts) => setExit(await runSynth(opts)));
 
   registerBuildCommands(program, setExit);
+  registerWorkerCommand(program, setExit);
   return program;
 }
 
@@ -113,6 +115,12 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof DatasetError || err instanceof UsageError) {
       console.error(`nightshift: ${err.message}`);
       return err instanceof UsageError ? EXIT.usage : EXIT.error;
+    }
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOSPC' || code === 'EDQUOT') {
+      const path = (err as NodeJS.ErrnoException).path;
+      console.error(`nightshift: ${code === 'ENOSPC' ? 'no space left on device' : 'disk quota exceeded'}${path ? ` while writing ${path}` : ''}: free space and rerun the same command to resume`);
+      return EXIT.error;
     }
     throw err;
   }

@@ -1,6 +1,6 @@
 // Shared preparation of one (source, output) pair on the analysis grid: log-luminance planes, the
 // night-light mask and the light-excluded window statistics both checks read.
-import { analysisFactor, logLuminance, sampleLabels, type LabelMaps, type Plane, type RgbImage } from './image.ts';
+import { LOG_KNEE, analysisFactor, logLuminance, sampleLabels, type LabelMaps, type Plane, type RgbImage } from './image.ts';
 import { smooth, weightedLocalStats, type LocalStats } from './local-stats.ts';
 import { predictOutput } from './lights.ts';
 import { boxMean } from './box-filter.ts';
@@ -14,8 +14,10 @@ export interface Analysis {
   x: Plane;
   y: Plane;
   labels: LabelMaps;
-  /** 1 where a pixel is a night light or its halo (excluded from both checks). */
+  /** 1 where a pixel is a night light or its halo (excluded from the erasure check). */
   light: Uint8Array;
+  /** 1 where a pixel is a night light that also shines in absolute terms (lightMinLuminance); no halo. */
+  shining: Uint8Array;
   /** Output log-luminance predicted from the source by the global tone curve. */
   pred: Float32Array;
   stats: LocalStats & { wsum: Float32Array };
@@ -31,8 +33,15 @@ export function analyse(source: RgbImage, output: RgbImage, labels: LabelMaps, t
   // A light is both brighter than the tone curve predicts and among the brightest pixels of the output:
   // a dark object replaced by lit road is brighter than predicted too, but it is not a light.
   const floor = quantile(y.data, t.lightQuantile);
-  const core = new Float32Array(n);
-  for (let i = 0; i < n; i++) core[i] = y.data[i] - pred[i] > t.lightExcess && y.data[i] >= floor ? 1 : 0;
+  // For the hallucination check lights must also shine in absolute terms: a day object pasted into a dark
+  // scene at the scene's brightness is brighter than the tone curve predicts, but it is not a light.
+  const shine = Math.log1p(t.lightMinLuminance / LOG_KNEE);
+  const core = new Float32Array(n), shining = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    if (!(y.data[i] - pred[i] > t.lightExcess && y.data[i] >= floor)) continue;
+    core[i] = 1;
+    shining[i] = y.data[i] >= shine ? 1 : 0;
+  }
   const halo = new Float32Array(n);
   boxMean(core, width, height, t.lightHalo, halo, new Float32Array(n));
   const light = new Uint8Array(n), weight = new Float32Array(n);
@@ -46,7 +55,7 @@ export function analyse(source: RgbImage, output: RgbImage, labels: LabelMaps, t
   // The box mean skips light pixels (normalised convolution), or a lamp would ring into its surroundings.
   const hx = highPass(x.data, weight, width, height, t.highPassRadius), hy = highPass(y.data, weight, width, height, t.highPassRadius);
   const stats = weightedLocalStats({ width, height, data: hx }, { width, height, data: hy }, weight, t.windowRadius);
-  return { factor, width, height, x, y, labels: sampleLabels(labels, factor), light, pred, stats };
+  return { factor, width, height, x, y, labels: sampleLabels(labels, factor), light, shining, pred, stats };
 }
 
 function highPass(v: Float32Array, w: Float32Array, width: number, height: number, r: number): Float32Array {

@@ -5,6 +5,7 @@ import { analyse } from './analysis.ts';
 import { checkLabels, checkRgb, type LabelMaps, type RgbImage } from './image.ts';
 import { scoreObjects, type ObjectScore } from './erasure.ts';
 import { scoreRegions, type RegionScore } from './hallucination.ts';
+import { strayLightRegions } from './stray-lights.ts';
 import { resolveThresholds, type ConsistencyThresholds } from './thresholds.ts';
 
 export interface ConsistencyFlag {
@@ -17,7 +18,10 @@ export interface ConsistencyFlag {
   /** Erased: the object's label. Hallucinated: the stuff label the region lies on. */
   labelId: number;
   className: string;
-  /** Erased: structure retention (flag when below threshold). Hallucinated: novelty (flag when at or above). */
+  /**
+   * Erased: structure retention (flag when below threshold). Hallucinated: novelty evidence or stray
+   * emitter pixels, by the region's cue (flag when at or above).
+   */
   score: number;
   threshold: number;
 }
@@ -41,6 +45,11 @@ export interface ConsistencyResult {
 
 const className = (id: number): string => labelById(id)?.name ?? `label ${id}`;
 
+/** The threshold a region's score is compared with (each cue has its own). */
+export function regionThreshold(r: RegionScore, t: ConsistencyThresholds): number {
+  return r.cue === 'light' ? t.strayLightThreshold : t.hallucinationThreshold;
+}
+
 /** Whether an object score is an erasure at these thresholds (objects under erasureMinArea never are). */
 export function isErased(o: ObjectScore, t: ConsistencyThresholds): boolean {
   return o.area >= t.erasureMinArea && o.comparable && o.retention < t.erasureThreshold;
@@ -57,7 +66,7 @@ export function checkConsistency(input: ConsistencyInput, overrides: Partial<Con
   checkLabels(labels, source.width, source.height, `${sampleId} (labels)`);
   const a = analyse(source, output, labels, t);
   const objects = scoreObjects(a, t).filter((o) => o.area >= t.erasureMinArea);
-  const regions = scoreRegions(a, t);
+  const regions = [...scoreRegions(a, t), ...strayLightRegions(source, output, labels, a.labels, a.factor, t)];
   const flags: ConsistencyFlag[] = [];
   for (const o of objects) {
     if (!isErased(o, t)) continue;
@@ -67,10 +76,11 @@ export function checkConsistency(input: ConsistencyInput, overrides: Partial<Con
     });
   }
   for (const r of regions) {
-    if (r.score < t.hallucinationThreshold) continue;
+    const threshold = regionThreshold(r, t);
+    if (r.score < threshold) continue;
     flags.push({
       sampleId, kind: 'hallucinated', bbox: r.bbox, labelId: r.labelId, className: className(r.labelId),
-      score: r.score, threshold: t.hallucinationThreshold,
+      score: r.score, threshold,
     });
   }
   return { flags, objects, regions };

@@ -1,34 +1,45 @@
 // Hallucination check: new structure in the output that the source lacks, in stuff regions (road,
 // sidewalk, building, vegetation, terrain, sky) and inside object masks too (an added object partly
-// covering a labelled car brings edges that car's source lacks). Per window of the high-passed planes
-// (analysis.ts), the output variance the source does not explain (the residual of regressing output on
-// source, var y - cov^2 / var x) is divided by the residual expected from noise at that brightness:
-// "novelty". Connected regions of high novelty are scored by their novelty mass.
+// covering a labelled car brings edges that car's source lacks). Two cues, each with its threshold:
 //
-// Night lights are not new objects: pixels brighter than the global day-to-night tone curve predicts
-// (lamps, lit windows, head and tail lights) and a halo around them (glow) are excluded before the
-// statistics are taken, and the high-pass removes the smooth ramps of light pools and glows.
+// - structure: both log-luminance planes are band-passed (minus their box mean of radius
+//   hallucinationBandRadius), so that illumination (a darkening, lamp pools, glows: smooth in the log
+//   domain) drops out and edges and texture stay. Per window, the output energy the source does not
+//   explain (the residual of regressing output on source, var y - cov^2 / var x) is divided by the
+//   residual expected from noise at that output brightness and by the source's own texture there
+//   ("novelty"). Connected regions of novelty above noveltyPixelThreshold are scored by their evidence,
+//   the sum of log(novelty / noveltyPixelThreshold) over their pixels at full resolution: a region needs
+//   both area and contrast.
+// - light: stray emitters standing on the ground (stray-lights.ts).
+//
+// Night lights are not new structure: pixels brighter than the global day-to-night tone curve predicts
+// and bright in absolute terms (lamps, lit windows, head and tail lights) and a halo around them (glow)
+// are excluded, and so is every window within lightMargin of the halo (the steep falloff of a glow is not removed by the band-pass; the
+// margin should be at least windowRadius so that no window looked at holds a light pixel).
 import type { Analysis } from './analysis.ts';
 import { connectedComponents } from './components.ts';
 import { isObjectId } from './instances.ts';
 import type { ConsistencyThresholds } from './thresholds.ts';
 import { boxMean } from './box-filter.ts';
+import { localStats } from './local-stats.ts';
 
 export interface RegionScore {
+  /** What gave the region away: new structure, or a light standing on the ground. */
+  cue: 'structure' | 'light';
   /** Box [x, y, w, h] at full resolution. */
   bbox: [number, number, number, number];
   /** Pixels at full resolution. */
   area: number;
   /** Label id most of the region lies on. */
   labelId: number;
-  /** Novelty mass: summed novelty over (minimum region area x per-pixel threshold). */
+  /** Structure: novelty evidence (see above). Light: emitter pixels at full resolution. */
   score: number;
 }
 
 const NOISE_BINS = 24;
 
 /**
- * Expected residual variance from noise alone, per level of output log-luminance: in the log domain
+ * Expected residual energy from noise alone, per level of output log-luminance: in the log domain
  * sensor noise is much stronger in dark pixels than in bright ones. Per bin, the median residual of the
  * valid pixels (most windows hold no new structure); bins with few pixels take their neighbour's value.
  */
@@ -55,72 +66,82 @@ function noiseByLevel(level: Float32Array, residual: Float32Array, valid: Uint8A
   return { lo, scale, noise };
 }
 
-/** Novelty per analysis pixel (0 outside stuff, on objects and on lights). */
+/** The plane minus its box mean of radius r. */
+function bandPass(v: Float32Array, width: number, height: number, r: number, tmp: Float32Array): Float32Array {
+  const out = new Float32Array(v.length);
+  boxMean(v, width, height, r, out, tmp);
+  for (let i = 0; i < v.length; i++) out[i] = v[i] - out[i];
+  return out;
+}
+
+/** Novelty per analysis pixel (0 where not looked at: outside stuff or objects, at or near lights). */
 export function noveltyMap(a: Analysis, t: ConsistencyThresholds): Float32Array {
-  const { vx, vy, cxy, wsum } = a.stats;
+  const { width, height } = a;
   const { semantic, instances } = a.labels;
+  const n = width * height;
+  const tmp = new Float32Array(n);
   const stuff = new Uint8Array(256);
   for (const id of t.stuffLabelIds) stuff[id] = 1;
-  const n = vx.length;
+  const near = Float32Array.from(a.shining);
+  boxMean(Float32Array.from(a.shining), width, height, t.lightHalo + t.lightMargin, near, tmp);
+  const fx = bandPass(a.x.data, width, height, t.hallucinationBandRadius, tmp);
+  const fy = bandPass(a.y.data, width, height, t.hallucinationBandRadius, tmp);
+  // Unweighted windows: no window looked at reaches a light (lightMargin >= windowRadius).
+  const { vx, vy, cxy } = localStats({ width, height, data: fx }, { width, height, data: fy }, t.windowRadius);
   const nov = new Float32Array(n);
-  const dev = new Float32Array(n);
   const valid = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
     const inObject = isObjectId(instances[i]);
-    if (!(inObject ? t.hallucinationInObjects > 0 : stuff[semantic[i]]) || a.light[i] || wsum[i] < 0.5) continue;
+    if (!(inObject ? t.hallucinationInObjects > 0 : stuff[semantic[i]]) || near[i] > 0) continue;
     valid[i] = 1;
-    const r = vy[i] - (cxy[i] * cxy[i]) / (vx[i] + t.sourceStructureFloor * 0.01);
+    const r = vy[i] - (cxy[i] * cxy[i]) / (vx[i] + 1e-6);
     nov[i] = r > 0 ? r : 0;
-    dev[i] = a.y.data[i] - a.pred[i];
   }
   const nl = noiseByLevel(a.y.data, nov, valid);
   const top = NOISE_BINS - 1;
+  // Texture allowance: a textured source (foliage, facades) changes more under translation than a plain one.
+  const k = t.textureAllowance / (medianOf(vx, valid) + 1e-9);
   for (let i = 0; i < n; i++) {
-    if (!valid[i]) { nov[i] = 0; continue; }
+    if (!valid[i]) continue;
     const b = ((a.y.data[i] - nl.lo) * nl.scale) | 0;
-    nov[i] /= nl.noise[b < 0 ? 0 : b > top ? top : b];
+    const noise = nl.noise[b < 0 ? 0 : b > top ? top : b];
+    nov[i] /= noise * (1 + k * vx[i]);
   }
-  if (t.toneDeviationWeight > 0) addToneDeviation(a, t, nov, dev, valid);
   return nov;
 }
 
-/**
- * Tone deviation: the departure of the output from the global tone curve minus its smooth trend (lamp
- * pools and glows are smooth), squared and box-averaged, over its image median. An object pasted with
- * matched mean brightness still does not follow the tone mapping of the surface it covers.
- */
-function addToneDeviation(a: Analysis, t: ConsistencyThresholds, nov: Float32Array, dev: Float32Array, valid: Uint8Array): void {
-  const n = nov.length;
-  const tmp = new Float32Array(n), trend = new Float32Array(n), sm = new Float32Array(n);
-  boxMean(dev, a.width, a.height, 4 * t.windowRadius, trend, tmp);
-  for (let i = 0; i < n; i++) { const d = valid[i] ? dev[i] - trend[i] : 0; dev[i] = d * d; }
-  boxMean(dev, a.width, a.height, t.windowRadius, sm, tmp);
-  const sample: number[] = [];
-  for (let i = 0; i < n; i += 7) if (valid[i]) sample.push(sm[i]);
-  sample.sort((p, q) => p - q);
-  const level = Math.max(1e-5, sample[Math.floor(sample.length / 2)] ?? 1e-4);
-  const w = t.toneDeviationWeight / level;
-  for (let i = 0; i < n; i++) if (valid[i]) nov[i] += sm[i] * w;
+function medianOf(v: Float32Array, valid: Uint8Array): number {
+  const s: number[] = [];
+  const step = Math.max(1, Math.floor(v.length / 20000));
+  for (let i = 0; i < v.length; i += step) if (valid[i]) s.push(v[i]);
+  s.sort((p, q) => p - q);
+  return s[s.length >> 1] ?? 0;
 }
 
 export function scoreRegions(a: Analysis, t: ConsistencyThresholds): RegionScore[] {
   const { width, height, factor } = a;
   const nov = noveltyMap(a, t);
-  const mask = new Uint8Array(nov.length);
-  for (let i = 0; i < nov.length; i++) mask[i] = nov[i] > t.noveltyPixelThreshold ? 1 : 0;
-  const labels = new Int32Array(nov.length);
-  const comps = connectedComponents(mask, width, height, nov, labels);
+  const n = nov.length;
+  const mask = new Uint8Array(n), evidence = new Float32Array(n);
   const f2 = factor * factor;
-  const minArea = t.hallucinationMinArea / f2;
+  for (let i = 0; i < n; i++) {
+    if (nov[i] <= t.noveltyPixelThreshold) continue;
+    mask[i] = 1;
+    evidence[i] = f2 * Math.log(nov[i] / t.noveltyPixelThreshold);
+  }
+  const labels = new Int32Array(n);
+  const comps = connectedComponents(mask, width, height, evidence, labels);
+  const minArea = t.hallucinationMinArea / f2, minSide = t.hallucinationMinSide / factor;
   const out: RegionScore[] = [];
   for (let k = 0; k < comps.length; k++) {
     const c = comps[k];
-    if (c.area < minArea) continue;
+    if (c.area < minArea || c.x1 - c.x0 < minSide || c.y1 - c.y0 < minSide) continue;
     out.push({
+      cue: 'structure',
       bbox: [c.x0 * factor, c.y0 * factor, (c.x1 - c.x0) * factor, (c.y1 - c.y0) * factor],
       area: c.area * f2,
       labelId: dominantLabel(a, labels, k + 1, c),
-      score: c.sum / (minArea * t.noveltyPixelThreshold),
+      score: c.sum,
     });
   }
   return out;

@@ -50,7 +50,7 @@ export function analysisFactor(width: number, maxWidth: number): number {
 
 // log(1 + luminance / LOG_KNEE): logarithmic above the knee (a darkening or gamma is a shift there),
 // linear below it, so that sensor noise in near-black pixels is not blown up.
-const LOG_KNEE = 6;
+export const LOG_KNEE = 6;
 const LOG_LUT = (() => {
   const lut = new Float32Array(256 * 16);
   for (let i = 0; i < lut.length; i++) lut[i] = Math.log1p(i / 16 / LOG_KNEE);

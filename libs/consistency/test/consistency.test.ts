@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkConsistency, drawOverlay, eraseInstance, inpaint, pasteObject, photometricNight, listInstances, OVERLAY_COLORS, type RgbImage } from '@nightshift/consistency';
+import { checkConsistency, drawOverlay, eraseInstance, inpaint, pasteObject, photometricNight, listInstances, DEFAULT_THRESHOLDS, OVERLAY_COLORS, type LabelMaps, type RgbImage } from '@nightshift/consistency';
 import { scene, overlaps } from './helpers.ts';
 
 // Seeds from the evaluation range of bench/consistency.ts where the synthetic fault is large (>= 32x32).
@@ -41,18 +41,88 @@ test('synthetic erase fault render: the erased instance is flagged erased', asyn
   assert.equal(found, 3);
 });
 
-// Known limitation (see the benchmark): at the calibrated threshold the novelty regions of a pasted object
-// merge with lit road and stay under the threshold. Kept as a todo so that it reports, not hides, the gap.
-test('a pasted object is flagged hallucinated with a box overlapping the truth', { todo: 'hallucination recall below target' }, async () => {
-  const target = await scene(500005), donorScene = await scene(500006);
+/** The target scene's photometric night with an object of the next scene pasted onto its road or sidewalk. */
+async function pastedNight(seed: number): Promise<{ day: RgbImage; labels: LabelMaps; image: RgbImage; box: number[] }> {
+  const target = await scene(seed), donorScene = await scene(seed + 1);
   const night = photometricNight({ seed: 5 })(target.day);
   const donor = listInstances(donorScene.labels.instances, 512).find((o) => o.instanceId >= 1000 && o.area >= 1024 && o.x0 > 0 && o.x1 < 512)!;
   assert.ok(donor);
   const pasted = pasteObject(night, target.labels, { image: donorScene.day, instances: donorScene.labels.instances, instanceId: donor.instanceId }, 11)!;
   assert.ok(pasted);
-  const r = checkConsistency({ sampleId: 'p', source: target.day, output: pasted.image, labels: target.labels });
-  const hit = r.flags.find((f) => f.kind === 'hallucinated' && overlaps(f.bbox, pasted.truth.bbox));
-  assert.ok(hit, `no hallucinated flag over ${pasted.truth.bbox}: ${JSON.stringify(r.regions.slice(0, 5))}`);
+  return { day: target.day, labels: target.labels, image: pasted.image, box: pasted.truth.bbox };
+}
+
+test('pasted objects with new structure are flagged hallucinated (structure cue) with a box overlapping the truth', async () => {
+  // Seeds where the pasted object shows edges against the ground (flat-shaded synthetic objects often do not).
+  for (const seed of [500006, 500012, 500016]) {
+    const p = await pastedNight(seed);
+    const r = checkConsistency({ sampleId: `p${seed}`, source: p.day, output: p.image, labels: p.labels });
+    const hit = r.flags.find((f) => f.kind === 'hallucinated' && overlaps(f.bbox, p.box));
+    assert.ok(hit, `seed ${seed}: no hallucinated flag over ${p.box}: ${JSON.stringify(r.regions)}`);
+    assert.equal(hit.threshold, DEFAULT_THRESHOLDS.hallucinationThreshold);
+    assert.ok(r.regions.some((g) => g.cue === 'structure' && overlaps(g.bbox, p.box)));
+  }
+});
+
+// Known limitation (see the benchmark): at the calibrated thresholds about half of the pasted objects of
+// the real set and a quarter of the synthetic added objects are missed (this one among them). Kept as a
+// todo so that it reports, not hides, the gap to the 0.90 recall target.
+test('a pasted object is flagged hallucinated with a box overlapping the truth', { todo: 'hallucination recall below target' }, async () => {
+  const p = await pastedNight(500005);
+  const r = checkConsistency({ sampleId: 'p', source: p.day, output: p.image, labels: p.labels });
+  const hit = r.flags.find((f) => f.kind === 'hallucinated' && overlaps(f.bbox, p.box));
+  assert.ok(hit, `no hallucinated flag over ${p.box}: ${JSON.stringify(r.regions.slice(0, 5))}`);
+});
+
+test('synthetic add fault renders: the head or tail lights of the added car on the road are flagged hallucinated', async () => {
+  for (const seed of [500001, 500004, 500005]) {
+    const { labels, day, faults } = await scene(seed);
+    const truth = faults.added.truth;
+    assert.ok(truth.area >= 1024);
+    const r = checkConsistency({ sampleId: `a${seed}`, source: day, output: faults.added.image, labels });
+    const hit = r.flags.find((f) => f.kind === 'hallucinated' && overlaps(f.bbox, truth.bbox));
+    assert.ok(hit, `seed ${seed}: no hallucinated flag over ${truth.bbox}: ${JSON.stringify(r.regions.filter((g) => g.cue === 'light'))}`);
+  }
+});
+
+/** A box of w x h pixels where every pixel satisfies `ok`, scanning from the bottom up; null if none. */
+function findBox(width: number, height: number, w: number, h: number, ok: (i: number) => boolean): [number, number] | null {
+  for (let y = height - h - 4; y >= 0; y -= 2) for (let x = 4; x + w < width - 4; x += 2) {
+    let all = true;
+    for (let yy = y; yy < y + h && all; yy++) for (let xx = x; xx < x + w && all; xx++) all = ok(yy * width + xx);
+    if (all) return [x, y];
+  }
+  return null;
+}
+
+test('a pair of lights standing on the road is a stray light; the same lights inside a car mask belong to the car', async () => {
+  const { labels, day, night } = await scene(500001);
+  const { width, height } = labels;
+  const paint = (x: number, y: number): RgbImage => {
+    const data = new Uint8Array(night.data);
+    for (const dx of [0, 20]) for (let yy = y + 2; yy < y + 6; yy++) for (let xx = x + dx + 2; xx < x + dx + 8; xx++) data.fill(255, (yy * width + xx) * 3, (yy * width + xx) * 3 + 3);
+    return { width, height, data };
+  };
+  const unsaturated = (i: number): boolean => Math.max(day.data[i * 3], day.data[i * 3 + 1], day.data[i * 3 + 2]) < 250;
+  // A 30x8 place on road, at least 12 px from any object.
+  const road = findBox(width, height, 30, 8, (i) => {
+    if (labels.semantic[i] !== 7 || !unsaturated(i)) return false;
+    const x = i % width, y = (i - x) / width;
+    for (let yy = Math.max(0, y - 12); yy <= Math.min(height - 1, y + 12); yy += 3) for (let xx = Math.max(0, x - 12); xx <= Math.min(width - 1, x + 12); xx += 3) if (labels.instances[yy * width + xx] >= 1000) return false;
+    return true;
+  });
+  const car = findBox(width, height, 30, 8, (i) => Math.floor(labels.instances[i] / 1000) === 26 && unsaturated(i));
+  assert.ok(road && car, 'the scene has free road and a large enough car');
+  const onRoad = checkConsistency({ sampleId: 'road', source: day, output: paint(...road), labels });
+  const box = [road[0], road[1], 30, 8];
+  const hit = onRoad.flags.find((f) => f.kind === 'hallucinated' && overlaps(f.bbox, box));
+  assert.ok(hit, JSON.stringify(onRoad.regions.filter((g) => g.cue === 'light')));
+  assert.equal(hit.threshold, DEFAULT_THRESHOLDS.strayLightThreshold);
+  assert.equal(hit.className, 'road');
+  assert.ok(hit.score >= 2 * 6 * 4);
+  const onCar = checkConsistency({ sampleId: 'car', source: day, output: paint(...car), labels });
+  const carBox = [car[0], car[1], 30, 8];
+  assert.deepEqual(onCar.regions.filter((g) => g.cue === 'light' && overlaps(g.bbox, carBox)), []);
 });
 
 test('lit windows, lamps and head/tail lights of clean night renders are excluded from hallucination regions', async () => {

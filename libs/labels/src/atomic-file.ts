@@ -17,8 +17,19 @@ function syncFolder(folder: string): void {
   }
 }
 
+/** A hidden temporary name beside `path` that names the writing process: `.<name>.<pid>.<hex>.tmp`. */
+export function atomicTempPath(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+}
+
+/** The pid in a name made by atomicTempPath, or undefined for any other name. */
+export function atomicTempOwner(name: string): number | undefined {
+  const m = /^\..+\.(\d+)\.[0-9a-f]{8}\.tmp$/.exec(name);
+  return m ? Number(m[1]) : undefined;
+}
+
 export function writeFileAtomic(path: string, bytes: Uint8Array | string): void {
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const temp = atomicTempPath(path);
   const data = typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : bytes;
   let fd: number | undefined;
   try {
@@ -32,6 +43,8 @@ export function writeFileAtomic(path: string, bytes: Uint8Array | string): void 
   } catch (err) {
     if (fd !== undefined) closeSync(fd);
     try { unlinkSync(temp); } catch { /* never created, or already gone */ }
+    // Name the file being written, not its temporary (write errors such as ENOSPC carry no path).
+    if (err instanceof Error && 'code' in err) (err as NodeJS.ErrnoException).path = path;
     throw err;
   }
   syncFolder(dirname(path));

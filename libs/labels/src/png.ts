@@ -8,6 +8,7 @@ import { inflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { writeFileAtomic } from './atomic-file.ts';
 import { DatasetError } from './errors.ts';
+import { imageContentProblem, imageSizeProblem } from './image-file.ts';
 
 export interface RgbImage {
   width: number;
@@ -41,8 +42,9 @@ export interface PngHeader {
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 const COLOR_TYPE_NAMES: Record<number, string> = { 0: 'grey', 2: 'RGB', 3: 'paletted', 4: 'grey+alpha', 6: 'RGBA' };
 
+/** `an 8-bit grey`, `a 16-bit RGB`, ... */
 function describe(h: PngHeader): string {
-  return `${h.bitDepth}-bit ${COLOR_TYPE_NAMES[h.colorType] ?? `colour type ${h.colorType}`}`;
+  return `${h.bitDepth === 8 ? 'an' : 'a'} ${h.bitDepth}-bit ${COLOR_TYPE_NAMES[h.colorType] ?? `colour type ${h.colorType}`}`;
 }
 
 function readBytes(path: string): Buffer {
@@ -53,17 +55,22 @@ function readBytes(path: string): Buffer {
   }
 }
 
+/** The IHDR of a file named .png; refuses other content (naming what it is) and sizes nobody can decode. */
 function parseHeader(path: string, bytes: Buffer): PngHeader {
-  if (bytes.length < 33 || !bytes.subarray(0, 8).equals(PNG_SIGNATURE) || bytes.toString('latin1', 12, 16) !== 'IHDR') {
-    throw new DatasetError(path, 'not a PNG file (missing PNG signature or IHDR chunk)');
+  if (bytes.length < 8 || !bytes.subarray(0, 8).equals(PNG_SIGNATURE)) {
+    throw new DatasetError(path, imageContentProblem(path, bytes) ?? 'not a PNG file (missing PNG signature)');
   }
-  return {
+  if (bytes.length < 33 || bytes.toString('latin1', 12, 16) !== 'IHDR') throw new DatasetError(path, 'not a PNG file (missing IHDR chunk)');
+  const header = {
     width: bytes.readUInt32BE(16),
     height: bytes.readUInt32BE(20),
     bitDepth: bytes[24],
     colorType: bytes[25],
     interlace: bytes[28],
   };
+  const size = imageSizeProblem(header.width, header.height);
+  if (size) throw new DatasetError(path, size);
+  return header;
 }
 
 /** The PNG header of a file, reading only its first bytes. */
@@ -108,13 +115,13 @@ export async function readGrey8(path: string): Promise<Grey8Image> {
   const header = parseHeader(path, bytes);
   if (header.colorType === 3) return decodePalettedIndexes(path, bytes, header);
   if (header.colorType !== 0) {
-    throw new DatasetError(path, `is a ${describe(header)} PNG; a label image must be single-channel 8-bit grey or paletted`);
+    throw new DatasetError(path, `is ${describe(header)} PNG; a label image must be single-channel 8-bit grey or paletted`);
   }
   if (header.bitDepth === 16) {
     throw new DatasetError(path, 'is a 16-bit PNG; an 8-bit label image (labelIds, labelTrainIds) was expected (16-bit is the instanceIds format)');
   }
   if (header.bitDepth !== 8) {
-    throw new DatasetError(path, `is a ${describe(header)} PNG; 8-bit label values were expected`);
+    throw new DatasetError(path, `is ${describe(header)} PNG; 8-bit label values were expected`);
   }
   try {
     const { data, info } = await sharp(bytes).toColourspace('b-w').raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
@@ -135,7 +142,7 @@ export async function readGrey16(path: string): Promise<Grey16Image> {
   if (header.colorType !== 0 || header.bitDepth !== 16) {
     throw new DatasetError(
       path,
-      `is a ${describe(header)} PNG; instanceIds must be a 16-bit single-channel PNG (labelId*1000+k does not fit in 8 bits)`,
+      `is ${describe(header)} PNG; instanceIds must be a 16-bit single-channel PNG (labelId*1000+k does not fit in 8 bits)`,
     );
   }
   try {

@@ -85,7 +85,7 @@ test('a truncated PNG is a DatasetError naming the file and the decoder reason',
     return true;
   });
   writeFileSync(path, Buffer.from('not a png at all, just text'));
-  await assert.rejects(readGrey8(path), /truncated\.png: not a PNG file/);
+  await assert.rejects(readGrey8(path), /truncated\.png: not an image nightshift reads/);
 });
 
 test('writes are exact, deterministic, read by Pillow as the same integers, and leave no temporary files', async () => {

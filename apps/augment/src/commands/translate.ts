@@ -14,7 +14,10 @@ import { checkBuild } from '../pipeline/check-build.ts';
 import { createEngine } from '../pipeline/engine.ts';
 import { mergeShards } from '../pipeline/merge.ts';
 import { resolveModel } from '../pipeline/model.ts';
-import { openSource } from '../pipeline/open-source.ts';
+import { openSource, type SourceRequest } from '../pipeline/open-source.ts';
+import { parseRedisUrl, type RedisAddress } from '../pipeline/distributed/connection.ts';
+import { runQueuedBuild } from '../pipeline/distributed/coordinator.ts';
+import { QueueError } from '../pipeline/distributed/unit-queue.ts';
 import { assertOutputUsable } from '../pipeline/state.ts';
 import { lockOutput } from '../pipeline/lock.ts';
 import {
@@ -46,6 +49,9 @@ export interface TranslateOptions {
   seed: number;
   checks: boolean;
   onError: ErrorPolicy;
+  queue?: RedisAddress;
+  unitSize: number;
+  queueTimeout: number;
 }
 
 const choices = (flags: string, description: string, valid: readonly string[], fallback?: string): Option => {
@@ -75,6 +81,9 @@ export function registerBuildCommands(program: Command, setExit: (code: number) 
       .option('--seed <n>', 'seed for randomised stages (checks); translation itself is deterministic', (v) => parseInteger(v, '--seed', 0), 0)
       .addOption(choices('--on-error <policy>', 'a sample that cannot be read or built: skip (record it in the manifest and summary, exit 3) or fail (stop at once, exit 1); dataset-level problems always stop the run', ERROR_POLICIES, 'skip'))
       .option('--no-checks', 'skip the consistency checks: labels are carried over unchecked (recorded as such)')
+      .option('--queue <redis-url>', 'coordinate a build run by `nightshift worker` processes on a BullMQ queue in this Redis (redis://host:port/db); workers must see --output and the input at the same paths', parseRedisUrl)
+      .option('--unit-size <n>', '--queue: samples per work unit', (v) => parseInteger(v, '--unit-size', 1), 8)
+      .option('--queue-timeout <s>', '--queue: seconds Redis may be unreachable before the coordinator stops (a rerun resumes)', (v) => parseInteger(v, '--queue-timeout', 1), 60)
       .action(async (opts) => setExit(await runTranslate(direction, opts as TranslateOptions)));
   }
 
@@ -101,7 +110,8 @@ export async function runTranslate(direction: Direction, opts: TranslateOptions)
   const input = resolveDatasetInput(opts.input ?? DEFAULT_SAMPLE, opts.inputFormat, opts.images);
   const output = checkOutputBesideInput(opts.output ?? defaultOutput(direction), input.path);
   assertOutputUsable(output);
-  const lock = lockOutput(output, `nightshift ${direction}`);
+  if (opts.queue && opts.shard) throw new UsageError('--queue and --shard do not go together: a queued build spreads the whole list over its workers');
+  const lock = lockOutput(output, `nightshift ${direction}${opts.queue ? ' --queue' : ''}`);
   try {
     return await translateInto(output, input, embedded, direction, opts);
   } finally {
@@ -113,7 +123,8 @@ async function translateInto(output: string, input: DatasetInput, embedded: bool
   const formats = resolveOutputFormats(opts.outputFormat, input.format, opts.outputFormat !== 'both');
   const model = resolveModel(opts.model, direction);
   const imageFolder = input.format === 'cityscapes' ? (opts.images ?? (embedded && direction === 'day' ? NIGHT_IMAGE_FOLDER : undefined)) : undefined;
-  const source = await openSource({ format: input.format, path: input.path, imagesRoot: input.imagesRoot, imageFolder, split: opts.split });
+  const sourceRequest: SourceRequest = { format: input.format, path: input.path, imagesRoot: input.imagesRoot, imageFolder, split: opts.split };
+  const source = await openSource(sourceRequest);
   if (source.items.length === 0) throw new UsageError(`${input.path}: the input has no samples`);
   const checks = opts.checks ? await loadChecker({ seed: opts.seed }) : { checker: undefined, status: 'off (--no-checks)' };
 
@@ -127,7 +138,15 @@ async function translateInto(output: string, input: DatasetInput, embedded: bool
 
   let progress: Progress | undefined;
   try {
-    const summary = await buildDataset({
+    const summary = opts.queue ? await runQueuedBuild({
+      direction, source, input: sourceRequest, output, formats, policy: opts.onFlag, tile: opts.tile, batch: opts.batch, seed: opts.seed,
+      limit: opts.limit, onError: opts.onError, model, engine: { name: engine.engine, backend: engine.backend, why: engine.why },
+      modelHash: engine.translator.info.modelHash, checker: checks.checker, checkStatus: checks.status,
+      redis: opts.queue, unitSize: opts.unitSize, redisTimeoutMs: opts.queueTimeout * 1000,
+      log: (line) => console.log(`  ${line}`),
+      onPlanned: (todo) => { if (todo > 0) progress = new Progress(direction, todo); },
+      onProgress: (done, _total, extra) => progress?.update(done, extra),
+    }, CITYSCAPES_COCO_CATEGORIES) : await buildDataset({
       direction, source, output, formats, policy: opts.onFlag, tile: opts.tile, batch: opts.batch, seed: opts.seed,
       limit: opts.limit, shard: opts.shard, onError: opts.onError, translator: engine.translator,
       engine: { name: engine.engine, backend: engine.backend, why: engine.why }, model: { path: model.path },
@@ -139,6 +158,11 @@ async function translateInto(output: string, input: DatasetInput, embedded: bool
     progress?.stop();
     printSummary(summary);
     return summary.failures.length ? EXIT.skipped : EXIT.ok;
+  } catch (error) {
+    if (!(error instanceof QueueError)) throw error;
+    progress?.stop();
+    console.error(`nightshift: ${error.message}`);
+    return EXIT.error;
   } finally {
     progress?.stop();
     engine.translator.dispose();
@@ -150,7 +174,11 @@ function printSummary(s: BuildSummary): void {
   console.log(`Built ${n.built} samples, ${n.upToDate} already up to date, ${n.failed} skipped; the dataset holds ${n.written} samples${n.dropped ? ` (${n.dropped} dropped by --on-flag drop)` : ''}.`);
   printTable(['stage', 'samples', 'busy s', 'samples/s'], STAGES.map((st) => [st, s.stages[st].items, s.stages[st].seconds.toFixed(2), s.stages[st].perSecond.toFixed(2)]));
   console.log(`  wall time ${s.wallSeconds.toFixed(1)} s; flags: ${/^(not available|off)/.test(s.checks) ? `none (checks ${s.checks})` : s.flags.total}`);
-  console.log(`  ${s.output}/${s.files.manifest}, summary.json, ${s.files.report}`);
+  if (s.queue) {
+    console.log(`  queue: ${s.queue.units.done} units on ${s.queue.redis}, ${s.queue.retries} retries (${s.queue.lost} lost with their worker)`);
+    printTable(['worker', 'units', 'samples', 'seconds', 'samples/s', 'retries', 'failures'], s.queue.workers.map((w) => [w.id, w.units, w.samples, w.seconds.toFixed(2), w.samplesPerSecond.toFixed(2), w.retries, w.failures]));
+  }
+  console.log(`  ${s.output}/${s.files.manifest}, summary.json, ${s.files.report}${s.queue ? `, ${s.queue.log}` : ''}`);
   for (const f of s.failures) console.error(`nightshift: skipped ${f.sample}: ${formatProblem(f)}`);
   if (s.failures.length) console.error(`nightshift: ${s.failures.length} sample${s.failures.length > 1 ? 's' : ''} skipped (listed in manifest.jsonl and summary.json); fix the files and rerun to build them`);
 }
@@ -177,6 +205,7 @@ export async function runReport(opts: { output: string }): Promise<number> {
 }
 
 export async function runMerge(output: string, dirs: string[]): Promise<number> {
+  for (const dir of dirs) checkOutputBesideInput(output, dir);
   const lock = lockOutput(output, 'nightshift merge');
   let merged: Awaited<ReturnType<typeof mergeShards>>;
   try {

@@ -1,6 +1,6 @@
 // The top-level files of a build, assembled from the per-sample records in sorted order, so that
 // they depend only on the records and not on the order or the number of runs that produced them.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { cocoDatasetToJson, writeFileAtomic, type CocoAnnotation, type CocoCategory, type CocoDataset, type CocoImage } from '@nightshift/labels';
 import type { SampleState } from './record.ts';
@@ -39,10 +39,8 @@ export function cocoDatasets(states: readonly SampleState[], categories: readonl
 
 export const cocoJsonPath = (split: string): string => `${COCO_FOLDER}/annotations/instances_${split}.json`;
 
-/** Writes manifest.jsonl, timings.jsonl and the COCO jsons; returns the dataset files written (relative). */
-export function writeAssembled(output: string, states: readonly SampleState[], categories: readonly CocoCategory[] | undefined): string[] {
-  writeFileAtomic(join(output, MANIFEST_FILE), manifestText(states));
-  writeFileAtomic(join(output, TIMINGS_FILE), timingsText(states));
+/** Writes the COCO jsons; returns the files written (relative). */
+export function writeCocoJsons(output: string, states: readonly SampleState[], categories: readonly CocoCategory[] | undefined): string[] {
   const written: string[] = [];
   if (categories) {
     for (const [split, ds] of cocoDatasets(states, categories)) {
@@ -53,4 +51,18 @@ export function writeAssembled(output: string, states: readonly SampleState[], c
     }
   }
   return written;
+}
+
+/**
+ * manifest.jsonl marks a complete build: a run withdraws it before it changes any dataset file and
+ * writes it last, so a folder with a manifest holds exactly the files the manifest lists.
+ */
+export function withdrawManifest(output: string): void {
+  rmSync(join(output, MANIFEST_FILE), { force: true });
+}
+
+/** Writes timings.jsonl, then manifest.jsonl. */
+export function writeManifest(output: string, states: readonly SampleState[]): void {
+  writeFileAtomic(join(output, TIMINGS_FILE), timingsText(states));
+  writeFileAtomic(join(output, MANIFEST_FILE), manifestText(states));
 }

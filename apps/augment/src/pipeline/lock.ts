@@ -1,10 +1,11 @@
 // One build at a time per output folder: `.nightshift/lock` is created exclusively and names the
 // process that holds it. A lock left by a process that is gone (same host, pid not running) is taken over.
-import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { atomicTempPath } from '@nightshift/labels';
 import { UsageError } from '../usage-error.ts';
-import { stateDir } from './state.ts';
+import { processAlive, stateDir } from './state.ts';
 
 export interface OutputLock {
   path: string;
@@ -18,20 +19,37 @@ interface LockOwner {
   command: string;
 }
 
-function running(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 function readOwner(path: string): LockOwner | undefined {
   try {
     return JSON.parse(readFileSync(path, 'utf8')) as LockOwner;
   } catch {
-    return undefined; // vanished or half-written by a process killed mid-write: treated as stale
+    return undefined; // vanished, or unreadable: treated as stale
+  }
+}
+
+/**
+ * Creates `path` holding `text` only if it does not exist, and never half-written: the text goes to a
+ * temporary that is then hard-linked to `path` (a link fails on an existing name). False when it exists.
+ */
+function createExclusive(path: string, text: string): boolean {
+  const temp = atomicTempPath(path);
+  writeFileSync(temp, text, { flag: 'wx' });
+  try {
+    linkSync(temp, path);
+    return true;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    if (code !== 'EPERM' && code !== 'ENOTSUP') throw error;
+    try { // a file system without hard links
+      writeFileSync(path, text, { flag: 'wx' });
+      return true;
+    } catch (plain) {
+      if ((plain as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw plain;
+    }
+  } finally {
+    rmSync(temp, { force: true });
   }
 }
 
@@ -41,8 +59,7 @@ export function lockOutput(output: string, command: string): OutputLock {
   const path = join(stateDir(output), 'lock');
   const me: LockOwner = { pid: process.pid, host: hostname(), since: new Date().toISOString(), command };
   for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      writeFileSync(path, `${JSON.stringify(me)}\n`, { flag: 'wx' });
+    if (createExclusive(path, `${JSON.stringify(me)}\n`)) {
       let released = false;
       return {
         path,
@@ -52,17 +69,15 @@ export function lockOutput(output: string, command: string): OutputLock {
           if (readOwner(path)?.pid === me.pid) unlinkSync(path);
         },
       };
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
     const owner = readOwner(path);
-    if (owner && (owner.host !== me.host || running(owner.pid))) {
+    if (owner && (owner.host !== me.host || processAlive(owner.pid))) {
       throw new UsageError(
         `--output ${output} is in use by another nightshift run (${owner.command}, pid ${owner.pid} on ${owner.host} since ${owner.since}); ` +
         `wait for it to finish, or delete ${path} if that run is gone`,
       );
     }
-    unlinkSync(path); // stale: its process is gone
+    rmSync(path, { force: true }); // stale: its process is gone
   }
   throw new UsageError(`--output ${output}: could not take the lock ${path}`);
 }

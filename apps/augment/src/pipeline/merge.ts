@@ -9,6 +9,7 @@ import { STAGES, type SampleState, type StageName } from './record.ts';
 import { failuresOf, finish, flagStats, sampleCounts } from './run.ts';
 import { claimOutput, outputsIntact, readAllStates, readRunIdentity, writeSampleState, type RunIdentity } from './state.ts';
 import { readSummary, writeSummary, type BuildSummary, type StageStats } from './summary.ts';
+import { withdrawManifest } from './assemble.ts';
 import { writeReport } from './report.ts';
 
 export interface MergeResult {
@@ -40,6 +41,7 @@ export async function mergeShards(output: string, shardDirs: readonly string[]):
 
   const { shard: _shard, ...unsharded } = first;
   claimOutput(output, unsharded);
+  withdrawManifest(output);
   const summaries = dirs.map((d) => readSummary(d));
   const states: SampleState[] = [];
   let copied = 0;

@@ -96,8 +96,9 @@ export function failedState(item: SourceItem, format: DatasetFormat, planned: { 
   };
 }
 
-/** Hashes a sample's input files and derives its key; unreadable files throw a DatasetError. */
+/** Hashes a sample's input files and derives its key; a problem found while listing, or an unreadable file, throws a DatasetError. */
 export function planSample(item: SourceItem, model: ModelRecord, options: BuildOptionsRecord): Planned {
+  if (item.problem) throw item.problem;
   const files = item.files.map((f) => ({ role: f.role, path: f.path, sha256: hashSourceFile(f) }));
   return { item, files, key: sha256(canonicalJson({ files, model, options })) };
 }

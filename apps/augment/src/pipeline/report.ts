@@ -7,6 +7,7 @@ import sharp from 'sharp';
 import { DatasetError, writeFileAtomic } from '@nightshift/labels';
 import { MANIFEST_FILE, REPORT_FILE } from './assemble.ts';
 import { readSummary, type BuildSummary } from './summary.ts';
+import type { QueueSummary } from './distributed/stats.ts';
 import type { ManifestRecord } from './record.ts';
 import { STAGES } from './record.ts';
 
@@ -112,6 +113,7 @@ dt{font-weight:bold;float:left;clear:left;width:9em}dd{margin-left:10em}
 <h2>Throughput per stage (this run)</h2>
 ${table(['stage', 'samples', 'busy seconds', 'samples / s'], STAGES.map((st) => [st, summary.stages[st].items, summary.stages[st].seconds, summary.stages[st].perSecond]))}
 <p>Wall time ${summary.wallSeconds} s; stages overlap, so busy times may add up to more.</p>
+${summary.queue ? queueSection(summary.queue) : ''}
 <h2>Flags per class</h2>
 ${/^(not available|off)/.test(summary.checks) ? `<p>Checks ${escape(summary.checks)}: no object was checked, so there are no flags.</p>` : ''}
 ${table(['class', 'objects', 'flagged', 'rate'], Object.entries(summary.flags.byClass).map(([c, r]) => [c, r.objects, r.flagged, r.rate]))}
@@ -123,6 +125,12 @@ ${figures.join('\n')}
 ${rest.length ? `<h3>Further samples</h3><ul>${rest.map((r) => { const p = translatedOutput(r); return `<li>${escape(r.sample)}${p ? ` <a href="${escape(p)}">${escape(p)}</a>` : ' (dropped)'}</li>`; }).join('')}</ul>` : ''}
 </body></html>
 `;
+}
+
+function queueSection(q: QueueSummary): string {
+  return `<h2>Queue workers</h2>
+<p>${escape(q.redis)}, build ${escape(q.build)}: ${q.units.done} units of ${q.unitSize} samples, ${q.retries} retries (${q.lost} attempts lost with their worker); every attempt is in ${escape(q.log)}.</p>
+${table(['worker', 'units', 'samples', 'seconds', 'samples / s', 'retries', 'failures'], q.workers.map((w) => [w.id, w.units, w.samples, w.seconds, w.samplesPerSecond, w.retries, w.failures]))}`;
 }
 
 export async function writeReport(output: string): Promise<string> {

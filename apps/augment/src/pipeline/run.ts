@@ -1,13 +1,13 @@
 // One dataset build on this machine: plan (which samples are new or changed), build them, then
 // assemble the top-level files and the run's summary and report.
-import type { CocoCategory } from '@nightshift/labels';
+import { DatasetError, type CocoCategory } from '@nightshift/labels';
 import type { Checker } from './checks.ts';
 import type { Translator } from '@nightshift/cyclegan';
 import { buildSamples, type ErrorPolicy } from './build-samples.ts';
 import { planBuild, type BuildSettings } from './plan.ts';
 import { STAGES, type SampleState, type StageName, type StageTimings } from './record.ts';
-import { claimOutput, readAllStates, removeSampleState, sweepUnlisted, writeSampleState } from './state.ts';
-import { MANIFEST_FILE, REPORT_FILE, TIMINGS_FILE, writeAssembled } from './assemble.ts';
+import { claimOutput, readAllStates, recordCount, removeSampleState, sweepUnlisted, writeSampleState } from './state.ts';
+import { MANIFEST_FILE, REPORT_FILE, TIMINGS_FILE, withdrawManifest, writeCocoJsons, writeManifest } from './assemble.ts';
 import { CITYSCAPES_FOLDER, COCO_FOLDER } from './write-sample.ts';
 import { writeSummary, type BuildSummary, type StageStats } from './summary.ts';
 import { writeReport } from './report.ts';
@@ -34,7 +34,10 @@ export async function buildDataset(req: BuildRequest, cityscapesCategories: read
   const log = req.log ?? (() => {});
   const model = { hash: req.translator.info.modelHash, engine: req.engine.name, backend: req.engine.backend };
   const plan = planBuild({ ...req, model, checks: req.checker ? req.checker.id : req.checkStatus }, cityscapesCategories);
+  const unreadable = plan.unreadable[0]?.manifest.problem;
+  if (unreadable && req.onError === 'fail') throw new DatasetError(unreadable.file, unreadable.reason, unreadable.pointer);
   claimOutput(req.output, plan.identity);
+  if (plan.todo.length || plan.unreadable.length || recordCount(req.output) !== plan.kept.length) withdrawManifest(req.output);
   for (const state of plan.unreadable) writeSampleState(req.output, state);
   const { mine, kept, todo } = plan;
   log(`${mine.length} samples${req.shard ? ` in shard ${req.shard.index}/${req.shard.count}` : ''}: ${kept.length} up to date, ${todo.length} to build${plan.unreadable.length ? `, ${plan.unreadable.length} unreadable` : ''}`);
@@ -88,8 +91,8 @@ export function failuresOf(states: readonly SampleState[]): BuildSummary['failur
 }
 
 /**
- * Drops records of samples no longer in the build, assembles the top-level files from the records
- * and removes dataset files nothing accounts for. Returns the records, sorted.
+ * Drops records of samples no longer in the build, writes the COCO jsons, removes dataset files
+ * nothing accounts for, and writes the manifest last. Returns the records, sorted.
  */
 export function finish(output: string, keys: ReadonlySet<string> | undefined, categories: CocoCategory[] | undefined): SampleState[] {
   let states = readAllStates(output);
@@ -97,9 +100,10 @@ export function finish(output: string, keys: ReadonlySet<string> | undefined, ca
     for (const s of states) if (!keys.has(s.manifest.sample)) removeSampleState(output, s.manifest.sample);
     states = states.filter((s) => keys.has(s.manifest.sample));
   }
-  const assembled = writeAssembled(output, states, categories);
-  const keep = new Set([...assembled, ...states.flatMap((s) => s.manifest.outputs.map((o) => o.path))]);
+  const cocoJsons = writeCocoJsons(output, states, categories);
+  const keep = new Set([...cocoJsons, ...states.flatMap((s) => s.manifest.outputs.map((o) => o.path))]);
   sweepUnlisted(output, [CITYSCAPES_FOLDER, COCO_FOLDER], keep);
+  writeManifest(output, states);
   return states;
 }
 

@@ -1,11 +1,11 @@
 // The samples of the input dataset as a sorted list of work items (paths only, nothing decoded), and
 // the decoding of one item into pixels and labels.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { basename, extname, join, relative, sep } from 'node:path';
-import sharp from 'sharp';
 import {
-  DatasetError, annotationMask, cocoSamples, listCityscapesFrames, readCityscapesSample, readCocoDataset,
-  type CityscapesFrame, type CocoAnnotation, type CocoCategory, type CocoImage, type SampleObject,
+  DatasetError, annotationMask, listCityscapesFrames, readCityscapesSample, readCocoDataset, readImageRgb, resolvesOutside,
+  unsafeFileName, validateCocoDataset,
+  type CityscapesFrame, type CocoAnnotation, type CocoCategory, type CocoImage, type CocoProblem, type SampleObject,
 } from '@nightshift/labels';
 import type { RgbImage } from '@nightshift/cyclegan';
 import { canonicalJson, sha256, sha256File } from './hash.ts';
@@ -31,6 +31,8 @@ export interface SourceItem {
   files: SourceFile[];
   frame?: CityscapesFrame;
   coco?: { image: CocoImage; annotations: CocoAnnotation[]; imagePath: string; pointer: string };
+  /** Why the sample cannot be built, found while listing: its files are then neither hashed nor read. */
+  problem?: DatasetError;
 }
 
 export interface SourceDataset {
@@ -65,7 +67,23 @@ const GT_OPTIONAL: ReadonlyArray<[role: string, key: keyof CityscapesFrame]> = [
   ['color', 'colorPath'], ['labelTrainIds', 'labelTrainIdsPath'], ['polygons', 'polygonsPath'],
 ];
 
+/** The real path of a dataset folder, against which every input file's real path is checked. */
+function realRoot(root: string): string {
+  try {
+    return realpathSync.native(root);
+  } catch (error) {
+    throw new DatasetError(root, `cannot open the dataset folder: ${(error as Error).message}`);
+  }
+}
+
+/** A file that resolves (through a symlink) to a place outside the dataset folder; missing files are left to the reader. */
+function outsideRoot(absolute: string, real: string): DatasetError | undefined {
+  const resolved = resolvesOutside(absolute, real);
+  return resolved === undefined ? undefined : new DatasetError(absolute, `resolves to ${resolved}, outside the dataset folder ${real}`);
+}
+
 export function listCityscapesSource(root: string, imageFolder = 'leftImg8bit', split?: string): SourceDataset {
+  const real = realRoot(root);
   const items = listCityscapesFrames(root, split ? { split } : {}).map((listed): SourceItem => {
     const frame: CityscapesFrame = imageFolder === 'leftImg8bit'
       ? listed
@@ -75,60 +93,66 @@ export function listCityscapesSource(root: string, imageFolder = 'leftImg8bit', 
       file('image', frame.imagePath), file('labelIds', frame.labelIdsPath), file('instanceIds', frame.instanceIdsPath),
       ...GT_OPTIONAL.filter(([, k]) => existsSync(frame[k] as string)).map(([role, k]) => file(role, frame[k] as string)),
     ];
-    return { key: `${frame.split}/${frame.city}/${frame.id}`, id: frame.id, split: frame.split, files, frame };
+    const problem = files.map((f) => outsideRoot(f.absolute, real)).find((p) => p !== undefined);
+    return { key: `${frame.split}/${frame.city}/${frame.id}`, id: frame.id, split: frame.split, files, frame, ...(problem ? { problem } : {}) };
   });
   items.sort((a, b) => compare(a.key, b.key));
   return { format: 'cityscapes', root, imageFolder, categories: [], items };
 }
 
+/**
+ * The images of a COCO json as work items. Problems between ids (duplicates, dangling references)
+ * make the dataset unusable and throw; a problem in one image's own data (file name, file, annotation
+ * geometry) is attached to that image's item, which is then recorded as failed without being read.
+ */
 export async function listCocoSource(json: string, imagesRoot: string): Promise<SourceDataset> {
   const ds = await readCocoDataset(json);
+  const problems = await validateCocoDataset(ds, json);
+  const datasetLevel = problems.filter((p) => p.imageId === undefined);
+  if (datasetLevel.length) throw datasetProblem(datasetLevel);
+  const perImage = new Map<number, CocoProblem>();
+  for (const p of problems) if (!perImage.has(p.imageId!)) perImage.set(p.imageId!, p);
+  const real = realRoot(imagesRoot);
   const split = cocoSplitOf(json) ?? 'train';
-  const items: SourceItem[] = [];
-  let index = 0;
-  // cocoSamples checks file names, categories and segmentations, naming the json and pointer.
-  for (const s of cocoSamples(ds, imagesRoot, json)) {
-    const pointer = `/images/${index++}`;
-    if (s.imageId < 0) throw new DatasetError(json, `image id ${s.imageId} is negative`, `${pointer}/id`);
-    const content = canonicalJson({ image: s.image, annotations: s.annotations });
-    items.push({
-      key: `${split}/${String(s.imageId).padStart(16, '0')}`,
-      id: String(s.imageId),
+  const annotations = new Map<number, CocoAnnotation[]>();
+  for (const a of ds.annotations) {
+    const list = annotations.get(a.image_id);
+    if (list) list.push(a);
+    else annotations.set(a.image_id, [a]);
+  }
+  const items = ds.images.map((image, index): SourceItem => {
+    const pointer = `/images/${index}`;
+    if (image.id < 0) throw new DatasetError(json, `image id ${image.id} is negative`, `${pointer}/id`);
+    const own = annotations.get(image.id) ?? [];
+    const content = canonicalJson({ image, annotations: own });
+    const imagePath = join(imagesRoot, image.file_name);
+    const known = perImage.get(image.id);
+    const problem = known ? new DatasetError(known.file, known.reason, known.pointer) : outsideRoot(imagePath, real);
+    const annotationsFile: SourceFile = { role: 'annotations', absolute: json, path: `${basename(json)}#${pointer}`, content };
+    return {
+      key: `${split}/${String(image.id).padStart(16, '0')}`,
+      id: String(image.id),
       split,
-      files: [
-        { role: 'image', absolute: s.imagePath, path: posixPath(relative(imagesRoot, s.imagePath)) },
-        { role: 'annotations', absolute: json, path: `${basename(json)}#${pointer}`, content },
-      ],
-      coco: { image: s.image, annotations: s.annotations, imagePath: s.imagePath, pointer },
-    });
-  }
-  const ids = new Set<string>();
-  for (const item of items) {
-    if (ids.has(item.key)) throw new DatasetError(json, `duplicate image id ${item.id}`, item.coco!.pointer);
-    ids.add(item.key);
-  }
+      files: unsafeFileName(image.file_name)
+        ? [annotationsFile]
+        : [{ role: 'image', absolute: imagePath, path: posixPath(relative(imagesRoot, imagePath)) }, annotationsFile],
+      coco: { image, annotations: own, imagePath, pointer },
+      ...(problem ? { problem } : {}),
+    };
+  });
   items.sort((a, b) => compare(a.key, b.key));
   return { format: 'coco', root: imagesRoot, json, imageFolder: '', categories: ds.categories, items };
 }
 
-export function hashSourceFile(file: SourceFile): string {
-  return file.content !== undefined ? sha256(file.content) : sha256File(file.absolute);
+/** The first of a COCO json's dataset-level problems as an error, saying how many more there are. */
+function datasetProblem(problems: readonly CocoProblem[]): DatasetError {
+  const [first] = problems;
+  const more = problems.length > 1 ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''}: nightshift validate lists them all)` : '';
+  return new DatasetError(first.file, `${first.reason}${more}`, first.pointer);
 }
 
-/** Any image format sharp reads, as 8-bit sRGB. */
-async function decodeRgb(path: string): Promise<RgbImage> {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(path);
-  } catch (error) {
-    throw new DatasetError(path, `cannot read image: ${(error as Error).message}`);
-  }
-  try {
-    const { data, info } = await sharp(bytes).removeAlpha().toColourspace('srgb').raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
-    return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
-  } catch (error) {
-    throw new DatasetError(path, `cannot decode image: ${(error as Error).message.trim()}`);
-  }
+export function hashSourceFile(file: SourceFile): string {
+  return file.content !== undefined ? sha256(file.content) : sha256File(file.absolute);
 }
 
 function valueMask(values: Uint16Array, value: number): Uint8Array {
@@ -140,7 +164,7 @@ function valueMask(values: Uint16Array, value: number): Uint8Array {
 export async function decodeSample(item: SourceItem, categoryNames: ReadonlyMap<number, string> = new Map()): Promise<DecodedSample> {
   if (item.frame) {
     const sample = await readCityscapesSample(item.frame);
-    const rgb = await decodeRgb(item.frame.imagePath);
+    const rgb = await readImageRgb(item.frame.imagePath);
     if (rgb.width !== sample.width || rgb.height !== sample.height) {
       throw new DatasetError(item.frame.imagePath, `image is ${rgb.width}x${rgb.height} but its labels are ${sample.width}x${sample.height}`);
     }
@@ -151,7 +175,7 @@ export async function decodeSample(item: SourceItem, categoryNames: ReadonlyMap<
     };
   }
   const coco = item.coco!;
-  const rgb = await decodeRgb(coco.imagePath);
+  const rgb = await readImageRgb(coco.imagePath);
   if (rgb.width !== coco.image.width || rgb.height !== coco.image.height) {
     throw new DatasetError(coco.imagePath, `image is ${rgb.width}x${rgb.height} but its COCO entry says ${coco.image.width}x${coco.image.height}`);
   }

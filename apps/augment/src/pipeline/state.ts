@@ -4,7 +4,7 @@
 // these records, so a crash at any point loses at most the samples in flight.
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import { DatasetError, writeFileAtomic, type CocoCategory } from '@nightshift/labels';
+import { atomicTempOwner, DatasetError, writeFileAtomic, type CocoCategory } from '@nightshift/labels';
 import { UsageError } from '../usage-error.ts';
 import { sha256, sha256File } from './hash.ts';
 import type { Shard } from './options.ts';
@@ -75,7 +75,39 @@ export function claimOutput(output: string, identity: RunIdentity): void {
     assertOutputUsable(output);
   }
   mkdirSync(samplesDir(output), { recursive: true });
+  sweepDeadTemporaries(output);
   writeFileAtomic(join(stateDir(output), RUN_FILE), identityText(identity));
+}
+
+/** True while a process of this pid runs on this host. */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the hidden temporaries (`.<name>.<pid>.<hex>.tmp`) that a killed run left beside the
+ * top-level files and the records. Those under the dataset folders go with sweepUnlisted. Only
+ * temporaries of processes that are gone are touched, so a writer that is still alive keeps its own.
+ */
+function sweepDeadTemporaries(output: string): void {
+  for (const dir of [output, stateDir(output), samplesDir(output)]) {
+    if (!existsSync(dir)) continue;
+    for (const name of readdirSync(dir)) {
+      const pid = atomicTempOwner(name);
+      if (pid !== undefined && (pid === process.pid || !processAlive(pid))) rmSync(join(dir, name), { force: true });
+    }
+  }
+}
+
+/** The number of sample records in the folder. */
+export function recordCount(output: string): number {
+  const dir = samplesDir(output);
+  return existsSync(dir) ? readdirSync(dir).filter((n) => n.endsWith('.json') && !n.startsWith('.')).length : 0;
 }
 
 export function readSampleState(output: string, key: string): SampleState | undefined {

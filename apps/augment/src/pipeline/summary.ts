@@ -6,6 +6,7 @@ import { DatasetError, writeFileAtomic, type DatasetProblem } from '@nightshift/
 import { SUMMARY_FILE } from './assemble.ts';
 import type { Shard } from './options.ts';
 import type { BuildOptionsRecord, StageName } from './record.ts';
+import type { QueueSummary } from './distributed/stats.ts';
 
 export interface StageStats {
   items: number;
@@ -35,6 +36,8 @@ export interface BuildSummary {
   wallSeconds: number;
   /** Every failed sample: the file at fault and what is wrong with it. */
   failures: ({ sample: string } & DatasetProblem)[];
+  /** --queue builds: the units, their retries, and each worker's throughput and failures. */
+  queue?: QueueSummary;
 }
 
 export function writeSummary(output: string, summary: BuildSummary): void {

@@ -1,11 +1,10 @@
 // The last stage for one sample: encode the translated image, write it and the labels in each output
 // format (every file atomically), and return what was written for the manifest.
 import { linkSync, mkdirSync, renameSync, unlinkSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
-import { basename, dirname, join, relative, sep } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import sharp from 'sharp';
 import {
-  cityscapesImagePath, cityscapesLabelPath, cityscapesSampleToCoco, copyFileAtomic, writeCityscapesLabels, writeFileAtomic,
+  atomicTempPath, cityscapesImagePath, cityscapesLabelPath, cityscapesSampleToCoco, copyFileAtomic, writeCityscapesLabels, writeFileAtomic,
   type CityscapesSample, type CocoAnnotation, type FrameRef, type GtFineKind,
 } from '@nightshift/labels';
 import type { Flag } from './checks.ts';
@@ -42,7 +41,7 @@ async function encodePng(image: RgbImage): Promise<Buffer> {
 /** A second name for a file just written (a hard link, atomically; a copy where links fail). */
 function linkOrCopy(from: string, to: string): void {
   mkdirSync(dirname(to), { recursive: true });
-  const temp = join(dirname(to), `.${basename(to)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const temp = atomicTempPath(to);
   try {
     linkSync(from, temp);
     renameSync(temp, to);

@@ -1,7 +1,8 @@
 // Checking a whole Cityscapes root, collecting every problem instead of stopping at the first.
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatasetError, type DatasetProblem } from '../errors.ts';
+import { resolvesOutside } from '../paths.ts';
 import { parseCityscapesPath } from './naming.ts';
 import { inspectCityscapesFrame, listCityscapesFrames, type CityscapesListOptions } from './reader.ts';
 
@@ -36,6 +37,8 @@ export interface CityscapesValidateOptions {
   decodeImages?: boolean;
 }
 
+const FRAME_FILES = ['imagePath', 'labelIdsPath', 'instanceIdsPath', 'colorPath', 'labelTrainIdsPath', 'polygonsPath'] as const;
+
 function* filesUnder(folder: string): Generator<string> {
   if (!existsSync(folder)) return;
   for (const entry of readdirSync(folder, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
@@ -47,9 +50,9 @@ function* filesUnder(folder: string): Generator<string> {
 
 /**
  * Checks every frame of a Cityscapes root: file naming, missing label files, label files without an
- * image, unreadable or truncated PNGs, sizes, unknown label ids, 8-bit instanceIds, instance classes
- * against labelIds, polygons json schema, and labelTrainIds / color against labelIds. Decodes one
- * frame at a time.
+ * image, files that resolve outside the root, unreadable or truncated PNGs, sizes, unknown label ids,
+ * 8-bit instanceIds, instance classes against labelIds, polygons json schema, and labelTrainIds /
+ * color against labelIds. Decodes one frame at a time.
  */
 export async function validateCityscapes(root: string, options: CityscapesValidateOptions = {}): Promise<CityscapesValidation> {
   const problems: CityscapesProblem[] = [];
@@ -88,8 +91,15 @@ export async function validateCityscapes(root: string, options: CityscapesValida
     }
   }
 
+  const realRoot = realpathSync.native(root);
   for (const frame of frames) {
     summary.splits[frame.split] = (summary.splits[frame.split] ?? 0) + 1;
+    const escaping = FRAME_FILES.map((k) => frame[k]).filter((path) => {
+      const resolved = resolvesOutside(path, realRoot);
+      if (resolved !== undefined) report(new DatasetError(path, `resolves to ${resolved}, outside the dataset folder ${realRoot}`));
+      return resolved !== undefined;
+    });
+    if (escaping.length) continue;
     if (existsSync(frame.polygonsPath)) summary.withPolygons++;
     if (existsSync(frame.labelTrainIdsPath)) summary.withLabelTrainIds++;
     if (existsSync(frame.colorPath)) summary.withColor++;

@@ -59,7 +59,9 @@ export function unsafeFileName(fileName: string): string | undefined {
   return undefined;
 }
 
-function checkPolygons(rings: number[][], image: CocoImage, at: string, add: (pointer: string, reason: string) => void): void {
+type AddProblem = (pointer: string, reason: string) => void;
+
+function checkPolygons(rings: number[][], image: CocoImage, at: string, add: AddProblem): void {
   if (rings.length === 0) add(at, 'polygon segmentation has no ring');
   rings.forEach((ring, j) => {
     if (ring.length % 2 !== 0) add(`${at}${pointer(j)}`, `polygon has an odd number of coordinates (${ring.length})`);
@@ -78,7 +80,7 @@ function checkPolygons(rings: number[][], image: CocoImage, at: string, add: (po
   });
 }
 
-function checkRle(segm: CocoRleJson, image: CocoImage, at: string, add: (pointer: string, reason: string) => void): void {
+function checkRle(segm: CocoRleJson, image: CocoImage, at: string, add: AddProblem): void {
   const [h, w] = segm.size;
   if (h !== image.height || w !== image.width) {
     add(`${at}/size`, `RLE size [${h}, ${w}] differs from the image's [height, width] [${image.height}, ${image.width}]`);
@@ -94,7 +96,7 @@ function checkRle(segm: CocoRleJson, image: CocoImage, at: string, add: (pointer
   if (total !== h * w) add(`${at}/counts`, `RLE counts sum to ${total}, not ${h}x${w} = ${h * w}`);
 }
 
-async function checkImageFile(root: string, realRoot: string, image: CocoImage, at: string, add: (pointer: string, reason: string) => void): Promise<void> {
+async function checkImageFile(root: string, realRoot: string, image: CocoImage, at: string, add: AddProblem): Promise<void> {
   const path = join(root, image.file_name);
   try {
     await lstat(path);
@@ -127,6 +129,9 @@ export async function validateCocoDataset(ds: CocoDataset, jsonPath: string, ima
   const add = (p: string, reason: string): void => {
     problems.push({ file: jsonPath, pointer: p, reason });
   };
+  const addFor = (imageId: number): AddProblem => (p, reason) => {
+    problems.push({ file: jsonPath, pointer: p, reason, imageId });
+  };
 
   const images = new Map<number, { image: CocoImage; index: number }>();
   ds.images.forEach((image, i) => {
@@ -134,7 +139,7 @@ export async function validateCocoDataset(ds: CocoDataset, jsonPath: string, ima
     if (first) add(pointer('images', i, 'id'), `duplicate image id ${image.id} (first at ${pointer('images', first.index)})`);
     else images.set(image.id, { image, index: i });
     const unsafe = unsafeFileName(image.file_name);
-    if (unsafe) add(pointer('images', i, 'file_name'), unsafe);
+    if (unsafe) addFor(image.id)(pointer('images', i, 'file_name'), unsafe);
   });
 
   const categories = new Map<number, number>();
@@ -156,8 +161,8 @@ export async function validateCocoDataset(ds: CocoDataset, jsonPath: string, ima
       return;
     }
     const at = pointer('annotations', i, 'segmentation');
-    if (Array.isArray(ann.segmentation)) checkPolygons(ann.segmentation, entry.image, at, add);
-    else checkRle(ann.segmentation, entry.image, at, add);
+    if (Array.isArray(ann.segmentation)) checkPolygons(ann.segmentation, entry.image, at, addFor(entry.image.id));
+    else checkRle(ann.segmentation, entry.image, at, addFor(entry.image.id));
   });
 
   if (imagesRoot !== undefined) {
@@ -171,7 +176,7 @@ export async function validateCocoDataset(ds: CocoDataset, jsonPath: string, ima
     for (let i = 0; i < ds.images.length; i++) {
       const image = ds.images[i];
       if (unsafeFileName(image.file_name)) continue;
-      await checkImageFile(imagesRoot, realRoot, image, pointer('images', i), add);
+      await checkImageFile(imagesRoot, realRoot, image, pointer('images', i), addFor(image.id));
     }
   }
   return problems;

@@ -61,5 +61,11 @@ export interface CocoDataset {
   [key: string]: unknown;
 }
 
-/** One problem found by validateCocoDataset. */
-export type CocoProblem = DatasetProblem;
+/**
+ * One problem found by validateCocoDataset. `imageId` is set when the problem is in one image's own
+ * data (its file name, its file, its annotations' geometry); problems between ids (duplicates,
+ * dangling references) concern the whole dataset and have none.
+ */
+export interface CocoProblem extends DatasetProblem {
+  imageId?: number;
+}

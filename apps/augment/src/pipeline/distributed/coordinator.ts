@@ -1,0 +1,138 @@
+// The coordinator of a queued build (`nightshift night|day --queue redis://...`): it plans like a local
+// run, writes the build spec into the shared output, enqueues the units that have samples to build,
+// waits for the workers while showing the aggregate progress, then assembles the dataset exactly as a
+// local run does. It holds the output lock; the workers do not take it.
+import { join } from 'node:path';
+import { DatasetError, writeFileAtomic, type CocoCategory } from '@nightshift/labels';
+import type { Checker } from '../checks.ts';
+import type { ErrorPolicy } from '../build-samples.ts';
+import type { ModelChoice } from '../model.ts';
+import type { SourceRequest } from '../open-source.ts';
+import type { DatasetFormat, Direction, FlagPolicy, TileRequest } from '../options.ts';
+import { planBuild, upToDate, type Planned } from '../plan.ts';
+import { STAGES, type StageName } from '../record.ts';
+import { failuresOf, finish, flagStats, sampleCounts } from '../run.ts';
+import type { SourceDataset } from '../sources.ts';
+import { claimOutput, recordCount, writeSampleState } from '../state.ts';
+import { MANIFEST_FILE, REPORT_FILE, TIMINGS_FILE, withdrawManifest } from '../assemble.ts';
+import { writeReport } from '../report.ts';
+import { writeSummary, type BuildSummary, type StageStats } from '../summary.ts';
+import { CITYSCAPES_FOLDER, COCO_FOLDER } from '../write-sample.ts';
+import type { RedisAddress } from './connection.ts';
+import { QueueError, UnitQueue } from './unit-queue.ts';
+import {
+  QUEUE_LOG_FILE, QUEUE_NAME, buildId, readQueueFile, unitsOf, writeQueueFile, type BuildSpec,
+} from './spec.ts';
+import { queueLogText, workerStats, type QueueSummary } from './stats.ts';
+
+export interface QueuedBuildRequest {
+  direction: Direction;
+  source: SourceDataset;
+  /** How workers open the same source. */
+  input: SourceRequest;
+  output: string;
+  formats: DatasetFormat[];
+  policy: FlagPolicy;
+  tile: TileRequest;
+  batch: number;
+  seed: number;
+  limit?: number;
+  onError: ErrorPolicy;
+  model: ModelChoice;
+  engine: { name: 'tfjs' | 'onnx'; backend: string; why: string };
+  modelHash: string;
+  checker?: Checker;
+  checkStatus: string;
+  redis: RedisAddress;
+  unitSize: number;
+  /** How long Redis may be unreachable before the coordinator stops (the workers keep retrying). */
+  redisTimeoutMs: number;
+  pollMs?: number;
+  onPlanned?: (todo: number) => void;
+  onProgress?: (done: number, total: number, extra: string) => void;
+  log?: (line: string) => void;
+}
+
+export async function runQueuedBuild(req: QueuedBuildRequest, cityscapesCategories: readonly CocoCategory[]): Promise<BuildSummary> {
+  const started = performance.now();
+  const log = req.log ?? (() => {});
+  const modelRecord = { hash: req.modelHash, engine: req.engine.name, backend: req.engine.backend };
+  const plan = planBuild({ ...req, model: modelRecord, checks: req.checker ? req.checker.id : req.checkStatus }, cityscapesCategories);
+  // As a local run: --on-error fail stops at an unreadable sample, and a build with work to do
+  // withdraws the manifest until it is assembled again.
+  const unreadable = plan.unreadable[0]?.manifest.problem;
+  if (unreadable && req.onError === 'fail') throw new DatasetError(unreadable.file, unreadable.reason, unreadable.pointer);
+  claimOutput(req.output, plan.identity);
+  if (plan.todo.length || plan.unreadable.length || recordCount(req.output) !== plan.kept.length) withdrawManifest(req.output);
+  for (const state of plan.unreadable) writeSampleState(req.output, state);
+
+  const spec: BuildSpec = {
+    direction: req.direction, input: req.input, output: req.output, formats: req.formats, policy: req.policy, tile: req.tile,
+    batch: req.batch, seed: req.seed, ...(req.limit !== undefined ? { limit: req.limit } : {}), onError: req.onError,
+    model: req.model, engine: req.engine, modelRecord, options: plan.options, checks: req.checker !== undefined, unitSize: req.unitSize,
+  };
+  const build = buildId(spec);
+  const previous = readQueueFile(req.output);
+  const since = previous && previous.build === build && !previous.finished ? previous.since : Date.now();
+  writeQueueFile(req.output, { format: 'nightshift-queue', version: 1, build, since, spec });
+
+  const units = unitsOf(plan.mine.map((item) => item.key), req.unitSize);
+  const stillTodo = (planned: readonly Planned[]): Planned[] => planned.filter((p) => !upToDate(req.output, p));
+  const queue = await UnitQueue.open(req.redis, req.redisTimeoutMs, req.output, log);
+  try {
+    const todoKeys = new Map(plan.todo.map((p) => [p.item.key, p]));
+    const { pending, enqueued, alreadyQueued } = await queue.enqueue(build, units.map((keys) => keys.flatMap((k) => todoKeys.get(k) ?? [])), stillTodo);
+    const total = [...pending.values()].reduce((t, p) => t + p.planned.length, 0);
+    log(`${plan.mine.length} samples: ${plan.kept.length} up to date, ${total} to build${plan.unreadable.length ? `, ${plan.unreadable.length} unreadable` : ''}; ` +
+      `${units.length} units of ${req.unitSize} on ${req.redis.display} (build ${build}): ${enqueued} enqueued, ${alreadyQueued} already queued`);
+    if (total > 0) log(`waiting for workers: run \`nightshift worker --queue ${req.redis.display}\` where ${req.output} and the input are at the same paths`);
+    req.onPlanned?.(total);
+    const failed = await queue.wait(build, pending, stillTodo, req.pollMs ?? 1000, (done, extra) => req.onProgress?.(done, total, extra), log);
+    if (failed.length) {
+      throw new QueueError(`${failed.length} unit${failed.length > 1 ? 's' : ''} failed on every attempt; rerun the same command to try again:\n  ${failed.join('\n  ')}`);
+    }
+    const { logs: unitLogs, built, busy } = await queue.history(build, units.length, since);
+
+    const states = finish(req.output, new Set(plan.mine.map((i) => i.key)), plan.categories);
+    writeFileAtomic(join(req.output, QUEUE_LOG_FILE), queueLogText(unitLogs));
+    const queueSummary: QueueSummary = {
+      redis: req.redis.display, queue: QUEUE_NAME, build, unitSize: req.unitSize,
+      units: { inBuild: units.length, enqueued, alreadyQueued, done: unitLogs.length },
+      retries: unitLogs.reduce((t, u) => t + Math.max(0, u.attempts.length - 1), 0),
+      lost: unitLogs.reduce((t, u) => t + u.attempts.filter((a) => a.outcome === 'lost').length, 0),
+      workers: workerStats(unitLogs),
+      log: QUEUE_LOG_FILE,
+    };
+    const stats = (name: StageName): StageStats => ({
+      items: name === 'check' && !req.checker ? 0 : built,
+      seconds: round3(busy[name] / 1000),
+      perSecond: busy[name] >= 1 && !(name === 'check' && !req.checker) ? round3((built * 1000) / busy[name]) : 0,
+    });
+    const summary: BuildSummary = {
+      direction: req.direction,
+      input: plan.identity.input,
+      output: req.output,
+      files: { manifest: MANIFEST_FILE, timings: TIMINGS_FILE, report: REPORT_FILE, cityscapes: req.formats.includes('cityscapes') ? CITYSCAPES_FOLDER : null, coco: req.formats.includes('coco') ? COCO_FOLDER : null },
+      shard: null,
+      samples: { ...sampleCounts(states), listed: plan.listed.length, inBuild: plan.mine.length, upToDate: plan.kept.length, built },
+      model: { path: req.model.path, hash: req.modelHash },
+      engine: { name: req.engine.name, backend: req.engine.backend, why: `${req.engine.why}; run by queue workers` },
+      options: plan.options,
+      batch: req.batch,
+      checks: req.checker ? req.checker.id : req.checkStatus,
+      flags: flagStats(states),
+      stages: Object.fromEntries(STAGES.map((s) => [s, stats(s)])) as Record<StageName, StageStats>,
+      wallSeconds: round3((performance.now() - started) / 1000),
+      failures: failuresOf(states),
+      queue: queueSummary,
+    };
+    writeSummary(req.output, summary);
+    await writeReport(req.output);
+    writeQueueFile(req.output, { format: 'nightshift-queue', version: 1, build, since, finished: true, spec });
+    return summary;
+  } finally {
+    await queue.close();
+  }
+}
+
+const round3 = (x: number): number => Math.round(x * 1000) / 1000;

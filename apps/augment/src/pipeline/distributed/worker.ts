@@ -1,0 +1,169 @@
+// A queue worker: takes units from Redis, opens the unit's build (source, engine, checks) from the spec
+// in the shared output, plans the unit's samples again (a unit done twice skips what is already
+// built and leaves the same bytes) and builds them with buildSamples, the code path of a local run.
+// A worker never takes the output lock: the coordinator holds it for the whole build.
+import { Worker, UnrecoverableError, type Job } from 'bullmq';
+import { DatasetError } from '@nightshift/labels';
+import { buildSamples, type SampleBuilder } from '../build-samples.ts';
+import { loadChecker } from '../checks.ts';
+import { createEngine } from '../engine.ts';
+import { openSource } from '../open-source.ts';
+import type { BackendRequest } from '../options.ts';
+import { failedState, planSample, selectItems, upToDate, type Planned } from '../plan.ts';
+import type { SourceItem } from '../sources.ts';
+import { writeSampleState } from '../state.ts';
+import { connectionOptions, type RedisAddress } from './connection.ts';
+import { QUEUE_NAME, readQueueFile, type AttemptEvent, type BuildSpec, type UnitData, type UnitResult } from './spec.ts';
+
+export interface WorkerSettings {
+  address: RedisAddress;
+  /** Recorded with every attempt: per-worker throughput and failures in summary.json and the report. */
+  name: string;
+  /** A unit whose worker stops renewing this lock (killed, frozen, cut off) goes to another worker. */
+  lockMs: number;
+  /** How often workers look for units whose lock expired. */
+  stalledCheckMs: number;
+  /** A unit that stalls more often than this fails (e.g. it kills every worker that takes it). */
+  maxStalls: number;
+  log: (line: string) => void;
+}
+
+interface OpenBuild {
+  build: string;
+  spec: BuildSpec;
+  items: Map<string, SourceItem>;
+  builder: SampleBuilder;
+  dispose(): void;
+}
+
+async function openBuild(build: string, spec: BuildSpec): Promise<OpenBuild> {
+  const source = await openSource(spec.input);
+  const { listed } = selectItems(source.items, spec.limit, undefined);
+  const engine = await createEngine(spec.engine.name, { model: spec.model, backend: spec.engine.backend as BackendRequest, batch: spec.batch, tile: spec.tile });
+  try {
+    const hash = engine.translator.info.modelHash;
+    if (hash !== spec.modelRecord.hash) throw new UnrecoverableError(`${spec.model.path}: this worker reads weights with sha256 ${hash.slice(0, 16)}…, the coordinator ${spec.modelRecord.hash.slice(0, 16)}…; workers must see the same model file`);
+    if (engine.backend !== spec.engine.backend) throw new Error(`the coordinator chose ${spec.engine.name} on ${spec.engine.backend}, but this worker got ${engine.backend}`);
+    const checker = spec.checks ? (await loadChecker({ seed: spec.seed })).checker : undefined;
+    if ((checker?.id ?? spec.options.checks) !== spec.options.checks) throw new UnrecoverableError(`this worker's checks are ${checker?.id}, the build's ${spec.options.checks}`);
+    return {
+      build, spec,
+      items: new Map(listed.map((item) => [item.key, item])),
+      builder: {
+        source, output: spec.output, formats: spec.formats, policy: spec.policy, batch: spec.batch, translator: engine.translator,
+        checker, model: spec.modelRecord, options: spec.options, onError: spec.onError,
+      },
+      dispose: () => engine.translator.dispose(),
+    };
+  } catch (error) {
+    engine.translator.dispose();
+    throw error;
+  }
+}
+
+/** Plans and builds the samples of one unit; samples already up to date are skipped. */
+async function buildUnit(open: OpenBuild, keys: readonly string[], progress: (done: number, total: number) => void): Promise<Omit<UnitResult, 'worker' | 'seconds'>> {
+  const { spec } = open;
+  const todo: Planned[] = [];
+  let current = 0;
+  let failed = 0;
+  for (const key of keys) {
+    const item = open.items.get(key);
+    if (!item) throw new UnrecoverableError(`sample ${key} is no longer in ${spec.input.path}; rerun the coordinator to plan the build again`);
+    let planned: Planned;
+    try {
+      planned = planSample(item, spec.modelRecord, spec.options);
+    } catch (error) {
+      if (!(error instanceof DatasetError)) throw error;
+      writeSampleState(spec.output, failedState(item, spec.input.format, undefined, spec.modelRecord, spec.options, error));
+      failed++;
+      continue;
+    }
+    if (upToDate(spec.output, planned)) current++;
+    else todo.push(planned);
+  }
+  let done = 0;
+  progress(0, todo.length);
+  const result = await buildSamples(open.builder, todo, () => progress(++done, todo.length));
+  return { built: result.built.length, upToDate: current, failed: failed + result.failed.length, busy: result.busy };
+}
+
+export interface RunningWorker {
+  /** Finishes the unit in hand, then disconnects. */
+  close(): Promise<void>;
+}
+
+export function startWorker(settings: WorkerSettings): RunningWorker {
+  const { log, name } = settings;
+  let open: OpenBuild | undefined;
+  let opening: Promise<OpenBuild> | undefined;
+
+  // One build open at a time: a unit of another build closes the previous one's engine.
+  const buildFor = async (data: UnitData): Promise<OpenBuild> => {
+    if (open?.build === data.build) return open;
+    const file = readQueueFile(data.output);
+    if (!file || file.build !== data.build) {
+      throw new UnrecoverableError(`${data.output}: this unit belongs to build ${data.build}, but the output's .nightshift/queue.json is ${file ? `build ${file.build}` : 'missing'} (its coordinator restarted with other settings); the unit is dropped`);
+    }
+    open?.dispose();
+    open = undefined;
+    opening ??= openBuild(data.build, file.spec);
+    try {
+      open = await opening;
+    } finally {
+      opening = undefined;
+    }
+    log(`build ${data.build}: ${file.spec.input.path} → ${file.spec.output}, ${open.spec.engine.name} on ${open.spec.engine.backend}`);
+    return open;
+  };
+
+  const event = (job: Job, e: Omit<AttemptEvent, 'worker' | 'attempt' | 'at'>): Promise<unknown> =>
+    job.log(JSON.stringify({ ...e, worker: name, attempt: job.attemptsStarted, at: Date.now() } satisfies AttemptEvent));
+
+  const worker = new Worker<UnitData, UnitResult>(QUEUE_NAME, async (job) => {
+    const started = performance.now();
+    await event(job, { event: 'start' });
+    log(`unit ${job.id} started (${job.data.keys.length} samples, attempt ${job.attemptsStarted})`);
+    try {
+      const b = await buildFor(job.data);
+      const r = await buildUnit(b, job.data.keys, (done, total) => { void job.updateProgress({ done, total }).catch(() => {}); });
+      const result: UnitResult = { worker: name, ...r, seconds: Math.round(performance.now() - started) / 1000 };
+      await event(job, { event: 'done', built: result.built });
+      log(`unit ${job.id} done: ${result.built} built, ${result.upToDate} up to date, ${result.failed} failed, ${result.seconds.toFixed(2)} s`);
+      return result;
+    } catch (error) {
+      const message = (error as Error).message;
+      await event(job, { event: 'error', error: message }).catch(() => {});
+      log(`unit ${job.id} failed: ${message}`);
+      // --on-error fail: a bad sample stops the build; trying the unit again cannot help.
+      if (error instanceof DatasetError) throw new UnrecoverableError(message);
+      throw error;
+    }
+  }, {
+    connection: connectionOptions(settings.address),
+    name,
+    concurrency: 1,
+    lockDuration: settings.lockMs,
+    stalledInterval: settings.stalledCheckMs,
+    maxStalledCount: settings.maxStalls,
+    drainDelay: 1,
+  });
+
+  let down = false;
+  worker.on('error', (error) => {
+    if (!down) log(`lost Redis at ${settings.address.display} (${error.message}); reconnecting`);
+    down = true;
+  });
+  worker.on('ready', () => {
+    if (down) log(`reconnected to ${settings.address.display}`);
+    down = false;
+  });
+
+  return {
+    close: async () => {
+      await worker.close();
+      open?.dispose();
+      open = undefined;
+    },
+  };
+}

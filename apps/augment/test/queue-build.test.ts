@@ -1,0 +1,175 @@
+// Queued builds on a real redis-server: a coordinator and worker processes build exactly the bytes of a
+// local run (and of --shard runs merged); workers SIGKILLed mid-unit, a coordinator killed and
+// restarted, Redis restarted without its data and Redis frozen do not change the bytes, and the lost
+// attempts are recorded.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { cli, datasetFiles, tempDir, tinyCheckpoint, treeHashes } from './pipeline-helpers.ts';
+import { nightshiftProcess, redisMissing, sleep, startRedis, stopProcess, type Proc, type Redis } from './queue-helpers.ts';
+
+describe('queued builds', { skip: redisMissing }, () => {
+  let root: string;
+  let common: string[];
+  let expected: Map<string, string>;
+  let redis: Redis;
+  const procs: Proc[] = [];
+  const worker = (name: string, extra: string[] = []): Proc => {
+    const p = nightshiftProcess(['worker', '--queue', redis.url, '--name', name, ...extra]);
+    procs.push(p);
+    return p;
+  };
+  /** The manifest line by line first (a readable difference), then every dataset file. */
+  const assertSameAsLocal = (out: string): void => {
+    const lines = (dir: string): string[] => readFileSync(join(dir, 'manifest.jsonl'), 'utf8').split('\n');
+    const want = lines(join(root, 'local'));
+    const got = lines(out);
+    const k = want.findIndex((line, i) => line !== got[i]);
+    assert.equal(k, -1, `manifest line ${k + 1} differs:\n${got[k]}\nlocal run:\n${want[k]}`);
+    assert.deepEqual(treeHashes(out, datasetFiles), expected);
+  };
+  const coordinator = (output: string, extra: string[]): Proc => {
+    const p = nightshiftProcess(['night', ...common, '--output', output, '--queue', redis.url, ...extra]);
+    procs.push(p);
+    return p;
+  };
+
+  before(async () => {
+    root = tempDir('queue');
+    const model = await tinyCheckpoint(4);
+    const synth = await cli(['synth', '--output', join(root, 'synth'), '--count', '200', '--width', '64', '--height', '32', '--no-faults']);
+    assert.equal(synth.code, 0, synth.stderr);
+    common = ['--input', join(root, 'synth'), '--model', model, '--engine', 'tfjs', '--backend', 'wasm'];
+    const local = await cli(['night', ...common, '--output', join(root, 'local')]);
+    assert.equal(local.code, 0, local.stderr);
+    expected = treeHashes(join(root, 'local'), datasetFiles);
+    assert.ok(expected.size > 1000);
+    redis = await startRedis();
+  });
+
+  after(async () => {
+    for (const p of procs) await stopProcess(p, 'SIGKILL');
+    await redis?.stop();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  test('a coordinator and 3 workers build the bytes of a local run; workers stop cleanly on SIGTERM', async () => {
+    const workers = ['a', 'b', 'c'].map((n) => worker(`eq-${n}`));
+    await Promise.all(workers.map((w) => w.waitFor(/waiting for units/)));
+    const out = join(root, 'queued');
+    const c = await cli(['night', ...common, '--output', out, '--queue', redis.url, '--unit-size', '8']);
+    assert.equal(c.code, 0, c.stderr);
+    assertSameAsLocal(out);
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    assert.equal(summary.samples.built, 200);
+    assert.equal(summary.queue.units.done, 25);
+    assert.equal(summary.queue.retries, 0);
+    assert.equal(summary.queue.workers.reduce((t: number, w: { samples: number }) => t + w.samples, 0), 200);
+    assert.ok(summary.queue.workers.length >= 2, JSON.stringify(summary.queue.workers));
+    assert.equal(readFileSync(join(out, 'queue.jsonl'), 'utf8').trim().split('\n').length, 25);
+    assert.match(readFileSync(join(out, 'report.html'), 'utf8'), /Queue workers/);
+    for (const w of workers) {
+      w.child.kill('SIGTERM');
+      assert.equal((await w.exited).code, 0, w.output());
+      assert.match(w.output(), /SIGTERM: finishing the unit in hand[\s\S]*stopped/);
+    }
+  });
+
+  test('--shard i/3 builds merged equal the local run', async () => {
+    const dirs = [0, 1, 2].map((i) => join(root, `shard-${i}`));
+    for (let i = 0; i < 3; i++) {
+      const r = await cli(['night', ...common, '--output', dirs[i], '--shard', `${i}/3`]);
+      assert.equal(r.code, 0, r.stderr);
+    }
+    const m = await cli(['merge', '--output', join(root, 'merged'), ...dirs]);
+    assert.equal(m.code, 0, m.stderr);
+    assertSameAsLocal(join(root, 'merged'));
+  });
+
+  test('killed workers, a killed coordinator, a restarted and a frozen Redis: same bytes, lost attempts recorded', async () => {
+    const workerOptions = ['--lock-ms', '1500', '--stall-check-ms', '500', '--max-stalls', '20'];
+    let workers: Proc[] = [];
+    let next = 2;
+    let kills = 0;
+    const unitEnd = (t: string): number => Math.max(t.lastIndexOf(' done: '), t.lastIndexOf(' failed: '));
+    const midUnit = (w: Proc): boolean => w.output().lastIndexOf(' started (') > unitEnd(w.output());
+    // SIGKILL a worker while it is inside a unit, and start a replacement.
+    const killOneMidUnit = async (): Promise<void> => {
+      for (let waited = 0; waited < 120_000; waited += 50) {
+        const w = workers.find(midUnit);
+        if (w) {
+          await sleep(50 + Math.random() * 150);
+          if (midUnit(w)) {
+            w.child.kill('SIGKILL');
+            await w.exited;
+            kills++;
+            workers = [...workers.filter((x) => x !== w), worker(`f-${next++}`, workerOptions)];
+            return;
+          }
+        }
+        await sleep(50);
+      }
+      throw new Error('no worker was inside a unit for 2 minutes');
+    };
+    const freezeRedis = async (ms: number): Promise<void> => {
+      redis.proc.child.kill('SIGSTOP');
+      await sleep(ms);
+      redis.proc.child.kill('SIGCONT');
+    };
+
+    const out = join(root, 'faults');
+    const args = ['--unit-size', '4', '--queue-timeout', '4'];
+    const first = coordinator(out, args);
+    await first.waitFor(/50 enqueued, 0 already queued/);
+    // Redis restarted without its data: the coordinator enqueues the vanished units again.
+    await redis.restart();
+    await first.waitFor(/unit 49 vanished from Redis; enqueued again/);
+    workers = ['f-0', 'f-1'].map((n) => worker(n, workerOptions));
+    await killOneMidUnit();
+    await killOneMidUnit();
+    await freezeRedis(1500); // shorter than every timeout: everything carries on
+    await killOneMidUnit();
+
+    first.child.kill('SIGKILL');
+    await first.exited;
+    const second = coordinator(out, args);
+    const resumed = await second.waitFor(/(\d+) enqueued, (\d+) already queued/);
+    assert.equal(resumed[1], '0', 'the restarted coordinator enqueued nothing again');
+    assert.ok(Number(resumed[2]) > 0);
+    await killOneMidUnit();
+    await killOneMidUnit();
+    await killOneMidUnit();
+
+    // Redis gone for longer than --queue-timeout: the coordinator stops and says why; no manifest is left.
+    redis.proc.child.kill('SIGSTOP');
+    const stopped = await second.exited;
+    redis.proc.child.kill('SIGCONT');
+    assert.equal(stopped.code, 1, second.output());
+    assert.match(second.output(), /Redis at redis:\/\/127\.0\.0\.1:\d+\/0 did not answer for 4 s .*rerun the same command to resume/);
+    assert.equal(existsSync(join(out, 'manifest.jsonl')), false);
+
+    const third = coordinator(out, args);
+    const { code } = await third.exited;
+    assert.equal(code, 0, third.output());
+    assertSameAsLocal(out);
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    const log = readFileSync(join(out, 'queue.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const lost = log.flatMap((u) => u.attempts).filter((a: { outcome: string }) => a.outcome === 'lost').length;
+    assert.equal(kills, 6);
+    assert.ok(lost >= 5, `${lost} lost attempts recorded for ${kills} kills`);
+    assert.equal(summary.queue.lost, lost);
+    assert.ok(summary.queue.retries >= lost);
+    assert.ok(summary.queue.workers.some((w: { failures: number }) => w.failures > 0));
+    assert.equal(log.length, 50);
+  });
+
+  test('usage errors: --queue with --shard, a URL that is not redis://', async () => {
+    const both = await cli(['night', ...common, '--output', join(root, 'x'), '--queue', redis.url, '--shard', '0/2']);
+    assert.equal(both.code, 2);
+    assert.match(both.stderr, /--queue and --shard do not go together/);
+    const bad = await cli(['worker', '--queue', 'http://localhost:6379']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /only redis:\/\/ URLs/);
+  });
+});

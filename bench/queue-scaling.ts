@@ -1,0 +1,141 @@
+// Queued builds: throughput of 1 and 2 `nightshift worker` processes against a local run of the same
+// build, and the queue's overhead per unit. Every process is single-threaded where it computes: the
+// tfjs wasm engine runs one thread under Node, and VIPS_CONCURRENCY=1 / UV_THREADPOOL_SIZE=1 keep
+// sharp's decode and encode on one thread, so n workers should use n cores.
+// Usage: npm run bench -- queue-scaling   (or node --import tsx bench/queue-scaling.ts [--count 64] [--width 256] [--height 128] [--unit-size 4] [--model <checkpoint>])
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const REPO = fileURLToPath(new URL('..', import.meta.url));
+const CLI = join(REPO, 'apps/augment/bin/nightshift.mjs');
+const REDIS_SERVER = '/usr/bin/redis-server';
+const { values } = parseArgs({
+  options: {
+    count: { type: 'string', default: '64' },
+    width: { type: 'string', default: '256' },
+    height: { type: 'string', default: '128' },
+    'unit-size': { type: 'string', default: '4' },
+    model: { type: 'string', default: join(REPO, 'datasets', 'models', 'default') },
+  },
+});
+if (!existsSync(REDIS_SERVER)) {
+  console.error(`${REDIS_SERVER} is absent: apt-get install redis-server`);
+  process.exit(2);
+}
+
+const env = { ...process.env, VIPS_CONCURRENCY: '1', UV_THREADPOOL_SIZE: '1' };
+const dir = mkdtempSync(join(tmpdir(), 'ns-bench-queue-'));
+const input = join(dir, 'synth');
+const build = ['night', '--input', input, '--model', values.model!, '--engine', 'tfjs', '--backend', 'wasm', '--batch', '1'];
+
+interface Summary {
+  samples: { built: number };
+  wallSeconds: number;
+  queue?: { units: { done: number }; workers: { id: string; samples: number; seconds: number }[] };
+}
+
+/** CPU seconds of this process's finished (waited-for) children: cutime + cstime of /proc/self/stat. */
+function childCpuSeconds(): number {
+  const fields = readFileSync('/proc/self/stat', 'utf8').replace(/^.*\) /, '').split(' ');
+  return (Number(fields[13]) + Number(fields[14])) / 100;
+}
+
+interface Measured extends Summary {
+  /** CPU seconds of every process of the run (coordinator and workers). */
+  cpu: number;
+  /** Load average (1 min) at the end of the run: other work on the machine. */
+  load: number;
+}
+
+async function measure(run: () => Summary | Promise<Summary>): Promise<Measured> {
+  const before = childCpuSeconds();
+  const summary = await run();
+  return { ...summary, cpu: childCpuSeconds() - before, load: loadavg()[0] };
+}
+
+function nightshift(args: string[]): void {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env });
+  if (r.status !== 0) throw new Error(`nightshift ${args.join(' ')} failed:\n${r.stdout}\n${r.stderr}`);
+}
+
+function night(output: string, extra: string[] = []): Summary {
+  nightshift([...build, '--output', output, ...extra]);
+  return JSON.parse(readFileSync(join(output, 'summary.json'), 'utf8'));
+}
+
+function waitForLine(child: ChildProcess, pattern: RegExp): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    const onData = (b: Buffer): void => {
+      text += b.toString();
+      if (pattern.test(text)) {
+        child.stdout!.off('data', onData);
+        child.stdout!.resume();
+        resolve();
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.once('exit', () => reject(new Error(`exited before ${pattern}: ${text}`)));
+  });
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as { port: number };
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+async function queued(redis: string, workers: number, output: string): Promise<Summary> {
+  const procs = Array.from({ length: workers }, (_, i) =>
+    spawn(process.execPath, [CLI, 'worker', '--queue', redis, '--name', `w${i}`], { env, stdio: ['ignore', 'pipe', 'inherit'] }));
+  try {
+    await Promise.all(procs.map((p) => waitForLine(p, /waiting for units/)));
+    return night(output, ['--queue', redis, '--unit-size', values['unit-size']!]);
+  } finally {
+    for (const p of procs) p.kill('SIGTERM');
+    await Promise.all(procs.map((p) => new Promise((r) => (p.exitCode !== null ? r(null) : p.once('exit', r)))));
+  }
+}
+
+const port = await freePort();
+const redisProc = spawn(REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'inherit'] });
+try {
+  await waitForLine(redisProc, /Ready to accept connections/);
+  const redis = `redis://127.0.0.1:${port}/0`;
+  nightshift(['synth', '--output', input, '--count', values.count!, '--width', values.width!, '--height', values.height!, '--no-faults']);
+  const load = loadavg()[0];
+  const local = await measure(() => night(join(dir, 'local')));
+  const one = await measure(() => queued(redis, 1, join(dir, 'q1')));
+  const two = await measure(() => queued(redis, 2, join(dir, 'q2')));
+
+  const rate = (s: Summary): number => s.samples.built / s.wallSeconds;
+  const busy = (s: Summary): number => (s.queue?.workers ?? []).reduce((t, w) => t + w.seconds, 0);
+  const units = one.queue!.units.done;
+  const rows = [
+    ['local run (1 process)', local, '-', '-'],
+    ['queue, 1 worker', one, busy(one).toFixed(2), String(one.queue!.workers.length)],
+    ['queue, 2 workers', two, busy(two).toFixed(2), String(two.queue!.workers.length)],
+  ] as const;
+  const header = ['run', 'samples', 'wall s', 'samples/s', 'vs 1 worker', 'worker busy s', 'workers used', 'CPU s (all processes)', 'CPU s / sample', 'cores used', 'load after'];
+  const table = rows.map(([name, s, b, w]) => [name, String(s.samples.built), s.wallSeconds.toFixed(2), rate(s).toFixed(2), `${(rate(s) / rate(one)).toFixed(2)}x`, b, w,
+    s.cpu.toFixed(1), (s.cpu / s.samples.built).toFixed(3), (s.cpu / s.wallSeconds).toFixed(2), s.load.toFixed(2)]);
+  const widths = header.map((h, i) => Math.max(h.length, ...table.map((r) => r[i].length)));
+  console.log(`queued builds: ${values.count} synthetic ${values.width}x${values.height} samples, model ${values.model}, tfjs wasm (one thread per process), units of ${values['unit-size']}`);
+  console.log(`${availableParallelism()} cores, load average ${load.toFixed(2)} before the runs; wall s is the coordinator's (plan, enqueue, wait, assemble);`);
+  console.log('CPU s counts every process of the run from its start (node, engine set-up included); cores used = CPU s / wall s (wall includes process start-up)\n');
+  for (const r of [header, ...table]) console.log(r.map((c, i) => c.padEnd(widths[i])).join('  '));
+  const speedup = rate(two) / rate(one);
+  console.log(`\n2 workers / 1 worker: ${speedup.toFixed(2)}x (target >= 1.7x: ${speedup >= 1.7 ? 'met' : 'NOT met'})`);
+  console.log(`queue overhead against the local run: ${(((one.wallSeconds - local.wallSeconds) / units) * 1000).toFixed(0)} ms per unit of ${values['unit-size']} ` +
+    `(${units} units; includes the worker opening the engine for the build once); CPU: ${(((one.cpu - local.cpu) / units) * 1000).toFixed(0)} ms per unit`);
+} finally {
+  redisProc.kill('SIGTERM');
+  rmSync(dir, { recursive: true, force: true });
+}
