@@ -48,6 +48,14 @@ test('--engine auto measures the engines on this model and says which it took an
   const r = await cli(['night', ...common, '--limit', '1', '--output', out, '--no-checks']);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /--engine auto measured this model: fastest on a 128x128 probe: (onnx|tfjs):\w+; measured .*onnx:cpu [\d.]+ ms/);
+  const chosen = /fastest on a 128x128 probe: ((onnx|tfjs):\w+)/.exec(r.stdout)![1];
+
+  // A rerun keeps that engine without measuring, so the samples stay up to date.
+  const again = await cli(['night', ...common, '--limit', '1', '--output', out, '--no-checks']);
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stdout, new RegExp(`--engine auto kept ${chosen}, which the previous run of this build chose`));
+  assert.doesNotMatch(again.stdout, /measured this model/);
+  assert.match(again.stdout, /1 up to date, 0 to build/);
 });
 
 test('an ONNX model runs on the onnx engine, and --engine tfjs refuses it with what to do', async () => {

@@ -11,7 +11,7 @@ import { Progress } from '../progress.ts';
 import { UsageError } from '../usage-error.ts';
 import { loadChecker } from '../pipeline/checks.ts';
 import { checkBuild } from '../pipeline/check-build.ts';
-import { createEngine } from '../pipeline/engine.ts';
+import { createEngine, type EngineChoice, type EngineOptions } from '../pipeline/engine.ts';
 import { mergeShards } from '../pipeline/merge.ts';
 import { resolveModel } from '../pipeline/model.ts';
 import { openSource, type SourceRequest } from '../pipeline/open-source.ts';
@@ -29,7 +29,7 @@ import { writeReport } from '../pipeline/report.ts';
 import { buildDataset } from '../pipeline/run.ts';
 import { ERROR_POLICIES, type ErrorPolicy } from '../pipeline/build-samples.ts';
 import { EXIT } from '../exit-codes.ts';
-import type { BuildSummary } from '../pipeline/summary.ts';
+import { readSummary, type BuildSummary } from '../pipeline/summary.ts';
 
 export interface TranslateOptions {
   input?: string;
@@ -131,7 +131,7 @@ async function translateInto(output: string, input: DatasetInput, embedded: bool
   console.log(`nightshift ${direction}: ${input.format} ${input.path}${embedded ? ' (the embedded sample)' : ''}${imageFolder ? `, images from ${imageFolder}/` : ''}`);
   console.log(`  output: ${output} (${formats.join(' + ')})`);
   if (input.format === 'coco' && opts.outputFormat === 'both') console.log('  COCO input is written as COCO only (convert to Cityscapes first for a Cityscapes output)');
-  const engine = await createEngine(opts.engine, { model, backend: opts.backend, batch: opts.batch, tile: opts.tile });
+  const engine = await createEngineKeepingPrevious(opts.engine, { model, backend: opts.backend, batch: opts.batch, tile: opts.tile }, output);
   console.log(`  model: ${model.path}${model.which ? ` (${model.which})` : ''}, weights sha256 ${engine.translator.info.modelHash.slice(0, 16)}…`);
   console.log(`  engine: ${engine.why}`);
   console.log(`  checks: ${checks.status}`);
@@ -166,6 +166,27 @@ async function translateInto(output: string, input: DatasetInput, embedded: bool
   } finally {
     progress?.stop();
     engine.translator.dispose();
+  }
+}
+
+/** --engine auto keeps the previous run's engine where it still works here; otherwise it measures. */
+async function createEngineKeepingPrevious(request: EngineRequest, options: EngineOptions, output: string): Promise<EngineChoice> {
+  const previous = previousEngine(output);
+  if (request !== 'auto' || !previous) return createEngine(request, options);
+  try {
+    return await createEngine(request, { ...options, previous });
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    return createEngine(request, options); // e.g. the build moved to a machine without that backend
+  }
+}
+
+function previousEngine(output: string): { engine: string; backend: string } | undefined {
+  try {
+    const { engine } = readSummary(output);
+    return { engine: engine.name, backend: engine.backend };
+  } catch {
+    return undefined; // a new build, or one that never finished a run
   }
 }
 

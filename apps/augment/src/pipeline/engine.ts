@@ -14,6 +14,12 @@ export interface EngineOptions {
   backend: BackendRequest;
   batch: number;
   tile: TileRequest;
+  /**
+   * The engine and backend the previous run of this build used. --engine auto keeps them when they
+   * are still usable, so that a rerun neither spends time measuring nor rebuilds every sample
+   * because a noisy measurement picked another engine (the engine is part of each sample's key).
+   */
+  previous?: { engine: string; backend: string };
 }
 
 export interface EngineChoice {
@@ -75,6 +81,10 @@ export async function createEngine(request: EngineRequest, options: EngineOption
       // A pix2pix U-Net: the ONNX export covers the ResNet generator only.
       if (request === 'onnx') throw new UsageError(`--model ${model.path} is a pix2pix U-Net generator, which the onnx engine does not run yet; use --engine tfjs (or auto)`);
       if (request === 'auto') why = '--engine auto: a pix2pix U-Net generator runs on the tfjs engine';
+    } else if (request === 'auto' && options.previous && candidatesFor(options.backend).includes(`${options.previous.engine}:${options.previous.backend}` as EngineCandidate)) {
+      engine = options.previous.engine as 'tfjs' | 'onnx';
+      backend = options.previous.backend as BackendRequest;
+      why = `--engine auto kept ${engine}:${backend}, which the previous run of this build chose (pass --engine to choose again)`;
     } else if (request === 'auto') {
       const measured = await chooseEngine('auto', generator, candidatesFor(options.backend), { probeSize: PROBE_SIZE });
       engine = measured.engine;
