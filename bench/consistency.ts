@@ -5,6 +5,9 @@
 // (b) real Cityscapes frames (../shared/data/real/cityscapes): night = the photometric stand-in translator
 //     (no CycleGAN generator exists yet), then faults injected with the library's own tooling.
 // Prints recall, false flags and ROC AUC per fault kind, clean flag rates, and the time per 2048x1024 check.
+// Hallucination has two cues with a threshold each (new structure, stray lights on the ground): a pasted
+// object counts as found when either cue's best overlapping region reaches its threshold; --calibrate picks
+// the pair with the best recall at <= 0.05 false regions per clean image (calibrateRegions).
 import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -66,7 +69,8 @@ function bigObjects(r: ConsistencyResult): number[] {
 }
 
 function bestOverlap(r: ConsistencyResult, box: number[]): Record<Cue, number> {
-  const best = { structure: 0, light: 0 };
+  // -Infinity: no region of that cue over the object (not found at any threshold).
+  const best = { structure: -Infinity, light: -Infinity };
   for (const g of r.regions) if (overlaps(g.bbox, box)) best[g.cue] = Math.max(best[g.cue], g.score);
   return best;
 }
@@ -201,8 +205,9 @@ function regionRow(set: string, t: RegionTrials, th: CueThresholds): string {
   const recall = t.pos.filter((p) => flaggedBy(p, th)).length / t.pos.length;
   const falseFlags = CUES.reduce((a, c) => a + t.neg[c].filter((v) => v >= th[c]).length, 0);
   // AUC of the combined score max over cues of score / threshold; per cue in brackets.
-  const comb = (p: Record<Cue, number>): number => Math.max(...CUES.map((c) => p[c] / th[c]));
-  const negComb = CUES.flatMap((c) => t.neg[c].map((v) => v / th[c]));
+  const ratio = (v: number, c: Cue): number => v / Math.max(th[c], 1e-9);
+  const comb = (p: Record<Cue, number>): number => Math.max(...CUES.map((c) => ratio(p[c], c)));
+  const negComb = CUES.flatMap((c) => t.neg[c].map((v) => ratio(v, c)));
   const perCue = CUES.map((c) => `${c} ${auc(t.pos.map((p) => p[c]), t.neg[c], true).toFixed(3)}`).join(', ');
   return `${set.padEnd(10)} ${'hallucinated'.padEnd(13)} ${String(t.pos.length).padStart(5)} ${String(t.negImages).padStart(7)}  ${recall.toFixed(3)}  ${(falseFlags / t.negImages).toFixed(4)} /image     ${auc(t.pos.map(comb), negComb, true).toFixed(3)}   ${calibrateRegions(t).recall.toFixed(3)}   (AUC ${perCue})`;
 }
@@ -216,7 +221,9 @@ function calibrateRegions(t: RegionTrials): { th: CueThresholds; recall: number 
   const neg = { structure: [...t.neg.structure].sort((a, b) => b - a), light: [...t.neg.light].sort((a, b) => b - a) };
   let best = { th: { structure: Infinity, light: Infinity } as CueThresholds, recall: -1 };
   for (let k = 0; k <= allowed; k++) {
-    const th = { structure: (neg.structure[k] ?? 0) + 1e-6, light: (neg.light[allowed - k] ?? 0) + 1e-6 };
+    // A cue with fewer clean regions than its share goes just above its worst one: no lower without evidence.
+    const edge = (v: number[], j: number): number => (v.length > j ? v[j] : v[0] ?? 0) + 1e-6;
+    const th = { structure: edge(neg.structure, k), light: edge(neg.light, allowed - k) };
     const recall = t.pos.filter((p) => flaggedBy(p, th)).length / t.pos.length;
     if (recall > best.recall) best = { th, recall };
   }
@@ -226,7 +233,8 @@ function calibrateRegions(t: RegionTrials): { th: CueThresholds; recall: number 
 function regionSweep(t: RegionTrials, th: CueThresholds): string {
   const lines: string[] = [];
   for (const c of CUES) {
-    const vals = [...new Set([...t.pos.map((p) => p[c]), ...t.neg[c]])].sort((a, b) => a - b);
+    const vals = [...new Set([...t.pos.map((p) => p[c]), ...t.neg[c]])].filter((v) => v > 0).sort((a, b) => a - b);
+    if (!vals.length) continue;
     for (const q of [0.5, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99]) {
       const v = vals[Math.floor(q * (vals.length - 1))];
       const cur = { ...th, [c]: v };

@@ -14,8 +14,9 @@
 //
 // Night lights are not new structure: pixels brighter than the global day-to-night tone curve predicts
 // and bright in absolute terms (lamps, lit windows, head and tail lights) and a halo around them (glow)
-// are excluded, and so is every window within lightMargin of the halo (the steep falloff of a glow is not removed by the band-pass; the
-// margin should be at least windowRadius so that no window looked at holds a light pixel).
+// are excluded, and so is every window within lightMargin of the halo (the steep falloff of a glow is
+// not removed by the band-pass; the margin should be at least windowRadius so that no window looked at
+// holds a light pixel). Stray lights are the exception: lights on the ground are evidence (stray-lights.ts).
 import type { Analysis } from './analysis.ts';
 import { connectedComponents } from './components.ts';
 import { isObjectId } from './instances.ts';
@@ -82,7 +83,7 @@ export function noveltyMap(a: Analysis, t: ConsistencyThresholds): Float32Array 
   const tmp = new Float32Array(n);
   const stuff = new Uint8Array(256);
   for (const id of t.stuffLabelIds) stuff[id] = 1;
-  const near = Float32Array.from(a.shining);
+  const near = new Float32Array(n);
   boxMean(Float32Array.from(a.shining), width, height, t.lightHalo + t.lightMargin, near, tmp);
   const fx = bandPass(a.x.data, width, height, t.hallucinationBandRadius, tmp);
   const fy = bandPass(a.y.data, width, height, t.hallucinationBandRadius, tmp);

@@ -1,7 +1,7 @@
 // Public API of @nightshift/consistency: per-object erasure and per-region hallucination checks of a
 // translated image against its source and labels, overlay pictures of the flags, fault injection for
 // benchmarks (inpainting erasure, brightness-matched paste), and the photometric stand-in translator.
-export { checkConsistency, isErased, regionThreshold } from './check.ts';
+export { checkConsistency, isErased } from './check.ts';
 export type { ConsistencyFlag, ConsistencyInput, ConsistencyResult } from './check.ts';
 export type { ObjectScore } from './erasure.ts';
 export type { RegionScore } from './hallucination.ts';

@@ -1,7 +1,8 @@
 // Stray lights: light sources standing on the ground. Night lights are expected where the labels put
 // something that can shine (lamps on poles, lit windows in buildings, head and tail lights inside car
 // masks) and pools of light on the road are not emitters (lit asphalt is far from white). A saturated
-// emitter on road or sidewalk pixels, where the source is not saturated, belongs to no labelled object:
+// emitter on road or sidewalk pixels, where the source is neither a light nor white paint (lane marks
+// in a lamp pool saturate too), belongs to no labelled object:
 // it is the head or tail light of an invented vehicle (or a spurious light the translator made up).
 // Emitter pixels within `strayLightMerge` pixels of each other form one region (a pair of head lights is
 // one vehicle); its score is its emitter pixel count at full resolution.
@@ -17,7 +18,7 @@ function groundEmitters(source: RgbImage, output: RgbImage, labels: LabelMaps, f
   const w = Math.floor(width / factor), h = Math.floor(source.height / factor);
   const ground = new Uint8Array(256);
   for (const id of t.groundLabelIds) ground[id] = 1;
-  const level = t.strayLightLevel;
+  const level = t.strayLightLevel, sourceLevel = t.strayLightSourceLevel;
   const count = new Float32Array(w * h);
   const o = output.data, s = source.data, sem = labels.semantic;
   for (let y = 0; y < h * factor; y++) {
@@ -26,7 +27,7 @@ function groundEmitters(source: RgbImage, output: RgbImage, labels: LabelMaps, f
       if (!ground[sem[i]]) continue;
       const p = i * 3;
       if (o[p] < level && o[p + 1] < level && o[p + 2] < level) continue;
-      if (s[p] >= level || s[p + 1] >= level || s[p + 2] >= level) continue;
+      if (s[p] >= sourceLevel || s[p + 1] >= sourceLevel || s[p + 2] >= sourceLevel) continue;
       count[row + (x / factor | 0)]++;
     }
   }

@@ -60,21 +60,23 @@ export interface ConsistencyThresholds {
    * at least this. Chosen together with strayLightThreshold by
    * `node --import tsx bench/consistency.ts --calibrate`: of every split of the 0.05 false regions per
    * clean image allowed on the calibration seeds (1000..1099) between the two cues, the pair with the best
-   * recall. No clean calibration image has a structure region that passes noveltyPixelThreshold,
-   * hallucinationMinArea and hallucinationMinSide, so the threshold is 0: every such region is flagged.
+   * recall; a cue with fewer clean regions than its share goes just above its worst one. No clean
+   * calibration image has a structure region that passes noveltyPixelThreshold, hallucinationMinArea and
+   * hallucinationMinSide, so the threshold is 0: every such region is flagged.
    */
   hallucinationThreshold: number;
   /** Hallucination (light): label ids of the ground, where no light source stands (road, sidewalk). */
   groundLabelIds: readonly number[];
-  /** Hallucination (light): an emitter is a pixel with a channel at or above this (8-bit) whose source pixel has none. */
+  /** Hallucination (light): an emitter is a pixel with a channel at or above this (8-bit)... */
   strayLightLevel: number;
+  /** ... whose source pixel has every channel below this (not a light, not white paint such as lane marks). */
+  strayLightSourceLevel: number;
   /** Hallucination (light): emitters within this many pixels (full resolution) form one region (a pair of head lights). */
   strayLightMerge: number;
   /**
    * Hallucination (light): a region is flagged when it holds at least this many emitter pixels (full
-   * resolution). Calibrated together with hallucinationThreshold (see there): more than 18 on seeds
-   * 1000..1099 (5 clean regions of 100 images have more: glare of labelled cars' head lights spilling onto
-   * the road, saturated speckles of lane marks in lamp pools).
+   * resolution). Calibrated together with hallucinationThreshold (see there): the clean calibration
+   * images have only 2 stray-light regions, of 1 pixel each, so the threshold goes just above them (2).
    */
   strayLightThreshold: number;
 }
@@ -104,8 +106,9 @@ export const DEFAULT_THRESHOLDS: Readonly<ConsistencyThresholds> = Object.freeze
   // road, sidewalk
   groundLabelIds: Object.freeze([7, 8]),
   strayLightLevel: 250,
+  strayLightSourceLevel: 200,
   strayLightMerge: 8,
-  strayLightThreshold: 19,
+  strayLightThreshold: 2,
 });
 
 /** The defaults with the given values replaced; throws RangeError on a non-finite number. */
