@@ -123,13 +123,13 @@ try {
     ['queue, 1 worker', one, busy(one).toFixed(2), String(one.queue!.workers.length)],
     ['queue, 2 workers', two, busy(two).toFixed(2), String(two.queue!.workers.length)],
   ] as const;
-  const header = ['run', 'samples', 'wall s', 'samples/s', 'vs 1 worker', 'worker busy s', 'workers used', 'CPU s (all processes)', 'CPU s / sample', 'cores used', 'load after'];
+  const header = ['run', 'samples', 'wall s', 'samples/s', 'vs 1 worker', 'worker busy s', 'workers used', 'CPU s (all processes)', 'CPU s / sample', 'load after'];
   const table = rows.map(([name, s, b, w]) => [name, String(s.samples.built), s.wallSeconds.toFixed(2), rate(s).toFixed(2), `${(rate(s) / rate(one)).toFixed(2)}x`, b, w,
-    s.cpu.toFixed(1), (s.cpu / s.samples.built).toFixed(3), (s.cpu / s.wallSeconds).toFixed(2), s.load.toFixed(2)]);
+    s.cpu.toFixed(1), (s.cpu / s.samples.built).toFixed(3), s.load.toFixed(2)]);
   const widths = header.map((h, i) => Math.max(h.length, ...table.map((r) => r[i].length)));
   console.log(`queued builds: ${values.count} synthetic ${values.width}x${values.height} samples, model ${values.model}, tfjs wasm (one thread per process), units of ${values['unit-size']}`);
   console.log(`${availableParallelism()} cores, load average ${load.toFixed(2)} before the runs; wall s is the coordinator's (plan, enqueue, wait, assemble);`);
-  console.log('CPU s counts every process of the run from its start (node, engine set-up included); cores used = CPU s / wall s (wall includes process start-up)\n');
+  console.log('CPU s counts every process of the run from its start (node start-up, engine set-up and the coordinator included); worker busy s: time the workers spent in units\n');
   for (const r of [header, ...table]) console.log(r.map((c, i) => c.padEnd(widths[i])).join('  '));
   const speedup = rate(two) / rate(one);
   console.log(`\n2 workers / 1 worker: ${speedup.toFixed(2)}x (target >= 1.7x: ${speedup >= 1.7 ? 'met' : 'NOT met'})`);

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { datasetFiles, tempDir, tinyCheckpoint, treeHashes } from '../apps/augment/test/pipeline-helpers.ts';
 import { redisMissing, startRedis } from '../apps/augment/test/queue-helpers.ts';
@@ -97,5 +97,6 @@ test('a queued spec starts its workers, runs the coordinator, stops the workers;
   } finally {
     await redis.stop();
     rmSync(dir, { recursive: true, force: true });
+    rmSync(dirname(model), { recursive: true, force: true });
   }
 });

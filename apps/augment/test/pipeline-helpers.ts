@@ -1,7 +1,7 @@
 // Shared by the pipeline tests: a tiny real (untrained) checkpoint, the CLI run in-process, and
 // byte-level comparisons of output trees.
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { createCycleGanNetworks, saveCheckpoint } from '@nightshift/cyclegan';
@@ -11,8 +11,16 @@ import { REPO } from './helpers.ts';
 
 export const SAMPLE = join(REPO, 'datasets', 'sample');
 
+const made: string[] = [];
+// Each test file runs in its own process: its temp folders go when it exits, passed or failed.
+process.on('exit', () => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+
 export function tempDir(prefix: string): string {
-  return mkdtempSync(join(tmpdir(), `nightshift-${prefix}-`));
+  const dir = mkdtempSync(join(tmpdir(), `nightshift-${prefix}-`));
+  made.push(dir);
+  return dir;
 }
 
 /** A CycleGAN checkpoint folder (config.json, G_A, G_B) with ngf 4 and one residual block. */

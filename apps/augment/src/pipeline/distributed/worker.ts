@@ -149,14 +149,12 @@ export function startWorker(settings: WorkerSettings): RunningWorker {
     drainDelay: 1,
   });
 
-  let down = false;
+  // BullMQ reconnects by itself; an outage is reported every 10 s while it lasts.
+  let reported = 0;
   worker.on('error', (error) => {
-    if (!down) log(`lost Redis at ${settings.address.display} (${error.message}); reconnecting`);
-    down = true;
-  });
-  worker.on('ready', () => {
-    if (down) log(`reconnected to ${settings.address.display}`);
-    down = false;
+    if (Date.now() - reported < 10_000) return;
+    reported = Date.now();
+    log(`Redis at ${settings.address.display}: ${error.message}; reconnecting`);
   });
 
   return {
