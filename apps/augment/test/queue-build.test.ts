@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { cli, datasetFiles, tempDir, tinyCheckpoint, treeHashes } from './pipeline-helpers.ts';
-import { nightshiftProcess, redisMissing, sleep, startRedis, stopProcess, type Proc, type Redis } from './queue-helpers.ts';
+import { redisMissing, sleep, startRedis, stopProcess, type Redis } from './queue-helpers.ts';
+import { nightshiftProcess, type Proc } from './process-helpers.ts';
 
 describe('queued builds', { skip: redisMissing }, () => {
   let root: string;

@@ -8,7 +8,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cli, datasetFiles, tempDir, tinyCheckpoint, treeHashes } from './pipeline-helpers.ts';
-import { assertNothingPartial, manifestDifference, seededRandom, startCli, walkFiles } from './reliability-helpers.ts';
+import { assertNothingPartial, manifestDifference, seededRandom, walkFiles } from './reliability-helpers.ts';
+import { nightshiftProcess } from './process-helpers.ts';
 
 // With the kill of the lock holder in reliability-isolation, 21 over the suite.
 const KILLS = 20;
@@ -46,7 +47,7 @@ test(`${KILLS} SIGKILLs at random points, each resumed: nothing partial, and the
       assert.ok(runs < KILLS * 2, `only ${kills} kills in ${runs} runs`);
       runs++;
       const phase = phaseOf(kills);
-      const child = startCli(args(output));
+      const child = nightshiftProcess(args(output));
       const exited = child.exited;
       const planned = child.waitFor(/(\d+) samples: \d+ up to date, (\d+) to build/);
       let wait: Promise<unknown>;
@@ -58,7 +59,7 @@ test(`${KILLS} SIGKILLs at random points, each resumed: nothing partial, and the
       const todo = Number((/(\d+) to build/.exec(child.output()) ?? [])[1] ?? 0);
       const spread = phase === 'startup' ? 4000 : phase === 'build' && todo > 0 ? 1200 : 400;
       if (after) await new Promise((r) => setTimeout(r, Math.floor(random() * spread)));
-      if (child.process.exitCode === null && child.process.signalCode === null) child.process.kill('SIGKILL');
+      if (child.child.exitCode === null && child.child.signalCode === null) child.child.kill('SIGKILL');
       const { code, signal } = await exited;
       if (signal !== 'SIGKILL') {
         // It finished before the kill: a complete build (it starts over as a no-op resume next time).
@@ -73,7 +74,7 @@ test(`${KILLS} SIGKILLs at random points, each resumed: nothing partial, and the
       for (const tmp of state.temporaries) temporariesSeen.add(tmp);
     }
 
-    const resumed = startCli(args(output));
+    const resumed = nightshiftProcess(args(output));
     const { code } = await resumed.exited;
     assert.equal(code, 0, resumed.output());
     assert.equal(manifestDifference(join(output, 'manifest.jsonl'), join(reference, 'manifest.jsonl')), undefined);

@@ -8,7 +8,8 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { readRgb } from '@nightshift/labels';
 import { cli, datasetFiles, tempDir, treeHashes } from './pipeline-helpers.ts';
-import { manifestDifference, startCli, walkFiles } from './reliability-helpers.ts';
+import { manifestDifference, walkFiles } from './reliability-helpers.ts';
+import { nightshiftProcess } from './process-helpers.ts';
 
 const root = tempDir('determinism');
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -31,7 +32,7 @@ for (const [engine, backend] of engines) {
     const r = await cli(args(engine, backend, first));
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, new RegExp(`engine: .*${engine} on ${backend}`));
-    const child = startCli(args(engine, backend, second));
+    const child = nightshiftProcess(args(engine, backend, second));
     const { code } = await child.exited;
     assert.equal(code, 0, child.output());
     assert.equal(manifestDifference(join(first, 'manifest.jsonl'), join(second, 'manifest.jsonl')), undefined);

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { cli, datasetFiles, tempDir, tinyCheckpoint, treeHashes } from './pipeline-helpers.ts';
-import { assertNothingPartial, sh, startCli, unmount, walkFiles } from './reliability-helpers.ts';
+import { assertNothingPartial, sh, unmount, walkFiles } from './reliability-helpers.ts';
+import { nightshiftProcess } from './process-helpers.ts';
 
 const PAGE = 4096;
 
@@ -46,7 +47,7 @@ test('a build that does not fit stops with a clear message, leaves nothing parti
     // Two stops: early in the build at 30% of the space it needs, later at 80%.
     for (const fraction of [0.3, 0.8]) {
       if (fraction !== 0.3) assert.equal(sh('mount', ['-o', `remount,size=${Math.floor(needed * fraction / PAGE) * PAGE}`, disk]), undefined);
-      const child = startCli(args(output));
+      const child = nightshiftProcess(args(output));
       const { code } = await child.exited;
       const stderr = child.output().split('\n').filter((l) => l.startsWith('nightshift: ') || /^\s+at /.test(l) || /Error/.test(l));
       assert.equal(code, 1, child.output());

@@ -1,15 +1,11 @@
 // Shared by the reliability tests: the real CLI as a child process that can be killed at a chosen
 // moment, a check that nothing visible in a build folder is partial, and mounts (tmpfs, read-only binds).
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { atomicTempOwner } from '@nightshift/labels';
 import { sha256 } from './pipeline-helpers.ts';
-import { REPO } from './helpers.ts';
-
-export const BIN = fileURLToPath(new URL('../bin/nightshift.mjs', import.meta.url));
 
 /** A seeded generator of floats in [0, 1) (mulberry32). */
 export function seededRandom(seed: number): () => number {
@@ -20,56 +16,6 @@ export function seededRandom(seed: number): () => number {
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-export interface Child {
-  process: ChildProcess;
-  /** stdout and stderr as they arrive, interleaved. */
-  output(): string;
-  /** Resolves with the exit code (null when killed) and the signal. */
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  /** Resolves once the output matches `pattern`, with the match; rejects if the process exits first. */
-  waitFor(pattern: RegExp): Promise<RegExpMatchArray>;
-}
-
-/** Starts `nightshift <args>` as a user would (node bin/nightshift.mjs), with pipes to watch its output. */
-export function startCli(args: string[]): Child {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
-  let text = '';
-  const listeners = new Set<() => void>();
-  const onData = (chunk: Buffer): void => {
-    text += chunk.toString('utf8');
-    for (const l of [...listeners]) l();
-  };
-  child.stdout!.on('data', onData);
-  child.stderr!.on('data', onData);
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.on('close', (code, signal) => {
-      for (const l of [...listeners]) l();
-      resolve({ code, signal });
-    });
-  });
-  let closed = false;
-  void exited.then(() => { closed = true; });
-  return {
-    process: child,
-    output: () => text,
-    exited,
-    waitFor: (pattern) => new Promise((resolve, reject) => {
-      const check = (): void => {
-        const m = pattern.exec(text);
-        if (m) {
-          listeners.delete(check);
-          resolve(m);
-        } else if (closed || child.exitCode !== null || child.signalCode !== null) {
-          listeners.delete(check);
-          reject(new Error(`exited before ${pattern}: ${text.slice(-2000)}`));
-        }
-      };
-      listeners.add(check);
-      check();
-    }),
   };
 }
 

@@ -8,7 +8,8 @@ import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } 
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { cli, datasetFiles, SAMPLE, sha256, tempDir, tinyCheckpoint, treeHashes } from './pipeline-helpers.ts';
-import { isMountPoint, sh, startCli, unmount, walkFiles } from './reliability-helpers.ts';
+import { isMountPoint, sh, unmount, walkFiles } from './reliability-helpers.ts';
+import { nightshiftProcess } from './process-helpers.ts';
 
 const root = tempDir('isolation');
 const model = await tinyCheckpoint();
@@ -110,11 +111,11 @@ test('a second run on an output in use is refused through the lock, naming the h
   const output = join(root, 'locked');
   const lockPath = join(output, '.nightshift', 'lock');
   // The embedded sample (8 scenes of 512x256) on the slow cpu backend: it holds the lock for long.
-  const holder = startCli(night(SAMPLE, output, '--backend', 'cpu'));
-  const pid = holder.process.pid!;
+  const holder = nightshiftProcess(night(SAMPLE, output, '--backend', 'cpu'));
+  const pid = holder.child.pid!;
   try {
     while (!existsSync(lockPath) || !readFileSync(lockPath, 'utf8').includes(`"pid":${pid}`)) {
-      assert.equal(holder.process.exitCode, null, `the first run ended before it was seen holding the lock: ${holder.output()}`);
+      assert.equal(holder.child.exitCode, null, `the first run ended before it was seen holding the lock: ${holder.output()}`);
       await new Promise((r) => setTimeout(r, 20));
     }
     const second = await cli(night(scenes, output));
@@ -125,7 +126,7 @@ test('a second run on an output in use is refused through the lock, naming the h
     assert.equal(merge.code, 2);
     assert.match(merge.stderr, /is in use by another nightshift run \(nightshift night, pid/);
   } finally {
-    holder.process.kill('SIGKILL');
+    holder.child.kill('SIGKILL');
     await holder.exited;
   }
   // The killed run's lock names a pid that is gone: the next run takes it over, finishes and releases it.
