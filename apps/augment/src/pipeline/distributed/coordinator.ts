@@ -5,10 +5,6 @@
 import { join } from 'node:path';
 import { DatasetError, writeFileAtomic, type CocoCategory } from '@nightshift/labels';
 import type { Checker } from '../checks.ts';
-import type { ErrorPolicy } from '../build-samples.ts';
-import type { ModelChoice } from '../model.ts';
-import type { SourceRequest } from '../open-source.ts';
-import type { DatasetFormat, Direction, FlagPolicy, TileRequest } from '../options.ts';
 import { planBuild, upToDate, type Planned } from '../plan.ts';
 import { STAGES, type StageName } from '../record.ts';
 import { failuresOf, finish, flagStats, sampleCounts } from '../run.ts';
@@ -25,26 +21,13 @@ import {
 } from './spec.ts';
 import { queueLogText, workerStats, type QueueSummary } from './stats.ts';
 
-export interface QueuedBuildRequest {
-  direction: Direction;
+/** The spec's fields the coordinator is given (it derives the model record, options and checks flag). */
+export interface QueuedBuildRequest extends Omit<BuildSpec, 'modelRecord' | 'options' | 'checks'> {
   source: SourceDataset;
-  /** How workers open the same source. */
-  input: SourceRequest;
-  output: string;
-  formats: DatasetFormat[];
-  policy: FlagPolicy;
-  tile: TileRequest;
-  batch: number;
-  seed: number;
-  limit?: number;
-  onError: ErrorPolicy;
-  model: ModelChoice;
-  engine: { name: 'tfjs' | 'onnx'; backend: string; why: string };
   modelHash: string;
   checker?: Checker;
   checkStatus: string;
   redis: RedisAddress;
-  unitSize: number;
   /** How long Redis may be unreachable before the coordinator stops (the workers keep retrying). */
   redisTimeoutMs: number;
   pollMs?: number;
