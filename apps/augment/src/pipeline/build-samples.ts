@@ -49,7 +49,7 @@ const now = (): number => performance.now();
 /** A sample-level problem as a DatasetError naming a file; anything else is not the sample's fault. */
 function sampleProblem(p: Planned, error: unknown): DatasetError | undefined {
   if (error instanceof DatasetError) return error;
-  if (error instanceof RangeError) return new DatasetError(p.files.find((f) => f.role === 'image')?.path ?? p.item.key, error.message);
+  if (error instanceof RangeError) return new DatasetError(p.item.files.find((f) => f.role === 'image')?.absolute ?? p.item.key, error.message);
   return undefined;
 }
 

@@ -4,7 +4,7 @@ import { DatasetError, type CocoCategory } from '@nightshift/labels';
 import type { Checker } from './checks.ts';
 import type { Translator } from '@nightshift/cyclegan';
 import { buildSamples, type ErrorPolicy } from './build-samples.ts';
-import { planBuild, type BuildSettings } from './plan.ts';
+import { planBuild, type BuildPlan, type BuildSettings } from './plan.ts';
 import { STAGES, type SampleState, type StageName, type StageTimings } from './record.ts';
 import { claimOutput, readAllStates, recordCount, removeSampleState, sweepUnlisted, writeSampleState } from './state.ts';
 import { MANIFEST_FILE, REPORT_FILE, TIMINGS_FILE, withdrawManifest, writeCocoJsons, writeManifest } from './assemble.ts';
@@ -33,12 +33,8 @@ export async function buildDataset(req: BuildRequest, cityscapesCategories: read
   const started = now();
   const log = req.log ?? (() => {});
   const model = { hash: req.translator.info.modelHash, engine: req.engine.name, backend: req.engine.backend };
-  const plan = planBuild({ ...req, model, checks: req.checker ? req.checker.id : req.checkStatus }, cityscapesCategories);
-  const unreadable = plan.unreadable[0]?.manifest.problem;
-  if (unreadable && req.onError === 'fail') throw new DatasetError(unreadable.file, unreadable.reason, unreadable.pointer);
-  claimOutput(req.output, plan.identity);
-  if (plan.todo.length || plan.unreadable.length || recordCount(req.output) !== plan.kept.length) withdrawManifest(req.output);
-  for (const state of plan.unreadable) writeSampleState(req.output, state);
+  const settings: BuildSettings = { ...req, model, checks: req.checker ? req.checker.id : req.checkStatus };
+  const plan = openBuild(settings, req.onError, cityscapesCategories);
   const { mine, kept, todo } = plan;
   log(`${mine.length} samples${req.shard ? ` in shard ${req.shard.index}/${req.shard.count}` : ''}: ${kept.length} up to date, ${todo.length} to build${plan.unreadable.length ? `, ${plan.unreadable.length} unreadable` : ''}`);
   req.onPlanned?.(todo.length);
@@ -51,32 +47,70 @@ export async function buildDataset(req: BuildRequest, cityscapesCategories: read
   }, todo, (_state, busyNow) => req.onProgress?.(++done, todo.length, progress(busyNow)));
 
   const states = finish(req.output, new Set(mine.map((i) => i.key)), plan.categories);
-  const stats = (name: StageName): StageStats => ({
-    items: name === 'check' && !req.checker ? 0 : built.length,
-    seconds: round3(busy[name] / 1000),
-    // Below a millisecond of busy time a rate says nothing (e.g. checks that are not available).
-    perSecond: busy[name] >= 1 && !(name === 'check' && !req.checker) ? round3((built.length * 1000) / busy[name]) : 0,
+  const summary = summarizeBuild({
+    settings, plan, states, built: built.length, busy, checked: req.checker !== undefined,
+    modelPath: req.model.path, engine: req.engine, batch: req.batch, startedMs: started,
   });
-  const summary: BuildSummary = {
-    direction: req.direction,
-    input: plan.identity.input,
-    output: req.output,
-    files: { manifest: MANIFEST_FILE, timings: TIMINGS_FILE, report: REPORT_FILE, cityscapes: req.formats.includes('cityscapes') ? CITYSCAPES_FOLDER : null, coco: req.formats.includes('coco') ? COCO_FOLDER : null },
-    shard: req.shard ?? null,
-    samples: { ...sampleCounts(states), listed: plan.listed.length, inBuild: mine.length, upToDate: kept.length, built: built.length },
-    model: { path: req.model.path, hash: model.hash },
-    engine: { name: req.engine.name, backend: req.engine.backend, why: req.engine.why },
-    options: plan.options,
-    batch: req.batch,
-    checks: req.checker ? `${req.checker.id}` : req.checkStatus,
-    flags: flagStats(states),
-    stages: Object.fromEntries(STAGES.map((s) => [s, stats(s)])) as Record<StageName, StageStats>,
-    wallSeconds: round3((now() - started) / 1000),
-    failures: failuresOf(states),
-  };
   writeSummary(req.output, summary);
   await writeReport(req.output);
   return summary;
+}
+
+/**
+ * Plans a build and claims its output: --on-error fail stops at an unreadable sample, a build with
+ * work to do withdraws the manifest until it is assembled again, and unreadable samples are recorded.
+ */
+export function openBuild(settings: BuildSettings, onError: ErrorPolicy, cityscapesCategories: readonly CocoCategory[]): BuildPlan {
+  const plan = planBuild(settings, cityscapesCategories);
+  const unreadable = plan.unreadable[0]?.manifest.problem;
+  if (unreadable && onError === 'fail') throw new DatasetError(unreadable.file, unreadable.reason, unreadable.pointer);
+  claimOutput(settings.output, plan.identity);
+  if (plan.todo.length || plan.unreadable.length || recordCount(settings.output) !== plan.kept.length) withdrawManifest(settings.output);
+  for (const state of plan.unreadable) writeSampleState(settings.output, state);
+  return plan;
+}
+
+export interface BuildFacts {
+  settings: BuildSettings;
+  plan: BuildPlan;
+  /** The records after finish(). */
+  states: readonly SampleState[];
+  /** Samples built by this run, and the milliseconds each stage was busy building them. */
+  built: number;
+  busy: StageTimings;
+  checked: boolean;
+  modelPath: string;
+  engine: { name: string; backend: string; why: string };
+  batch: number;
+  startedMs: number;
+}
+
+/** summary.json of a run that built `built` samples, local or queued. */
+export function summarizeBuild(f: BuildFacts): BuildSummary {
+  const { settings, plan, states, built, busy } = f;
+  const stats = (name: StageName): StageStats => ({
+    items: name === 'check' && !f.checked ? 0 : built,
+    seconds: round3(busy[name] / 1000),
+    // Below a millisecond of busy time a rate says nothing (e.g. checks that are not available).
+    perSecond: busy[name] >= 1 && !(name === 'check' && !f.checked) ? round3((built * 1000) / busy[name]) : 0,
+  });
+  return {
+    direction: settings.direction,
+    input: plan.identity.input,
+    output: settings.output,
+    files: { manifest: MANIFEST_FILE, timings: TIMINGS_FILE, report: REPORT_FILE, cityscapes: settings.formats.includes('cityscapes') ? CITYSCAPES_FOLDER : null, coco: settings.formats.includes('coco') ? COCO_FOLDER : null },
+    shard: settings.shard ?? null,
+    samples: { ...sampleCounts(states), listed: plan.listed.length, inBuild: plan.mine.length, upToDate: plan.kept.length, built },
+    model: { path: f.modelPath, hash: settings.model.hash },
+    engine: f.engine,
+    options: plan.options,
+    batch: f.batch,
+    checks: settings.checks,
+    flags: flagStats(states),
+    stages: Object.fromEntries(STAGES.map((s) => [s, stats(s)])) as Record<StageName, StageStats>,
+    wallSeconds: round3((now() - f.startedMs) / 1000),
+    failures: failuresOf(states),
+  };
 }
 
 /** How many samples of the dataset were written, dropped by --on-flag drop, and failed. */

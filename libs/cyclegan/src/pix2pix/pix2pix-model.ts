@@ -23,6 +23,7 @@ import { deriveSeed } from '../random.ts';
 import { resolveDiscriminatorArchitecture } from '../config.ts';
 import { GAN_MODES, ganLoss, l1Loss, type GanMode } from '../train/losses.ts';
 import { Adam, type AdamState } from '../train/optimizer.ts';
+import type { TranslationVisuals } from '../train/cyclegan-model.ts';
 
 /** The generator's architecture plus the discriminator's (`--ndf`, `--n_layers_D`; D has inputNc + outputNc channels and G's norm). */
 export interface Pix2PixArchitecture extends UnetGeneratorArchitecture {
@@ -78,16 +79,8 @@ export const PIX2PIX_LOSS_NAMES = Object.freeze(['G_GAN', 'G_L1', 'D_real', 'D_f
 export type Pix2PixLossName = (typeof PIX2PIX_LOSS_NAMES)[number];
 export type Pix2PixLosses = Readonly<Record<Pix2PixLossName, number>>;
 
-/** The first image of the batch of each visual (reference visual_names), HWC in [-1, 1]. */
-export interface Pix2PixVisuals {
-  readonly height: number;
-  readonly width: number;
-  readonly channelsA: number;
-  readonly channelsB: number;
-  readonly realA: Float32Array;
-  readonly fakeB: Float32Array;
-  readonly realB: Float32Array;
-}
+/** pix2pix's visuals (reference visual_names: real_A, fake_B, real_B). */
+export type Pix2PixVisuals = TranslationVisuals;
 
 export interface Pix2PixIterationResult {
   readonly losses: Pix2PixLosses;

@@ -66,16 +66,20 @@ export const LOSS_NAMES = Object.freeze(['D_A', 'G_A', 'cycle_A', 'idt_A', 'D_B'
 export type LossName = (typeof LOSS_NAMES)[number];
 export type CycleGanLosses = Readonly<Record<LossName, number>>;
 
-/** One image (the first of the batch) of each visual, HWC values in [-1, 1]. */
-export interface CycleGanVisuals {
+/** The first image of the batch of the visuals every translation model has, HWC values in [-1, 1]. */
+export interface TranslationVisuals {
   readonly height: number;
   readonly width: number;
   readonly channelsA: number;
   readonly channelsB: number;
   readonly realA: Float32Array;
   readonly fakeB: Float32Array;
-  readonly recA: Float32Array;
   readonly realB: Float32Array;
+}
+
+/** CycleGAN's visuals: the translation both ways and the reconstructions. */
+export interface CycleGanVisuals extends TranslationVisuals {
+  readonly recA: Float32Array;
   readonly fakeA: Float32Array;
   readonly recB: Float32Array;
 }

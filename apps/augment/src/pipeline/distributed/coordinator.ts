@@ -3,17 +3,13 @@
 // waits for the workers while showing the aggregate progress, then assembles the dataset exactly as a
 // local run does. It holds the output lock; the workers do not take it.
 import { join } from 'node:path';
-import { DatasetError, writeFileAtomic, type CocoCategory } from '@nightshift/labels';
+import { writeFileAtomic, type CocoCategory } from '@nightshift/labels';
 import type { Checker } from '../checks.ts';
-import { planBuild, upToDate, type Planned } from '../plan.ts';
-import { STAGES, type StageName } from '../record.ts';
-import { failuresOf, finish, flagStats, sampleCounts } from '../run.ts';
+import { upToDate, type BuildSettings, type Planned } from '../plan.ts';
+import { finish, openBuild, summarizeBuild } from '../run.ts';
 import type { SourceDataset } from '../sources.ts';
-import { claimOutput, recordCount, writeSampleState } from '../state.ts';
-import { MANIFEST_FILE, REPORT_FILE, TIMINGS_FILE, withdrawManifest } from '../assemble.ts';
 import { writeReport } from '../report.ts';
-import { writeSummary, type BuildSummary, type StageStats } from '../summary.ts';
-import { CITYSCAPES_FOLDER, COCO_FOLDER } from '../write-sample.ts';
+import { writeSummary, type BuildSummary } from '../summary.ts';
 import type { RedisAddress } from './connection.ts';
 import { QueueError, UnitQueue } from './unit-queue.ts';
 import {
@@ -40,14 +36,8 @@ export async function runQueuedBuild(req: QueuedBuildRequest, cityscapesCategori
   const started = performance.now();
   const log = req.log ?? (() => {});
   const modelRecord = { hash: req.modelHash, engine: req.engine.name, backend: req.engine.backend };
-  const plan = planBuild({ ...req, model: modelRecord, checks: req.checker ? req.checker.id : req.checkStatus }, cityscapesCategories);
-  // As a local run: --on-error fail stops at an unreadable sample, and a build with work to do
-  // withdraws the manifest until it is assembled again.
-  const unreadable = plan.unreadable[0]?.manifest.problem;
-  if (unreadable && req.onError === 'fail') throw new DatasetError(unreadable.file, unreadable.reason, unreadable.pointer);
-  claimOutput(req.output, plan.identity);
-  if (plan.todo.length || plan.unreadable.length || recordCount(req.output) !== plan.kept.length) withdrawManifest(req.output);
-  for (const state of plan.unreadable) writeSampleState(req.output, state);
+  const settings: BuildSettings = { ...req, model: modelRecord, checks: req.checker ? req.checker.id : req.checkStatus };
+  const plan = openBuild(settings, req.onError, cityscapesCategories);
 
   const spec: BuildSpec = {
     direction: req.direction, input: req.input, output: req.output, formats: req.formats, policy: req.policy, tile: req.tile,
@@ -86,27 +76,11 @@ export async function runQueuedBuild(req: QueuedBuildRequest, cityscapesCategori
       workers: workerStats(unitLogs),
       log: QUEUE_LOG_FILE,
     };
-    const stats = (name: StageName): StageStats => ({
-      items: name === 'check' && !req.checker ? 0 : built,
-      seconds: round3(busy[name] / 1000),
-      perSecond: busy[name] >= 1 && !(name === 'check' && !req.checker) ? round3((built * 1000) / busy[name]) : 0,
-    });
     const summary: BuildSummary = {
-      direction: req.direction,
-      input: plan.identity.input,
-      output: req.output,
-      files: { manifest: MANIFEST_FILE, timings: TIMINGS_FILE, report: REPORT_FILE, cityscapes: req.formats.includes('cityscapes') ? CITYSCAPES_FOLDER : null, coco: req.formats.includes('coco') ? COCO_FOLDER : null },
-      shard: null,
-      samples: { ...sampleCounts(states), listed: plan.listed.length, inBuild: plan.mine.length, upToDate: plan.kept.length, built },
-      model: { path: req.model.path, hash: req.modelHash },
-      engine: { name: req.engine.name, backend: req.engine.backend, why: `${req.engine.why}; run by queue workers` },
-      options: plan.options,
-      batch: req.batch,
-      checks: req.checker ? req.checker.id : req.checkStatus,
-      flags: flagStats(states),
-      stages: Object.fromEntries(STAGES.map((s) => [s, stats(s)])) as Record<StageName, StageStats>,
-      wallSeconds: round3((performance.now() - started) / 1000),
-      failures: failuresOf(states),
+      ...summarizeBuild({
+        settings, plan, states, built, busy, checked: req.checker !== undefined, modelPath: req.model.path,
+        engine: { ...req.engine, why: `${req.engine.why}; run by queue workers` }, batch: req.batch, startedMs: started,
+      }),
       queue: queueSummary,
     };
     writeSummary(req.output, summary);
@@ -118,4 +92,3 @@ export async function runQueuedBuild(req: QueuedBuildRequest, cityscapesCategori
   }
 }
 
-const round3 = (x: number): number => Math.round(x * 1000) / 1000;
