@@ -2,9 +2,12 @@
  * CPU generator forward: ONNX Runtime (our export, CPU provider) against tfjs-wasm and PyTorch CPU,
  * in the same job, PyTorch and ONNX interleaved run by run so that background load hits both alike.
  *   node --import tsx bench/onnx.ts [--ngf 64] [--blocks 9] [--iters 3] [--sizes 1x256x256,1x1024x2048]
- *        [--wasm-max-pixels 65536] [--fp16] [--no-torch]
+ *        [--wasm-max-pixels 65536] [--fp16] [--no-torch] [--tile 512] [--only onnx|onnx-tiled|wasm-tiled] [--no-warmup]
  * Random weights (seed 0); median after one warm-up; output read back to the host. tfjs-wasm is slow
  * (BASELINE: 6.8 s at 256x256) and runs only up to --wasm-max-pixels per batch.
+ * --tile <px> adds tiled rows (translate/tile-driver.ts): onnxruntime CPU per-step sessions and
+ * tfjs-wasm, both one image at a time. --only runs one of onnx (whole, fp32), onnx-tiled, wasm-tiled
+ * (with --no-torch), so that the `peak RSS` column (the process's maxRSS) belongs to that row alone.
  * On a shared machine the numbers are noisy: compare ratios from one run, not absolute times.
  */
 import { spawn } from 'node:child_process';
@@ -13,17 +16,28 @@ import * as ort from 'onnxruntime-node';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../libs/cyclegan/src/backends/index.ts';
 import { ResnetGenerator } from '../libs/cyclegan/src/networks/resnet-generator.ts';
-import { exportGeneratorOnnx } from '../libs/cyclegan/src/onnx/index.ts';
+import { exportGeneratorOnnx, inspectGeneratorOnnx } from '../libs/cyclegan/src/onnx/index.ts';
+import { OnnxTileBackend } from '../libs/cyclegan/src/onnx/tile-sessions.ts';
+import { applyTiled, runPlanTiled } from '../libs/cyclegan/src/translate/index.ts';
 import { generatorBenchOptions } from './lib/options.ts';
 
 const { ngf, blocks, iters, sizes, values } = generatorBenchOptions('1x256x256,1x1024x2048', {
   'wasm-max-pixels': { type: 'string', default: String(256 * 256) },
   'no-torch': { type: 'boolean', default: false },
   fp16: { type: 'boolean', default: false },
+  tile: { type: 'string', default: '' },
+  only: { type: 'string', default: '' },
+  'no-warmup': { type: 'boolean', default: false },
 });
 const wasmMaxPixels = Number(values['wasm-max-pixels']);
 const withTorch = !values['no-torch'];
 const withFp16 = Boolean(values.fp16);
+const tileSize = values.tile ? Number(values.tile) : undefined;
+const only = String(values.only || '');
+if (only && !['onnx', 'onnx-tiled', 'wasm-tiled'].includes(only)) throw new Error(`--only must be onnx, onnx-tiled or wasm-tiled, not ${only}`);
+if (only.endsWith('tiled') && tileSize === undefined) throw new Error(`--only ${only} needs --tile <px>`);
+const warmups = values['no-warmup'] ? 0 : 1;
+const peakRss = (): string => `${(process.resourceUsage().maxRSS / 2 ** 20).toFixed(2)} GiB`;
 
 // A persistent PyTorch process (architecture as bench/torch_forward.py): one forward per request line.
 const TORCH_WORKER = `
@@ -79,25 +93,43 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length
 
 await selectBackend('wasm');
 const generator = new ResnetGenerator({ ngf, nBlocks: blocks }, { seed: 0 });
-const onnxSessions: Array<[string, ort.InferenceSession]> = [
-  [`onnxruntime-node ${ort.env.versions.node} CPU fp32`, await ort.InferenceSession.create(await exportGeneratorOnnx(generator), { executionProviders: ['cpu'], graphOptimizationLevel: 'all' })],
+const onnxBytes = await exportGeneratorOnnx(generator);
+const onnxSessions: Array<[string, ort.InferenceSession]> = only && only !== 'onnx' ? [] : [
+  [`onnxruntime-node ${ort.env.versions.node} CPU fp32`, await ort.InferenceSession.create(onnxBytes, { executionProviders: ['cpu'], graphOptimizationLevel: 'all' })],
 ];
-if (withFp16) {
+if (withFp16 && !only) {
   onnxSessions.push([`onnxruntime-node ${ort.env.versions.node} CPU fp16`, await ort.InferenceSession.create(await exportGeneratorOnnx(generator, { precision: 'fp16' }), { executionProviders: ['cpu'], graphOptimizationLevel: 'all' })]);
 }
 const torch = withTorch ? new TorchWorker() : undefined;
 await torch?.start();
 
-interface Row { engine: string; size: string; ms: number | undefined; note: string }
+interface Row { engine: string; size: string; ms: number | undefined; note: string; rss?: string }
 const rows: Row[] = [];
+const tiledOnnx = tileSize !== undefined && (!only || only === 'onnx-tiled')
+  ? (() => {
+    const m = inspectGeneratorOnnx(onnxBytes, 'bench model');
+    return new OnnxTileBackend(m.architecture!, m.stateDict!, { executionProviders: ['cpu'], graphOptimizationLevel: 'all' });
+  })()
+  : undefined;
+
+/** Times `run` (one batch) warm-up + iters times; per-image tiled runs. */
+async function timeTiled(engine: string, size: string, n: number, run: () => Promise<void>): Promise<void> {
+  const ts: number[] = [];
+  for (let i = 0; i < warmups + n; i++) {
+    const t0 = performance.now();
+    await run();
+    if (i >= warmups) ts.push(performance.now() - t0);
+  }
+  rows.push({ engine, size, ms: median(ts), note: `${ts.length} runs${warmups ? ' after a warm-up' : ' (first includes session creation)'}: ${ts.map((t) => t.toFixed(0)).join(', ')} ms`, rss: peakRss() });
+}
 for (const [b, h, w] of sizes) {
   const size = `${b}x${h}x${w}`;
   const x = Float32Array.from({ length: b * 3 * h * w }, () => Math.random() * 2 - 1);
   const times = new Map<string, number[]>();
   const record = (engine: string, ms: number, i: number): void => {
-    if (i > 0) times.set(engine, [...(times.get(engine) ?? []), ms]);
+    if (i >= warmups) times.set(engine, [...(times.get(engine) ?? []), ms]);
   };
-  for (let i = 0; i <= iters; i++) {
+  for (let i = 0; i < warmups + iters && (onnxSessions.length || torch); i++) {
     // Interleaved: one run of each engine per round.
     for (const [name, session] of onnxSessions) {
       const t0 = performance.now();
@@ -108,10 +140,25 @@ for (const [b, h, w] of sizes) {
     }
     if (torch) record(torch.name, await torch.forward(b, h, w), i);
   }
-  for (const [engine, ts] of times) rows.push({ engine, size, ms: median(ts), note: `${ts.length} runs: ${ts.map((t) => t.toFixed(0)).join(', ')} ms` });
+  for (const [engine, ts] of times) rows.push({ engine, size, ms: median(ts), note: `${ts.length} runs: ${ts.map((t) => t.toFixed(0)).join(', ')} ms`, rss: peakRss() });
 
+  if (tileSize !== undefined) {
+    const images = Array.from({ length: b }, () => ({ height: h, width: w, channels: 3, data: Float32Array.from({ length: h * w * 3 }, () => Math.random() * 2 - 1) }));
+    if (tiledOnnx) {
+      await timeTiled(`onnxruntime-node CPU tiled ${tileSize}`, size, Math.min(iters, 2), async () => {
+        for (const im of images) await runPlanTiled(tiledOnnx.plan, tiledOnnx, im, { tileSize });
+      });
+    }
+    if (!only || only === 'wasm-tiled') {
+      await timeTiled(`tfjs 4.22 wasm tiled ${tileSize}`, size, Math.min(iters, 1), async () => {
+        for (const im of images) await applyTiled(generator, im, { tileSize });
+      });
+    }
+  }
   const wasmName = 'tfjs 4.22 wasm';
-  if (b * h * w > wasmMaxPixels) {
+  if (only) {
+    // --only: that row alone.
+  } else if (b * h * w > wasmMaxPixels) {
     rows.push({ engine: wasmName, size, ms: undefined, note: `skipped: over --wasm-max-pixels ${wasmMaxPixels}` });
   } else {
     const xt = tf.tensor4d(Float32Array.from({ length: b * h * w * 3 }, () => Math.random() * 2 - 1), [b, h, w, 3]);
@@ -130,12 +177,14 @@ for (const [b, h, w] of sizes) {
 torch?.stop();
 
 const base = (size: string): number | undefined => rows.find((r) => r.size === size && r.engine.startsWith('PyTorch'))?.ms;
-console.log(`ResnetGenerator ngf ${ngf}, ${blocks} blocks, random weights; ${iters} timed runs after 1 warm-up; machine: ${(await import('node:os')).cpus().length} CPUs, shared (noisy)`);
-console.log('| engine | size (BxHxW) | median ms | images/s | PyTorch time / this | note |');
-console.log('|---|---|---|---|---|---|');
+await tiledOnnx?.release();
+const os = await import('node:os');
+console.log(`ResnetGenerator ngf ${ngf}, ${blocks} blocks, random weights; ${iters} timed runs after ${warmups} warm-up; machine: ${os.cpus().length} CPUs, shared (noisy), load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+console.log('| engine | size (BxHxW) | median ms | images/s | PyTorch time / this | peak RSS (process, so far) | note |');
+console.log('|---|---|---|---|---|---|---|');
 for (const r of rows) {
   const t = base(r.size);
   const ratio = r.ms !== undefined && t !== undefined ? (t / r.ms).toFixed(2) : '';
   const ips = r.ms !== undefined ? ((Number(r.size.split('x')[0]) * 1000) / r.ms).toFixed(3) : '';
-  console.log(`| ${r.engine} | ${r.size} | ${r.ms?.toFixed(1) ?? '-'} | ${ips} | ${ratio} | ${r.note} |`);
+  console.log(`| ${r.engine} | ${r.size} | ${r.ms?.toFixed(1) ?? '-'} | ${ips} | ${ratio} | ${r.rss ?? ''} | ${r.note} |`);
 }

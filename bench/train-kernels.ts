@@ -3,10 +3,12 @@
 //   --iters N          timed iterations per measurement on wasm (median reported; default 3, after 1 warm-up)
 //   --cpu-iters N      the same for the cpu backend with fast kernels (default 1: a full iteration takes ~30 s)
 //   --skip-original    skip stock tfjs-cpu (its G step alone takes about two minutes)
-//   --only-wasm        run only tfjs wasm-fast (and PyTorch)
+//   --only-wasm        run only tfjs wasm-fast and wasm-fast-1t (and PyTorch)
 //   --profile          also print a per-kernel profile of one full iteration on each fast backend
 //   --ngf N --blocks N --size N   network width, ResNet blocks and image size (default 16, 6, 128)
 // Every configuration runs in its own child process; PyTorch runs bench/torch_cpu_train.py.
+// wasm-fast runs the threaded build (NIGHTSHIFT_WASM_THREADS=auto: every core, unless the caller set a count);
+// wasm-fast-1t is the same with NIGHTSHIFT_WASM_THREADS=1 (tfjs's single-threaded build, the default).
 // The networks here are a compact copy of the CycleGAN ResNet generator and PatchGAN written with
 // plain tf ops, for this benchmark only (the real ones live in libs/cyclegan/src/networks).
 import { spawnSync } from 'node:child_process';
@@ -159,7 +161,7 @@ function cycleGanIteration(o: Options): () => void {
 
 // ---------------------------------------------------------------- worker: one configuration
 
-type Config = 'cpu-original' | 'cpu-fast' | 'wasm-fast';
+type Config = 'cpu-original' | 'cpu-fast' | 'wasm-fast' | 'wasm-fast-1t';
 
 /** Wall-clock and process CPU milliseconds of each timed run (CPU time is less sensitive to other load). */
 function timeRuns(step: () => void, warmup: number, iters: number): { ms: number[]; cpuMs: number[] } {
@@ -205,11 +207,14 @@ async function profileKernels(step: () => void): Promise<{ total: number; byName
 
 async function worker(config: Config, o: Options): Promise<void> {
   const backend = config.startsWith('wasm') ? 'wasm' : 'cpu';
-  if (backend === 'wasm') await prepareWasm();
+  const emit = (o: object): void => { process.stdout.write(JSON.stringify({ config, ...o }) + '\n'); };
+  if (backend === 'wasm') {
+    const w = await prepareWasm();
+    emit({ what: 'setup', threads: w.threadCount, note: w.threadsNote });
+  }
   if (config !== 'cpu-original') registerFastKernels(backend);
   tf.env().set('IS_TEST', true); // silences the "install tfjs-node" banner only
   await tf.setBackend(backend);
-  const emit = (o: object): void => { process.stdout.write(JSON.stringify({ config, ...o }) + '\n'); };
   const gStep = generatorStep(o);
   if (config === 'cpu-original') {
     emit({ what: 'G train step', ...timeRuns(gStep, 0, 1) });
@@ -224,10 +229,13 @@ async function worker(config: Config, o: Options): Promise<void> {
 
 // ---------------------------------------------------------------- driver
 
-interface Row { config: string; what: string; ms?: number[]; cpuMs?: number[]; total?: number; byName?: KernelTotal[]; byShape?: KernelTotal[] }
+interface Row {
+  config: string; what: string; ms?: number[]; cpuMs?: number[]; total?: number; byName?: KernelTotal[]; byShape?: KernelTotal[];
+  threads?: number; note?: string;
+}
 
-function runChild(cmd: string, args: string[]): string {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 26, stdio: ['ignore', 'pipe', 'inherit'] });
+function runChild(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): string {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 26, stdio: ['ignore', 'pipe', 'inherit'], env });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited with ${r.status}`);
   return r.stdout;
 }
@@ -240,12 +248,16 @@ function main(o: Options): void {
   const self = fileURLToPath(import.meta.url);
   const passOn = ['--iters', String(o.iters), '--cpu-iters', String(o.cpuIters), '--ngf', String(o.ngf), '--blocks', String(o.blocks), '--size', String(o.size)];
   if (o.profile) passOn.push('--profile');
-  const configs: Config[] = o.onlyWasm ? ['wasm-fast'] : o.skipOriginal ? ['cpu-fast', 'wasm-fast'] : ['cpu-fast', 'wasm-fast', 'cpu-original'];
+  const wasmConfigs: Config[] = ['wasm-fast-1t', 'wasm-fast'];
+  const configs: Config[] = o.onlyWasm ? wasmConfigs : o.skipOriginal ? ['cpu-fast', ...wasmConfigs] : ['cpu-fast', ...wasmConfigs, 'cpu-original'];
   const rows: Row[] = [];
   for (const c of configs) {
     process.stderr.write(`running ${c} ...\n`);
-    rows.push(...(jsonLines(runChild(process.execPath, ['--import', 'tsx', self, '--worker', c, ...passOn])) as unknown as Row[]));
+    const threads = c === 'wasm-fast-1t' ? '1' : process.env.NIGHTSHIFT_WASM_THREADS || 'auto';
+    const env = { ...process.env, NIGHTSHIFT_WASM_THREADS: threads };
+    rows.push(...(jsonLines(runChild(process.execPath, ['--import', 'tsx', self, '--worker', c, ...passOn], env)) as unknown as Row[]));
   }
+  const threadsOf = new Map(rows.filter((r) => r.what === 'setup').map((r) => [r.config, r.threads ?? 1]));
   // PyTorch twice: with 2 threads (what it would use here) and with 1 thread, whose process CPU time
   // compares like for like with single-threaded tfjs when other jobs share the cores.
   const torchScript = fileURLToPath(new URL('./torch_cpu_train.py', import.meta.url));
@@ -257,20 +269,22 @@ function main(o: Options): void {
   });
   console.log(`\ntfjs ${tf.version_core} vs PyTorch ${torchRuns[0].version}; ngf ${o.ngf}, ${o.blocks} blocks, ${o.size}x${o.size}, batch 1`);
   console.log(`median of ${o.iters} runs (wasm) / ${o.cpuIters} (cpu-fast) after 1 warm-up; cpu-original: one run, no warm-up; PyTorch: median of 10 after 3`);
-  console.log('tfjs runs on one thread; "x PyTorch 1T CPU" compares process CPU time with single-threaded PyTorch\n');
-  console.log('| work | engine | median wall ms | runs wall ms | median CPU ms | x PyTorch 2T (wall) | x PyTorch 1T (CPU) |');
-  console.log('|---|---|---|---|---|---|---|');
+  for (const r of rows.filter((x) => x.what === 'setup')) console.log(`tfjs ${r.config}: ${r.note}`);
+  console.log('tfjs cpu runs on one thread; "x PyTorch 1T CPU" compares process CPU time with single-threaded PyTorch\n');
+  console.log('| work | engine | threads | median wall ms | runs wall ms | median CPU ms | x PyTorch 2T (wall) | x PyTorch 1T (wall) | x PyTorch 1T (CPU) |');
+  console.log('|---|---|---|---|---|---|---|---|---|');
   for (const what of ['G train step', 'full CycleGAN iteration']) {
     const t2 = torchRuns[0].byWhat.get(what), t1 = torchRuns[1].byWhat.get(what);
     for (const tr of torchRuns) {
       const t = tr.byWhat.get(what);
-      console.log(`| ${what} | PyTorch CPU, ${tr.threads} thread(s) | ${t?.wall.toFixed(0) ?? 'n/a'} | | ${t?.cpu.toFixed(0) ?? 'n/a'} | | |`);
+      console.log(`| ${what} | PyTorch CPU | ${tr.threads} | ${t?.wall.toFixed(0) ?? 'n/a'} | | ${t?.cpu.toFixed(0) ?? 'n/a'} | | | |`);
     }
+    const ratio = (x: number, ref: number | undefined): string => (ref ? (x / ref).toFixed(1) : 'n/a');
     for (const r of rows.filter((x) => x.what === what && x.ms)) {
       const m = median(r.ms!), c = median(r.cpuMs!);
-      console.log(`| ${what} | tfjs ${r.config} | ${m.toFixed(0)} | ${r.ms!.map((v) => v.toFixed(0)).join(', ')} | ${c.toFixed(0)} | ${t2 ? (m / t2.wall).toFixed(1) : 'n/a'} | ${t1 ? (c / t1.cpu).toFixed(1) : 'n/a'} |`);
+      console.log(`| ${what} | tfjs ${r.config} | ${threadsOf.get(r.config) ?? 1} | ${m.toFixed(0)} | ${r.ms!.map((v) => v.toFixed(0)).join(', ')} | ${c.toFixed(0)} | ${ratio(m, t2?.wall)} | ${ratio(m, t1?.wall)} | ${ratio(c, t1?.cpu)} |`);
     }
-    if (what === 'full CycleGAN iteration' && !o.skipOriginal && !o.onlyWasm) console.log(`| ${what} | tfjs cpu-original | not run (> 300 s) | | | | |`);
+    if (what === 'full CycleGAN iteration' && !o.skipOriginal && !o.onlyWasm) console.log(`| ${what} | tfjs cpu-original | 1 | not run (> 300 s) | | | | | |`);
   }
   console.log(`\nload average at the end: ${loadavg().map((v) => v.toFixed(1)).join(' ')} on ${cpus().length} cores (other work on the machine inflates wall times)`);
   for (const r of rows.filter((x) => x.byName)) {

@@ -70,3 +70,18 @@ test('an ONNX model runs on the onnx engine, and --engine tfjs refuses it with w
   assert.equal(r.code, 2);
   assert.match(r.stderr, /only the onnx engine runs; use --engine onnx/);
 });
+
+test('--engine onnx --tile 64 runs tiled and builds the same images as whole-image onnx (to one level)', async (t) => {
+  const outs = [join(tempDir('onnxtiled'), 'night'), join(tempDir('onnxwhole'), 'night')];
+  for (const [out, tile] of [[outs[0], '64'], [outs[1], 'off']]) {
+    const r = await cli(['night', ...common, '--limit', '1', '--engine', 'onnx', '--backend', 'cpu', '--tile', tile, '--no-checks', '--output', out]);
+    assert.equal(r.code, 0, r.stderr);
+  }
+  const [frame] = listCityscapesFrames(SAMPLE);
+  const [a, b] = await Promise.all(outs.map((o) => readRgb(cityscapesFrame(join(o, 'cityscapes'), frame).imagePath)));
+  assert.deepEqual([a.width, a.height], [b.width, b.height]);
+  let worst = 0;
+  for (let i = 0; i < a.data.length; i++) worst = Math.max(worst, Math.abs(a.data[i] - b.data[i]));
+  t.diagnostic(`${a.width}x${a.height}: largest pixel difference onnx --tile 64 vs --tile off: ${worst} level(s)`);
+  assert.ok(worst <= 1, `images differ by ${worst} levels`);
+});

@@ -37,6 +37,11 @@ describe('queued builds', { skip: redisMissing }, () => {
     return p;
   };
 
+  /** Polls until the condition holds; fails with the message after two minutes. */
+  const until = async (condition: () => boolean, message: () => string): Promise<void> => {
+    for (const deadline = Date.now() + 120_000; !condition(); await sleep(50)) assert.ok(Date.now() < deadline, message());
+  };
+
   before(async () => {
     root = tempDir('queue');
     model = await tinyCheckpoint(4);
@@ -90,7 +95,7 @@ describe('queued builds', { skip: redisMissing }, () => {
     assertSameAsLocal(join(root, 'merged'));
   });
 
-  test('a restarted and a frozen Redis, killed workers, a killed coordinator: same bytes, lost attempts recorded', async () => {
+  test('Redis restarted (with and without workers) and frozen, killed workers, a killed coordinator: same bytes, lost attempts recorded', async () => {
     const workerOptions = ['--lock-ms', '1500', '--stall-check-ms', '500', '--max-stalls', '20'];
     const out = join(root, 'faults');
     const args = ['--unit-size', '4', '--queue-timeout', '4'];
@@ -100,7 +105,8 @@ describe('queued builds', { skip: redisMissing }, () => {
     await first.waitFor(/50 enqueued, 0 already queued/);
     // Redis restarted without its data: the coordinator enqueues the vanished units again.
     await redis.restart();
-    await first.waitFor(/unit 49 vanished from Redis; enqueued again/);
+    const reenqueued = (p: Proc): number => (p.output().match(/vanished from Redis; enqueued again/g) ?? []).length;
+    await until(() => reenqueued(first) === 50, () => `the coordinator enqueued ${reenqueued(first)} of 50 vanished units again:\n${first.output().slice(-1500)}`);
     // Redis unresponsive for longer than --queue-timeout: the coordinator stops and says why, and
     // there is no manifest that could pass for a finished build.
     redis.proc.child.kill('SIGSTOP');
@@ -133,6 +139,13 @@ describe('queued builds', { skip: redisMissing }, () => {
     await sleep(1500);
     redis.proc.child.kill('SIGCONT');
     await workers[0].waitFor(/ done: [\s\S]* done: /);
+    // Redis restarted without its data while the workers run: they reconnect and go on, and the
+    // coordinator enqueues the units that vanished again (finished ones are up to date, so cheap).
+    const unitsDone = (): number => workers.reduce((n, w) => n + (w.output().match(/ done: /g) ?? []).length, 0);
+    const doneBeforeRestart = unitsDone();
+    await redis.restart();
+    await second.waitFor(/vanished from Redis; enqueued again/);
+    await until(() => unitsDone() >= doneBeforeRestart + 2, () => `the workers finished no units after Redis restarted:\n${workers.map((w) => w.output().slice(-1500)).join('\n')}`);
     second.child.kill('SIGKILL');
     await second.exited;
     const third = coordinator(out, args);
@@ -145,7 +158,10 @@ describe('queued builds', { skip: redisMissing }, () => {
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
     const log = readFileSync(join(out, 'queue.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     const lost = log.flatMap((u) => u.attempts).filter((a: { outcome: string }) => a.outcome === 'lost').length;
+    // One line per unit: its attempts, or, for units that finished and vanished with the Redis restart
+    // before any coordinator saw them finish, a record that says so.
     assert.equal(log.length, 50);
+    assert.equal(summary.queue.recordsLost, log.filter((u: { recordsLost?: boolean }) => u.recordsLost).length);
     assert.ok(lost >= 5, `${lost} lost attempts recorded for ${kills} kills`);
     assert.equal(summary.queue.lost, lost);
     assert.ok(summary.queue.retries >= lost);

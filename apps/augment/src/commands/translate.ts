@@ -196,7 +196,7 @@ function printSummary(s: BuildSummary): void {
   printTable(['stage', 'samples', 'busy s', 'samples/s'], STAGES.map((st) => [st, s.stages[st].items, s.stages[st].seconds.toFixed(2), s.stages[st].perSecond.toFixed(2)]));
   console.log(`  wall time ${s.wallSeconds.toFixed(1)} s; flags: ${/^(not available|off)/.test(s.checks) ? `none (checks ${s.checks})` : s.flags.total}`);
   if (s.queue) {
-    console.log(`  queue: ${s.queue.units.done} units on ${s.queue.redis}, ${s.queue.retries} retries (${s.queue.lost} lost with their worker)`);
+    console.log(`  queue: ${s.queue.units.done} units on ${s.queue.redis}, ${s.queue.retries} retries (${s.queue.lost} lost with their worker)${s.queue.recordsLost ? `; Redis forgot the attempt records of ${s.queue.recordsLost} units when it restarted` : ''}`);
     printTable(['worker', 'units', 'samples', 'seconds', 'samples/s', 'retries', 'failures'], s.queue.workers.map((w) => [w.id, w.units, w.samples, w.seconds.toFixed(2), w.samplesPerSecond.toFixed(2), w.retries, w.failures]));
   }
   console.log(`  ${s.output}/${s.files.manifest}, summary.json, ${s.files.report}${s.queue ? `, ${s.queue.log}` : ''}`);

@@ -39,20 +39,25 @@ function onnxProvider(backend: BackendRequest): 'auto' | 'cpu' | 'webgpu' {
 
 async function createTfjs(generator: TranslatorGenerator, options: EngineOptions): Promise<EngineChoice> {
   const selection = await selectBackend(options.backend);
-  const tiling = options.tile === 'auto' ? 'auto' : options.tile === 'off' ? 'never' : 'always';
-  const translator = await TfjsTranslator.create(generator, {
-    maxBatch: options.batch,
-    tiling,
-    ...(typeof options.tile === 'number' ? { tileSize: options.tile } : {}),
-    ownsGenerator: true,
-  });
+  const translator = await TfjsTranslator.create(generator, { maxBatch: options.batch, ...tiling(options.tile), ownsGenerator: true });
   const skipped = selection.skipped.map((s) => `${s.name}: ${s.why}`).join('; ');
   return { translator, engine: 'tfjs', backend: selection.name, why: `tfjs on ${selection.name}: ${selection.reason}${skipped ? ` (passed over: ${skipped})` : ''}` };
 }
 
+function tiling(tile: TileRequest): { tiling: 'auto' | 'never' | 'always'; tileSize?: number } {
+  if (typeof tile === 'number') return { tiling: 'always', tileSize: tile };
+  return { tiling: tile === 'auto' ? 'auto' : 'never' };
+}
+
 async function createOnnx(model: string | Uint8Array, options: EngineOptions, provider: 'auto' | 'cpu' | 'webgpu'): Promise<EngineChoice> {
-  if (typeof options.tile === 'number') throw new UsageError('--tile <px> is a tfjs option (the onnx engine runs whole images); use --engine tfjs');
-  const translator = await OnnxTranslator.create(model, { provider, maxBatch: options.batch });
+  let translator: OnnxTranslator;
+  try {
+    translator = await OnnxTranslator.create(model, { provider, maxBatch: options.batch, ...tiling(options.tile) });
+  } catch (e) {
+    // Option problems, e.g. --tile with an imported model whose weights cannot be run layer by layer.
+    if (e instanceof RangeError) throw new UsageError(`--engine onnx: ${e.message}`);
+    throw e;
+  }
   return { translator, engine: 'onnx', backend: translator.info.backend, why: `onnx on ${translator.info.backend}: ${translator.info.reason}` };
 }
 

@@ -129,7 +129,7 @@ ${rest.length ? `<h3>Further samples</h3><ul>${rest.map((r) => { const p = trans
 
 function queueSection(q: QueueSummary): string {
   return `<h2>Queue workers</h2>
-<p>${escape(q.redis)}, build ${escape(q.build)}: ${q.units.done} units of ${q.unitSize} samples, ${q.retries} retries (${q.lost} attempts lost with their worker); every attempt is in ${escape(q.log)}.</p>
+<p>${escape(q.redis)}, build ${escape(q.build)}: ${q.units.done} units of ${q.unitSize} samples, ${q.retries} retries (${q.lost} attempts lost with their worker); every attempt is in ${escape(q.log)}${q.recordsLost ? `, except those of ${q.recordsLost} units that Redis forgot when it restarted without persistence` : ''}.</p>
 ${table(['worker', 'units', 'samples', 'seconds', 'samples / s', 'retries', 'failures'], q.workers.map((w) => [w.id, w.units, w.samples, w.seconds, w.samplesPerSecond, w.retries, w.failures]))}`;
 }
 

@@ -1,7 +1,8 @@
-/** The wasm backend in Node: binaries from the installed package, threads where tfjs allows them. */
+/** The wasm backend in Node: binaries from the installed package, with threads where possible. */
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { env } from '@tensorflow/tfjs-core';
+import { engine, env } from '@tensorflow/tfjs-core';
+import { registerThreadedWasm, wasmThreadCount } from './wasm-threads.ts';
 
 type WasmModule = typeof import('@tensorflow/tfjs-backend-wasm');
 
@@ -14,28 +15,50 @@ export function wasmBinaryFolder(): string {
 export interface WasmSetup {
   readonly simd: boolean;
   readonly threads: boolean;
+  /** Threads XNNPACK runs on, the calling one included (1 when single-threaded). */
+  readonly threadCount: number;
   /** Why threads are (not) used. */
   readonly threadsNote: string;
 }
 
-let imported: Promise<WasmModule> | undefined;
+let setup: Promise<WasmSetup> | undefined;
 
 /**
- * Imports tfjs-backend-wasm and points it at its .wasm files (call before setBackend('wasm')).
- * tfjs 4.22 turns multi-threading off under Node (WASM_HAS_MULTITHREAD_SUPPORT is false when
- * IS_NODE, tensorflow/tfjs#3830) and its pthread workers cannot start from files there, so Node gets
- * the single-threaded SIMD build; setThreadsCount would have no effect.
+ * Imports tfjs-backend-wasm and points it at its .wasm files (call before setBackend('wasm'); later
+ * calls return the first answer). In Node, where tfjs itself only runs the single-threaded build
+ * (tensorflow/tfjs#3830), the multi-threaded SIMD build is started on worker_threads instead
+ * (./wasm-threads.ts) when NIGHTSHIFT_WASM_THREADS asks for more than one thread (a positive integer
+ * or auto, at most 8; unset or 1 keeps tfjs's single-threaded build). If it fails to start, the
+ * single-threaded build is used and threadsNote says why.
  */
-export async function prepareWasm(): Promise<WasmSetup> {
-  imported ??= import('@tensorflow/tfjs-backend-wasm');
-  const wasm = await imported;
+export function prepareWasm(): Promise<WasmSetup> {
+  setup ??= prepare();
+  return setup;
+}
+
+async function prepare(): Promise<WasmSetup> {
+  const wasm: WasmModule = await import('@tensorflow/tfjs-backend-wasm');
   wasm.setWasmPaths(wasmBinaryFolder());
   const simd = Boolean(await env().getAsync('WASM_HAS_SIMD_SUPPORT'));
-  const threads = Boolean(await env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT'));
-  const threadsNote = threads
-    ? 'multi-threaded build'
-    : env().getBool('IS_NODE')
-      ? 'single-threaded: tfjs-backend-wasm disables threads under Node (tensorflow/tfjs#3830)'
-      : 'single-threaded: no SharedArrayBuffer/threads support here';
-  return { simd, threads, threadsNote };
+  if (!env().getBool('IS_NODE')) {
+    const threads = Boolean(await env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT'));
+    const threadsNote = threads ? 'multi-threaded build' : 'single-threaded: no SharedArrayBuffer/threads support here';
+    return { simd, threads, threadCount: threads ? -1 : 1, threadsNote };
+  }
+  const single = (why: string): WasmSetup => ({ simd, threads: false, threadCount: 1, threadsNote: `single-threaded: ${why}` });
+  const wanted = wasmThreadCount();
+  if (wanted === 1) {
+    return single(process.env.NIGHTSHIFT_WASM_THREADS?.trim() ? `NIGHTSHIFT_WASM_THREADS=${process.env.NIGHTSHIFT_WASM_THREADS.trim()}` : 'the default (NIGHTSHIFT_WASM_THREADS=n or auto starts the threaded build)');
+  }
+  if (!simd) return single('the threaded build needs WebAssembly SIMD, which this runtime lacks');
+  if (engine().registry.wasm) return single('the wasm backend was started before prepareWasm()');
+  try {
+    const threadCount = await registerThreadedWasm(wasm, wanted);
+    return {
+      simd, threads: threadCount > 1, threadCount,
+      threadsNote: `${threadCount} threads: the threaded-SIMD build on Node worker_threads (NIGHTSHIFT_WASM_THREADS sets the count)`,
+    };
+  } catch (e) {
+    return single(`the threaded build failed to start (${e instanceof Error ? e.message : String(e)})`);
+  }
 }

@@ -59,7 +59,7 @@ function bytesOf(a: ArrayBufferView): Uint8Array {
 }
 
 /** Builds the graph in order; names are unique and read like the layer they belong to. */
-class GraphBuilder {
+export class GraphBuilder {
   readonly nodes: onnxProto.onnx.INodeProto[] = [];
   readonly initializers: onnxProto.onnx.ITensorProto[] = [];
   private readonly known = new Set<string>();
@@ -96,7 +96,7 @@ class GraphBuilder {
   }
 }
 
-function checkLittleEndian(): void {
+export function checkLittleEndian(): void {
   if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) throw new Error('ONNX export needs a little-endian host (raw_data is little-endian)');
 }
 

@@ -11,7 +11,8 @@ export {
   parseOnnxProvider, systemWebGpuAdapter,
 } from './providers.ts';
 export type { OnnxProvider, OnnxProviderName, OnnxProviderRequest } from './providers.ts';
-export { OnnxTranslator } from './onnx-translator.ts';
+export { OnnxTranslator, WHOLE_BYTES_PER_PIXEL_PER_NGF } from './onnx-translator.ts';
+export { OnnxTileBackend, stepToOnnx } from './tile-sessions.ts';
 export type { OnnxTranslatorInfo, OnnxTranslatorOptions, SkippedProvider } from './onnx-translator.ts';
 export {
   ENGINE_CANDIDATES, chooseEngine, defaultEngineCandidates, measureEngines, parseEngineCandidate,

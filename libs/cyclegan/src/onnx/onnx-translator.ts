@@ -3,16 +3,20 @@
  * reference) in an onnxruntime-node session on the chosen execution provider. Same pixel conversion
  * and pad-to-multiple-of-4 / crop-back as TfjsTranslator; same-size images are batched.
  *
- * Tensors between layers never leave the provider: the whole generator is one session run, so per
- * batch there is exactly one upload (the input) and one download (the output). Tiled execution with
- * whole-image instance-norm statistics is not done at the ONNX level: for images too large for the
- * device, take `model.stateDict` into a ResnetGenerator and use TfjsTranslator with tiling.
+ * Whole images: tensors between layers never leave the provider, the whole generator is one session
+ * run, so per batch there is exactly one upload (the input) and one download (the output).
+ * Tiled images (tiling 'always', or 'auto' where a whole image would not fit): the same layer-by-layer
+ * algorithm as the tfjs engine (translate/tile-driver.ts: exact halos, whole-image instance-norm
+ * statistics, no seams), each convolution a small session of its own (tile-sessions.ts). Tiling needs
+ * the weights under the reference's state_dict names (our export; a plain torch.onnx.export).
  */
 import { readFile } from 'node:fs/promises';
 import * as ort from 'onnxruntime-node';
 import {
   checkRgbImage, cropImage, paddedSize, reflectPadImage, rgbToUnit, unitToRgbBytes, type RgbImage,
 } from '../translate/image.ts';
+import type { ExecutionPlan, TilingMode } from '../translate/tfjs-translator.ts';
+import { runPlanTiled } from '../translate/tile-driver.ts';
 import type { Translator, TranslatorInfo } from '../translate/translator.ts';
 import { float32ToHalf, halfToFloat32 } from './float16.ts';
 import { inspectGeneratorOnnx, type OnnxGeneratorModel } from './model-inspect.ts';
@@ -20,6 +24,7 @@ import {
   ONNX_PROVIDERS, onnxProvider, onnxProviderMissing, parseOnnxProvider, systemWebGpuAdapter,
   type OnnxProviderName, type OnnxProviderRequest,
 } from './providers.ts';
+import { OnnxTileBackend } from './tile-sessions.ts';
 
 export interface OnnxTranslatorOptions {
   /** 'auto' (default): cuda, then webgpu on a hardware adapter, then cpu. Or one provider by name. */
@@ -28,6 +33,19 @@ export interface OnnxTranslatorOptions {
   readonly maxBatch?: number;
   /** CPU provider threads (ONNX Runtime's intra-op pool). Default: ONNX Runtime's choice (all cores). */
   readonly threads?: number;
+  /**
+   * 'auto' (default): whole images where they fit (see maxWholeImageBytes), tiled otherwise;
+   * 'always' needs the weights under the reference's state_dict names (`model.stateDict`).
+   */
+  readonly tiling?: TilingMode;
+  /** Tile side in image pixels for tiled execution. Default 512. */
+  readonly tileSize?: number;
+  /**
+   * Most bytes one whole-image session run may hold, estimated at WHOLE_BYTES_PER_PIXEL_PER_NGF x
+   * ngf per pixel. Default: unlimited on cpu and cuda; on webgpu each activation must also fit one
+   * storage buffer binding of the adapter (as in the tfjs engine).
+   */
+  readonly maxWholeImageBytes?: number;
 }
 
 export interface SkippedProvider {
@@ -54,7 +72,13 @@ function positiveInt(value: number, name: string): number {
   return value;
 }
 
-const OPTION_KEYS = ['provider', 'maxBatch', 'threads'];
+const OPTION_KEYS = ['provider', 'maxBatch', 'threads', 'tiling', 'tileSize', 'maxWholeImageBytes'];
+
+/**
+ * Peak resident bytes of a whole-image CPU session run per input pixel and per ngf: 3.37 GiB for
+ * 2048x1024 at ngf 64 (bench/onnx.ts --only onnx, docs/onnx.md), less the process's ~0.3 GiB.
+ */
+export const WHOLE_BYTES_PER_PIXEL_PER_NGF = 25;
 
 function sessionOptions(provider: OnnxProviderName, threads: number | undefined): ort.InferenceSession.SessionOptions {
   return {
@@ -80,13 +104,25 @@ export class OnnxTranslator implements Translator {
   readonly model: OnnxGeneratorModel;
   private readonly session: ort.InferenceSession;
   private readonly maxBatch: number;
+  private readonly tiling: TilingMode;
+  private readonly tileSize: number;
+  private readonly maxWholeImageBytes: number | undefined;
+  /** Per-step sessions for tiled execution; undefined when the weights do not map onto the reference. */
+  private readonly tiles: OnnxTileBackend | undefined;
   private disposed = false;
 
-  private constructor(session: ort.InferenceSession, model: OnnxGeneratorModel, info: OnnxTranslatorInfo, maxBatch: number) {
+  private constructor(
+    session: ort.InferenceSession, model: OnnxGeneratorModel, info: OnnxTranslatorInfo, maxBatch: number,
+    tiling: { mode: TilingMode; tileSize: number; maxWholeImageBytes: number | undefined; backend: OnnxTileBackend | undefined },
+  ) {
     this.session = session;
     this.model = model;
     this.info = info;
     this.maxBatch = maxBatch;
+    this.tiling = tiling.mode;
+    this.tileSize = tiling.tileSize;
+    this.maxWholeImageBytes = tiling.maxWholeImageBytes;
+    this.tiles = tiling.backend;
   }
 
   /**
@@ -101,6 +137,12 @@ export class OnnxTranslator implements Translator {
     const request = parseOnnxProvider(options.provider ?? 'auto');
     const maxBatch = positiveInt(options.maxBatch ?? 4, 'maxBatch');
     if (options.threads !== undefined) positiveInt(options.threads, 'threads');
+    const tiling = options.tiling ?? 'auto';
+    if (!['auto', 'never', 'always'].includes(tiling)) {
+      throw new RangeError(`tiling must be one of auto, never, always; received ${JSON.stringify(tiling)}`);
+    }
+    const tileSize = positiveInt(options.tileSize ?? 512, 'tileSize');
+    if (options.maxWholeImageBytes !== undefined) positiveInt(options.maxWholeImageBytes, 'maxWholeImageBytes');
     const file = typeof model === 'string' ? model : '<ONNX model bytes>';
     let bytes: Uint8Array;
     try {
@@ -109,6 +151,11 @@ export class OnnxTranslator implements Translator {
       throw new Error(`${file}: cannot read the ONNX model (${(e as Error).message})`);
     }
     const inspected = inspectGeneratorOnnx(bytes, file);
+    if (tiling === 'always' && !inspected.stateDict) {
+      throw new RangeError(`${file}: tiling 'always' runs the generator layer by layer from its weights, and this model's weights do not map onto ` +
+        'the reference ResnetGenerator (initialisers named model.1.weight, ...; a plain torch.onnx.export keeps those names, ' +
+        'constant folding or renaming loses them). Translate whole images (tiling \'never\' or \'auto\'), or re-export with the reference names.');
+    }
 
     const skipped: SkippedProvider[] = [];
     let chosen: { name: OnnxProviderName; session: ort.InferenceSession; reason: string } | undefined;
@@ -142,7 +189,40 @@ export class OnnxTranslator implements Translator {
       engine: 'onnx', backend: chosen.name, modelHash: inspected.modelHash, reason: chosen.reason,
       skipped: Object.freeze(skipped), hashSource: inspected.hashSource, producer: inspected.producer, ioType: inspected.input.type,
     });
-    return new OnnxTranslator(chosen.session, inspected, info, maxBatch);
+    const tileBackend = inspected.stateDict && inspected.architecture
+      ? new OnnxTileBackend(inspected.architecture, inspected.stateDict, sessionOptions(chosen.name, options.threads))
+      : undefined;
+    return new OnnxTranslator(chosen.session, inspected, info, maxBatch, {
+      mode: tiling, tileSize, maxWholeImageBytes: options.maxWholeImageBytes, backend: tileBackend,
+    });
+  }
+
+  /** Whole or tiled, and the batch size, for `count` images of padded size w x h on this provider. */
+  async plan(w: number, h: number, count = 1): Promise<ExecutionPlan> {
+    let batch = Math.min(this.maxBatch, count);
+    if (this.tiling === 'always') return { mode: 'tiled', batch: 1, why: `tiling 'always' (${this.tileSize} px tiles)` };
+    if (this.tiling === 'never') return { mode: 'whole', batch, why: 'tiling \'never\'' };
+    if (!this.tiles) return { mode: 'whole', batch, why: 'the model\'s weights do not map onto the reference generator, so it runs whole' };
+    const ngf = this.model.architecture!.ngf;
+    if (this.info.backend === 'webgpu') {
+      const adapter = await systemWebGpuAdapter();
+      if (typeof adapter !== 'string') {
+        // As in the tfjs engine: the largest activations, the head's reflect-padded input and the stem's output.
+        const perImage = 4 * ngf * (h + 6) * (w + 6);
+        const bindable = Math.min(adapter.maxStorageBufferBindingSize, adapter.maxBufferSize);
+        if (perImage > bindable) {
+          return { mode: 'tiled', batch: 1, why: `a ${w}x${h} activation (${perImage} bytes) exceeds the WebGPU buffer binding limit (${bindable})` };
+        }
+        batch = Math.max(1, Math.min(batch, Math.floor(bindable / perImage)));
+      }
+    }
+    const budget = this.maxWholeImageBytes;
+    if (budget !== undefined) {
+      const perImage = WHOLE_BYTES_PER_PIXEL_PER_NGF * ngf * w * h;
+      if (perImage > budget) return { mode: 'tiled', batch: 1, why: `a whole ${w}x${h} image needs about ${Math.round(perImage / 2 ** 20)} MiB, over the ${Math.round(budget / 2 ** 20)} MiB budget` };
+      batch = Math.max(1, Math.min(batch, Math.floor(budget / perImage)));
+    }
+    return { mode: 'whole', batch, why: 'fits' };
   }
 
   async translate(images: readonly RgbImage[]): Promise<RgbImage[]> {
@@ -155,10 +235,15 @@ export class OnnxTranslator implements Translator {
     });
     const results = new Array<RgbImage>(images.length);
     const [fixedBatch, , fixedH, fixedW] = this.model.input.shape;
-    const batch = typeof fixedBatch === 'number' ? Math.min(fixedBatch, this.maxBatch) : this.maxBatch;
     for (const indices of groups.values()) {
       const w = paddedSize(images[indices[0]].width);
       const h = paddedSize(images[indices[0]].height);
+      const plan = await this.plan(w, h, indices.length);
+      if (plan.mode === 'tiled') {
+        for (const i of indices) results[i] = cropImage(await this.runTiled(reflectPadImage(images[i], w, h)), images[i].width, images[i].height);
+        continue;
+      }
+      const batch = typeof fixedBatch === 'number' ? Math.min(fixedBatch, plan.batch) : plan.batch;
       if ((typeof fixedH === 'number' && fixedH !== h) || (typeof fixedW === 'number' && fixedW !== w)) {
         throw new RangeError(`The ONNX model takes only ${fixedW}x${fixedH} images (fixed input shape [${this.model.input.shape.join(', ')}]); ` +
           `this ${images[indices[0]].width}x${images[indices[0]].height} image needs ${w}x${h}. Re-export it with dynamic height and width (torch.onnx.export dynamic_axes).`);
@@ -214,6 +299,15 @@ export class OnnxTranslator implements Translator {
     }
   }
 
+  /** One padded image through the per-step sessions, tile by tile (tile-driver.ts). */
+  private async runTiled(image: RgbImage): Promise<RgbImage> {
+    const { width, height } = image;
+    const data = new Float32Array(width * height * 3);
+    rgbToUnit(image, data);
+    const y = await runPlanTiled(this.tiles!.plan, this.tiles!, { height, width, channels: 3, data }, { tileSize: this.tileSize });
+    return { width, height, data: unitToRgbBytes(y.data, 0, y.data.length) };
+  }
+
   /** The generator output for NCHW float32 input in [-1, 1], unconverted (for tests and probes). */
   async forward(input: Float32Array, dims: readonly [number, number, number, number]): Promise<Float32Array> {
     if (this.disposed) throw new Error('OnnxTranslator.forward: the translator has been disposed');
@@ -231,5 +325,6 @@ export class OnnxTranslator implements Translator {
     if (this.disposed) return;
     this.disposed = true;
     void this.session.release();
+    void this.tiles?.release();
   }
 }

@@ -5,10 +5,11 @@ export {
   checkRgbImage, cropImage, paddedSize, paddedSizeFor, reflectPadImage, rgbToUnit, unitToByte, unitToRgbBytes,
 } from './image.ts';
 export type { RgbImage } from './image.ts';
-export { applyTiled, gatherRegion } from './tiled.ts';
-export type { HostActivation, TiledOptions } from './tiled.ts';
-export { generatorPlan, stepInputRange, stepOutputSize } from './generator-plan.ts';
-export type { ConvKind, PlanStep } from './generator-plan.ts';
+export { applyTiled, gatherRegion, tfjsTileBackend } from './tiled.ts';
+export { runPlanTiled } from './tile-driver.ts';
+export type { ConvTile, ConvTileResult, HostActivation, TileBackend, TiledOptions } from './tile-driver.ts';
+export { generatorPlan, resnetPlanGeometry, stepInputRange, stepOutputSize } from './generator-plan.ts';
+export type { ConvKind, PlanStep, StepGeometry } from './generator-plan.ts';
 export { modelHash } from './model-hash.ts';
 export { seamReport } from './seams.ts';
 export type { SeamReport } from './seams.ts';

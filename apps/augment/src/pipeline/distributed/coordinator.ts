@@ -60,7 +60,7 @@ export async function runQueuedBuild(req: QueuedBuildRequest, cityscapesCategori
       `${units.length} units of ${req.unitSize} on ${req.redis.display} (build ${build}): ${enqueued} enqueued, ${alreadyQueued} already queued`);
     if (total > 0) log(`waiting for workers: run \`nightshift worker --queue ${req.redis.display}\` where ${req.output} and the input are at the same paths`);
     req.onPlanned?.(total);
-    const failed = await queue.wait(build, pending, stillTodo, req.pollMs ?? 1000, (done, extra) => req.onProgress?.(done, total, extra), log);
+    const failed = await queue.wait(build, since, pending, stillTodo, req.pollMs ?? 1000, (done, extra) => req.onProgress?.(done, total, extra), log);
     if (failed.length) {
       throw new QueueError(`${failed.length} unit${failed.length > 1 ? 's' : ''} failed on every attempt; rerun the same command to try again:\n  ${failed.join('\n  ')}`);
     }
@@ -73,6 +73,7 @@ export async function runQueuedBuild(req: QueuedBuildRequest, cityscapesCategori
       units: { inBuild: units.length, enqueued, alreadyQueued, done: unitLogs.length },
       retries: unitLogs.reduce((t, u) => t + Math.max(0, u.attempts.length - 1), 0),
       lost: unitLogs.reduce((t, u) => t + u.attempts.filter((a) => a.outcome === 'lost').length, 0),
+      recordsLost: unitLogs.filter((u) => u.recordsLost).length,
       workers: workerStats(unitLogs),
       log: QUEUE_LOG_FILE,
     };

@@ -18,6 +18,12 @@ export const QUEUE_NAME = 'nightshift-units';
 export const QUEUE_FILE = 'queue.json';
 /** The attempt log of every unit, beside manifest.jsonl (the manifest itself stays byte-identical to a local run's). */
 export const QUEUE_LOG_FILE = 'queue.jsonl';
+/**
+ * In .nightshift/: each unit the coordinator saw finish, with its attempts, appended as it finishes, so
+ * that a Redis restarted without persistence (which forgets finished units) loses no attempt records.
+ */
+export const FINISHED_UNITS_FILE = 'queue-finished.jsonl';
+export const finishedUnitsPath = (output: string): string => join(stateDir(output), FINISHED_UNITS_FILE);
 
 export interface BuildSpec {
   direction: Direction;

@@ -18,6 +18,8 @@ export interface UnitLog {
   job: string;
   samples: number;
   attempts: AttemptRecord[];
+  /** Redis lost the unit (restarted without persistence) after it finished, before the coordinator read its attempts. */
+  recordsLost?: true;
 }
 
 export interface WorkerStats {
@@ -45,6 +47,8 @@ export interface QueueSummary {
   retries: number;
   /** Attempts whose worker vanished mid-unit. */
   lost: number;
+  /** Units whose attempt records Redis lost (restarted without persistence) before the coordinator read them. */
+  recordsLost: number;
   workers: WorkerStats[];
   /** The per-unit attempt log, beside manifest.jsonl. */
   log: string;

@@ -1,11 +1,12 @@
 // The coordinator's side of the BullMQ queue: enqueue a build's units (finding those a previous
 // coordinator of the same build enqueued), wait for them, and read back every attempt. Each Redis
 // call waits through reconnections up to a deadline, then fails with a message that names Redis.
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { Queue, type Job } from 'bullmq';
 import type { Planned } from '../plan.ts';
 import { STAGES, type StageTimings } from '../record.ts';
 import { connectionOptions, type RedisAddress } from './connection.ts';
-import { QUEUE_NAME, unitJobId, type UnitData, type UnitResult } from './spec.ts';
+import { QUEUE_NAME, finishedUnitsPath, unitJobId, type UnitData, type UnitResult } from './spec.ts';
 import { parseEvents, unitAttempts, type UnitLog } from './stats.ts';
 
 /** Redis unreachable, or units that failed on every attempt: the build stops, and a rerun resumes it. */
@@ -22,6 +23,34 @@ export interface PendingUnit {
 }
 
 type StillTodo = (planned: readonly Planned[]) => Planned[];
+
+/** A line of .nightshift/queue-finished.jsonl: a finished unit of one build (since: when the build began). */
+interface FinishedUnit {
+  build: string;
+  since: number;
+  log: UnitLog;
+  built: number;
+  busy: StageTimings;
+}
+
+const NOTHING_BUSY: StageTimings = { decode: 0, translate: 0, check: 0, write: 0 };
+
+/** The finished units recorded for this build, by unit; a line cut short by a crash is skipped. */
+function readFinishedUnits(output: string, build: string, since: number): Map<number, FinishedUnit> {
+  const path = finishedUnitsPath(output);
+  const units = new Map<number, FinishedUnit>();
+  if (!existsSync(path)) return units;
+  for (const line of readFileSync(path, 'utf8').split('\n')) {
+    let record: FinishedUnit;
+    try {
+      record = JSON.parse(line) as FinishedUnit;
+    } catch {
+      continue;
+    }
+    if (record.build === build && record.since === since) units.set(record.log.unit, record);
+  }
+  return units;
+}
 
 export class UnitQueue {
   private lastError = '';
@@ -104,8 +133,13 @@ export class UnitQueue {
   }
 
   /** Waits until every pending unit finished; returns the units that failed on every attempt. */
-  async wait(build: string, pending: Map<string, PendingUnit>, stillTodo: StillTodo, pollMs: number,
+  async wait(build: string, since: number, pending: Map<string, PendingUnit>, stillTodo: StillTodo, pollMs: number,
     progress: (done: number, extra: string) => void, log: (line: string) => void): Promise<string[]> {
+    const recorded = readFinishedUnits(this.output, build, since);
+    const record = (finished: Omit<FinishedUnit, 'build' | 'since'>): void => {
+      appendFileSync(finishedUnitsPath(this.output), `${JSON.stringify({ build, since, ...finished } satisfies FinishedUnit)}\n`);
+      recorded.set(finished.log.unit, { build, since, ...finished });
+    };
     let done = 0;
     const failed: string[] = [];
     while (pending.size > 0) {
@@ -124,15 +158,19 @@ export class UnitQueue {
             if (left.length === 0) {
               done += p.planned.length;
               pending.delete(id);
+              if (!recorded.has(p.unit)) {
+                record({ log: { unit: p.unit, job: id, samples: p.planned.length, attempts: [], recordsLost: true }, built: p.planned.length, busy: NOTHING_BUSY });
+              }
             } else {
-              log(`unit ${p.unit} vanished from Redis; enqueued again`);
               await this.add(build, p.unit, left);
+              log(`unit ${p.unit} vanished from Redis; enqueued again`);
             }
             continue;
           }
           if (job.finishedOn) {
             const state = await this.redis('polling the units', () => job.getState());
             if (state === 'completed' || state === 'failed') {
+              record(await this.finishedUnit(p.unit, job));
               pending.delete(id);
               done += p.planned.length;
               if (state === 'failed') failed.push(`unit ${p.unit} (${p.planned[0].item.key} …, ${p.planned.length} samples): ${job.failedReason}`);
@@ -152,21 +190,32 @@ export class UnitQueue {
     return failed;
   }
 
-  /** Every attempt of the build's units enqueued since `since` (ms), and what their last attempts built. */
+  private async finishedUnit(unit: number, job: Job<UnitData, UnitResult>): Promise<Omit<FinishedUnit, 'build' | 'since'>> {
+    const id = job.id!;
+    const events = await this.redis('reading the unit logs', () => this.queue.getJobLogs(id));
+    return {
+      log: { unit, job: id, samples: job.data.keys.length, attempts: unitAttempts(parseEvents(events.logs)) },
+      built: job.returnvalue?.built ?? 0,
+      busy: job.returnvalue?.busy ?? NOTHING_BUSY,
+    };
+  }
+
+  /**
+   * Every attempt of the build's units enqueued since `since` (ms), and what their last attempts built:
+   * from Redis, or for units Redis no longer holds, from what the coordinators recorded as they finished.
+   */
   async history(build: string, units: number, since: number): Promise<{ logs: UnitLog[]; built: number; busy: StageTimings }> {
+    const recorded = readFinishedUnits(this.output, build, since);
     const logs: UnitLog[] = [];
-    const busy: StageTimings = { decode: 0, translate: 0, check: 0, write: 0 };
+    const busy: StageTimings = { ...NOTHING_BUSY };
     let built = 0;
     for (let unit = 0; unit < units; unit++) {
-      const id = unitJobId(build, unit);
-      const job = await this.redis('reading the unit logs', () => this.queue.getJob(id));
-      if (!job || job.timestamp < since) continue;
-      const events = await this.redis('reading the unit logs', () => this.queue.getJobLogs(id));
-      logs.push({ unit, job: id, samples: job.data.keys.length, attempts: unitAttempts(parseEvents(events.logs)) });
-      if (job.returnvalue) {
-        built += job.returnvalue.built;
-        for (const s of STAGES) busy[s] += job.returnvalue.busy[s];
-      }
+      const job = await this.redis('reading the unit logs', () => this.queue.getJob(unitJobId(build, unit)));
+      const finished = job && job.timestamp >= since ? await this.finishedUnit(unit, job) : recorded.get(unit);
+      if (!finished) continue;
+      logs.push(finished.log);
+      built += finished.built;
+      for (const s of STAGES) busy[s] += finished.busy[s];
     }
     return { logs, built, busy };
   }
