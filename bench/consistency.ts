@@ -1,9 +1,11 @@
 // Fault-injection benchmark of the consistency checks (libs/consistency).
-//   node --import tsx bench/consistency.ts [--calibrate] [--scenes N] [--overlays DIR]
+//   node --import tsx bench/consistency.ts [--calibrate] [--scenes N] [--overlays DIR] [--curves] [--no-real] [--no-parity] [--model DIR] [--set name=value]
 // (a) synthetic: source = day render, output = night render of the fault scene (erased / added object,
-//     exact truth); clean = night render. Evaluation seeds from 500000, calibration seeds 1000..1099.
-// (b) real Cityscapes frames (../shared/data/real/cityscapes): night = the photometric stand-in translator
-//     (no CycleGAN generator exists yet), then faults injected with the library's own tooling.
+//     exact truth); clean = night render. Evaluation seeds from 500000, calibration seeds 1000..1299.
+// (b) real Cityscapes frames (../shared/data/real/cityscapes): night = the default generator
+//     (datasets/models/default G_A, onnx engine on cpu; --model DIR for another), then faults injected with
+//     the library's own tooling. Also printed: engine parity (the tfjs engine's translation must give the
+//     same flags) and the clean flags of a photometric stand-in translation of the frames (control).
 // Prints recall, false flags and ROC AUC per fault kind, clean flag rates, and the time per 2048x1024 check.
 // Hallucination has two cues with a threshold each (new structure, stray lights on the ground): a pasted
 // object counts as found when either cue's best overlapping region reaches its threshold; --calibrate picks
@@ -15,21 +17,22 @@ import { generateScene, sceneLabels, renderSceneSync, renderFaults } from '@nigh
 import { listCityscapesFrames, readCityscapesSample, readRgb } from '@nightshift/labels';
 import {
   checkConsistency, drawOverlay, eraseInstance, pasteObject, photometricNight, listInstances, resolveThresholds,
-  type ConsistencyThresholds, type ConsistencyResult, type LabelMaps, type RegionScore, type RgbImage, type Translate,
+  type ConsistencyFlag, type ConsistencyThresholds, type ConsistencyResult, type LabelMaps, type RegionScore, type RgbImage,
 } from '@nightshift/consistency';
+import { OnnxTranslator, TfjsTranslator, exportGeneratorOnnx, loadGenerator, selectBackend } from '@nightshift/cyclegan';
 
 const args = process.argv.slice(2);
 const opt = (name: string, def: string): string => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : def; };
 const calibrate = args.includes('--calibrate');
-const nScenes = Number(opt('--scenes', calibrate ? '100' : '100'));
+const nScenes = Number(opt('--scenes', calibrate ? '300' : '100'));
 const overlayDir = opt('--overlays', '/tmp/consistency-overlays');
 const SEED0 = calibrate ? 1000 : 500000;
 const MIN_AREA = 32 * 32; // "objects >= 32x32": at least 1024 mask pixels
 // Scores are collected with permissive thresholds; flags at the defaults are derived from the scores.
 // --set name=value (repeatable) overrides a threshold for the whole run (for exploring; defaults stay in thresholds.ts).
-const SET: Partial<Record<keyof ConsistencyThresholds, number>> = {};
-args.forEach((a, i) => { if (a === '--set') { const [k, v] = args[i + 1].split('='); SET[k as keyof ConsistencyThresholds] = Number(v); } });
-const T = resolveThresholds(SET as Partial<ConsistencyThresholds>);
+const SET: Partial<ConsistencyThresholds> = {};
+args.forEach((a, i) => { if (a === '--set') { const [k, v] = args[i + 1].split('='); (SET as Record<string, number>)[k] = Number(v); } });
+const T = resolveThresholds(SET);
 const COLLECT = { ...SET, erasureThreshold: 2, hallucinationThreshold: 0, strayLightThreshold: 0 } as Partial<ConsistencyThresholds>;
 
 interface Trials { pos: number[]; neg: number[]; negImages: number }
@@ -54,6 +57,10 @@ function auc(pos: number[], neg: number[], higherIsPositive: boolean): number {
   return (sumPos - (pos.length * (pos.length + 1)) / 2) / (pos.length * neg.length);
 }
 
+const iou = (p: number[], q: number[]): number => {
+  const w = Math.min(p[0] + p[2], q[0] + q[2]) - Math.max(p[0], q[0]), h = Math.min(p[1] + p[3], q[1] + q[3]) - Math.max(p[1], q[1]);
+  return w > 0 && h > 0 ? (w * h) / (p[2] * p[3] + q[2] * q[3] - w * h) : 0;
+};
 const overlaps = (a: number[], b: number[]): boolean => a[0] < b[0] + b[2] && b[0] < a[0] + a[2] && a[1] < b[1] + b[3] && b[1] < a[1] + a[3];
 
 // Erasure: positive = retention of the erased object; negative = retention of each clean object.
@@ -80,6 +87,40 @@ function addNegatives(t: RegionTrials, r: ConsistencyResult): void {
   t.negImages++;
 }
 
+// Engine noise: the onnx and tfjs engines' translations of a frame differ by one grey level on a few
+// pixels (0.2 % of the bytes on the real frames). Calibration adds +-1 to 1 % of the bytes of each clean
+// output and measures how much each region score moves: the threshold of each cue is placed that much
+// (relative) above the clean score it must stay above, so that the noise cannot push a clean region over.
+const relShift: Record<Cue, number[]> = { structure: [], light: [] };
+/** Absolute retention shift of clean objects >= 32x32 under the same noise (the erasure threshold's margin). */
+const retentionShift: number[] = [];
+function levelNoise(image: RgbImage, seed: number): RgbImage {
+  const data = new Uint8Array(image.data);
+  let st = seed >>> 0;
+  const rnd = (): number => { st = (Math.imul(st, 1664525) + 1013904223) >>> 0; return st / 4294967296; };
+  for (let i = 0; i < data.length; i++) {
+    if (rnd() >= 0.01) continue;
+    data[i] = rnd() < 0.5 ? Math.max(0, data[i] - 1) : Math.min(255, data[i] + 1);
+  }
+  return { ...image, data };
+}
+function noiseSensitivity(a: ConsistencyResult, b: ConsistencyResult): void {
+  for (const g of a.regions) {
+    let best: RegionScore | undefined, bi = 0.5;
+    for (const h of b.regions) if (h.cue === g.cue && iou(g.bbox, h.bbox) >= bi) { best = h; bi = iou(g.bbox, h.bbox); }
+    if (best) relShift[g.cue].push(Math.abs(g.score - best.score) / Math.max(g.score, best.score, 1e-9));
+  }
+  for (const o of a.objects) {
+    const q = b.objects.find((p) => p.instanceId === o.instanceId);
+    if (q && o.area >= MIN_AREA && o.comparable && q.comparable) retentionShift.push(Math.abs(o.retention - q.retention));
+  }
+}
+/** Relative score shift under engine noise per cue: the 99th percentile over the matched clean regions. */
+function noiseMargin(c: Cue): number {
+  const v = [...relShift[c]].sort((x, y) => x - y);
+  return v.length ? v[Math.min(v.length - 1, Math.floor(0.99 * v.length))] : 0;
+}
+
 const W = 512, H = 256;
 for (let s = SEED0; s < SEED0 + nScenes; s++) {
   const scene = generateScene(s, { width: W, height: H });
@@ -91,7 +132,8 @@ for (let s = SEED0; s < SEED0 + nScenes; s++) {
   erased.neg.push(...bigObjects({ ...clean, objects: clean.objects.filter((o) => o.instanceId !== victim) }));
   erased.negImages++;
   addNegatives(added, clean);
-  if (s < SEED0 + 50) cleanFlags.push({ set: 'synthetic', id: `syn-${s}`, flags: checkConsistency({ sampleId: `syn-${s}`, source: day, output: night, labels }, SET as Partial<ConsistencyThresholds>).flags, image: night });
+  if (calibrate) noiseSensitivity(clean, checkConsistency({ sampleId: `syn-${s}-noisy`, source: day, output: levelNoise(night, s), labels }, COLLECT));
+  if (s < SEED0 + 50) cleanFlags.push({ set: 'synthetic', id: `syn-${s}`, flags: checkConsistency({ sampleId: `syn-${s}`, source: day, output: night, labels }, SET).flags, image: night });
   if (faults.erased && faults.erased.truth.area >= MIN_AREA) {
     const r = checkConsistency({ sampleId: `syn-${s}-erased`, source: day, output: faults.erased.image, labels }, COLLECT);
     const o = r.objects.find((q) => q.instanceId === victim);
@@ -103,10 +145,15 @@ for (let s = SEED0; s < SEED0 + nScenes; s++) {
   }
 }
 
-// Real frames.
+// Real frames: each translated once by the default generator (G_A through onnx, cpu), kept in memory for
+// the run; faults are injected into that translation. The same frames translated by the tfjs engine (wasm)
+// must give the same flags (engine parity line), and the photometric stand-in translation is a control:
+// it has no generator defects, so its flags are false alarms of the checks.
 const REAL_ROOT = join(import.meta.dirname, '../../shared/data/real/cityscapes');
-const translate: Translate = photometricNight({ seed: 7 });
+const MODEL = opt('--model', join(import.meta.dirname, '../datasets/models/default'));
 let timing = NaN;
+const parity: string[] = [];
+const flagKey = (g: ConsistencyFlag): string => `${g.kind} ${g.className} ${g.instanceId ?? '-'} ${g.bbox.join(',')}`;
 if (!calibrate && !args.includes('--no-real') && existsSync(REAL_ROOT)) {
   const samples = [];
   for (const frame of listCityscapesFrames(REAL_ROOT)) {
@@ -114,10 +161,49 @@ if (!calibrate && !args.includes('--no-real') && existsSync(REAL_ROOT)) {
     const rgb = await readRgb(frame.imagePath);
     samples.push({ sample, day: { width: rgb.width, height: rgb.height, data: rgb.data } as RgbImage });
   }
+  await selectBackend('wasm');
+  const generator = await loadGenerator(MODEL, { which: 'G_A' });
+  const onnx = await OnnxTranslator.create(await exportGeneratorOnnx(generator), { provider: 'cpu' });
+  const nights: RgbImage[] = [];
+  for (const { day } of samples) nights.push((await onnx.translate([day]))[0]);
+  onnx.dispose();
+  if (!args.includes('--no-parity')) {
+    // Engine parity: the tfjs engine's translation differs by a grey level on a few pixels; the flags must not.
+    const tfjs = await TfjsTranslator.create(generator);
+    let matched = 0, sameBox = 0, total = 0, maxShift = 0, maxRel = 0, maxAbs = 0;
+    for (const [fi, { sample, day }] of samples.entries()) {
+      const other = (await tfjs.translate([day]))[0];
+      let bytes = 0;
+      for (let i = 0; i < other.data.length; i++) if (other.data[i] !== nights[fi].data[i]) bytes++;
+      const labels: LabelMaps = { width: sample.width, height: sample.height, semantic: sample.semantic, instances: sample.instances };
+      const a = checkConsistency({ sampleId: sample.id, source: day, output: nights[fi], labels }, SET).flags;
+      const b = checkConsistency({ sampleId: sample.id, source: day, output: other, labels }, SET).flags;
+      total += Math.max(a.length, b.length);
+      // The same decision: kind, class and instance equal and the boxes overlapping (IoU >= 0.5), one to one.
+      const free = new Set(b.keys());
+      const unmatched: string[] = [];
+      for (const f of a) {
+        const j = [...free].find((k) => b[k].kind === f.kind && b[k].className === f.className && b[k].instanceId === f.instanceId && iou(b[k].bbox, f.bbox) >= 0.5);
+        if (j === undefined) { unmatched.push(`onnx only: ${flagKey(f)} score ${f.score.toFixed(3)}`); continue; }
+        free.delete(j);
+        matched++;
+        const g = b[j];
+        if (flagKey(g) === flagKey(f)) sameBox++;
+        maxShift = Math.max(maxShift, ...f.bbox.map((v, k) => Math.abs(v - g.bbox[k])));
+        if (f.kind === 'erased') maxAbs = Math.max(maxAbs, Math.abs(f.score - g.score));
+        else maxRel = Math.max(maxRel, Math.abs(f.score - g.score) / Math.max(1e-9, Math.abs(f.score)));
+      }
+      for (const k of free) unmatched.push(`tfjs only: ${flagKey(b[k])} score ${b[k].score.toFixed(3)}`);
+      parity.push(`  ${sample.id}: ${(100 * bytes / other.data.length).toFixed(2)} % of the bytes differ (by 1 level); flags onnx ${a.length}, tfjs ${b.length}${unmatched.length ? '\n    ' + unmatched.join('\n    ') : ''}`);
+    }
+    parity.unshift(`engine parity (onnx cpu vs tfjs wasm, default G_A, 3 real frames): ${matched} of ${total} flags the same decision (kind, class, instance, box IoU >= 0.5), ${sameBox} with identical boxes; largest box edge shift ${maxShift} px, score difference ${maxAbs.toFixed(3)} (erased retention), ${(100 * maxRel).toFixed(1)} % (hallucinated, relative)`);
+    tfjs.dispose();
+  }
+  generator.dispose();
+  const control = photometricNight({ seed: 7 });
   for (const [fi, { sample, day }] of samples.entries()) {
     const labels: LabelMaps = { width: sample.width, height: sample.height, semantic: sample.semantic, instances: sample.instances };
-    const night = await translate(day);
-    const t0 = performance.now();
+    const night = nights[fi];
     const clean = checkConsistency({ sampleId: sample.id, source: day, output: night, labels }, COLLECT);
     if (fi === 0) {
       const times: number[] = [];
@@ -126,8 +212,9 @@ if (!calibrate && !args.includes('--no-real') && existsSync(REAL_ROOT)) {
       for (let k = 0; k < 5; k++) { const a = cpuMs(); checkConsistency({ sampleId: sample.id, source: day, output: night, labels }); times.push(cpuMs() - a); }
       timing = times.sort((a, b) => a - b)[2];
     }
-    void t0;
-    cleanFlags.push({ set: 'real', id: sample.id, flags: checkConsistency({ sampleId: sample.id, source: day, output: night, labels }, SET as Partial<ConsistencyThresholds>).flags, image: night });
+    cleanFlags.push({ set: 'real', id: sample.id, flags: checkConsistency({ sampleId: sample.id, source: day, output: night, labels }, SET).flags, image: night });
+    const stand = control(day);
+    cleanFlags.push({ set: 'real-control', id: `${sample.id}-photometric`, flags: checkConsistency({ sampleId: sample.id, source: day, output: stand, labels }, SET).flags, image: stand });
     addNegatives(real.added, clean);
     const objects = listInstances(labels.instances, labels.width).filter((o) => o.area >= MIN_AREA);
     for (const o of objects) {
@@ -153,7 +240,7 @@ if (!calibrate && !args.includes('--no-real') && existsSync(REAL_ROOT)) {
         const r = checkConsistency({ sampleId: `${sample.id}-added-${k}`, source: day, output: pasted.image, labels }, COLLECT);
         real.added.pos.push(bestOverlap(r, pasted.truth.bbox));
         if (k <= 2) {
-          const flags = checkConsistency({ sampleId: `${sample.id}-added-${k}`, source: day, output: pasted.image, labels }, SET as Partial<ConsistencyThresholds>).flags;
+          const flags = checkConsistency({ sampleId: `${sample.id}-added-${k}`, source: day, output: pasted.image, labels }, SET).flags;
           await writeOverlay(`${sample.id}-added-${k}`, pasted.image, flags);
         }
       }
@@ -216,14 +303,15 @@ function regionRow(set: string, t: RegionTrials, th: CueThresholds): string {
  * The per-cue thresholds with the best recall at <= 0.05 false regions per clean image: every split of
  * the allowed false regions between the cues, each cue's threshold just above its allowed-th worst clean score.
  */
-function calibrateRegions(t: RegionTrials): { th: CueThresholds; recall: number } {
+function calibrateRegions(t: RegionTrials, margin: CueThresholds = { structure: 0, light: 0 }): { th: CueThresholds; recall: number } {
   const allowed = Math.floor(0.05 * t.negImages + 1e-9);
   const neg = { structure: [...t.neg.structure].sort((a, b) => b - a), light: [...t.neg.light].sort((a, b) => b - a) };
   let best = { th: { structure: Infinity, light: Infinity } as CueThresholds, recall: -1 };
   for (let k = 0; k <= allowed; k++) {
     // A cue with fewer clean regions than its share goes just above its worst one: no lower without evidence.
-    const edge = (v: number[], j: number): number => (v.length > j ? v[j] : v[0] ?? 0) + 1e-6;
-    const th = { structure: edge(neg.structure, k), light: edge(neg.light, allowed - k) };
+    // The margin lifts the threshold by the relative score shift engine noise can cause.
+    const edge = (v: number[], j: number, m: number): number => (v.length > j ? v[j] : v[0] ?? 0) * (1 + m) + 1e-6;
+    const th = { structure: edge(neg.structure, k, margin.structure), light: edge(neg.light, allowed - k, margin.light) };
     const recall = t.pos.filter((p) => flaggedBy(p, th)).length / t.pos.length;
     if (recall > best.recall) best = { th, recall };
   }
@@ -248,16 +336,22 @@ function regionSweep(t: RegionTrials, th: CueThresholds): string {
 const DEFAULT_CUES: CueThresholds = { structure: T.hallucinationThreshold, light: T.strayLightThreshold };
 
 if (calibrate) {
-  // Erasure: the largest threshold with <= 2 % false flags; hallucination: the smallest with <= 0.05 false regions per image.
+  // Erasure: the largest threshold with <= 2 % false flags less its noise margin; hallucination: calibrateRegions.
   const negE = [...erased.neg].sort((a, b) => a - b);
-  const eTh = negE[Math.floor(0.02 * negE.length)];
-  const h = calibrateRegions(added);
+  const eShift = [...retentionShift].sort((a, b) => a - b);
+  const eMargin = eShift.length ? eShift[Math.min(eShift.length - 1, Math.floor(0.99 * eShift.length))] : 0;
+  // Flag below the 2 % quantile of clean retentions, lowered by the engine-noise margin.
+  const eTh = negE[Math.floor(0.02 * negE.length)] - eMargin;
+  console.log(`erasure engine-noise margin (99th percentile absolute retention shift of ${eShift.length} clean objects >= 32x32): ${eMargin.toFixed(4)}`);
+  const margin = { structure: noiseMargin('structure'), light: noiseMargin('light') };
+  const h = calibrateRegions(added, margin);
+  console.log(`engine-noise margins (99th percentile relative score shift of ${relShift.structure.length} / ${relShift.light.length} clean regions under +-1 on 1 % of the bytes): structure ${margin.structure.toFixed(4)}, light ${margin.light.toFixed(4)}`);
   console.log(`calibration seeds ${SEED0}..${SEED0 + nScenes - 1}: erasureThreshold ${eTh.toFixed(4)}, hallucinationThreshold ${h.th.structure.toFixed(4)}, strayLightThreshold ${h.th.light.toFixed(4)}`);
   console.log(row('synthetic', 'erased', erased, eTh, false, false));
   console.log(regionRow('synthetic', added, h.th));
 } else {
   console.log(`consistency benchmark: thresholds erasure ${T.erasureThreshold}, hallucination ${T.hallucinationThreshold} (structure) / ${T.strayLightThreshold} (stray light); objects >= 32x32 (${MIN_AREA} px)`);
-  console.log(`(a) synthetic: ${nScenes} scenes ${W}x${H}, seeds ${SEED0}..${SEED0 + nScenes - 1}; (b) real: Cityscapes frames, night = PHOTOMETRIC STAND-IN translator (gamma 2.2, exposure 0.55, blue tint, noise 3), no CycleGAN generator yet`);
+  console.log(`(a) synthetic: ${nScenes} scenes ${W}x${H}, seeds ${SEED0}..${SEED0 + nScenes - 1}; (b) real: Cityscapes frames, night = default generator G_A (${MODEL}, onnx cpu)`);
   console.log('set        kind          faults   clean  recall  false flags          ROC AUC  recall@target-false-rate');
   console.log(row('synthetic', 'erased', erased, T.erasureThreshold, false, false));
   console.log(regionRow('synthetic', added, DEFAULT_CUES));
@@ -270,17 +364,23 @@ if (calibrate) {
     console.log('curves (synthetic hallucinated):\n' + regionSweep(added, DEFAULT_CUES));
     if (real.added.pos.length) console.log('curves (real hallucinated):\n' + regionSweep(real.added, DEFAULT_CUES));
   }
-  for (const set of ['synthetic', 'real']) {
+  const what: Record<string, string> = {
+    synthetic: 'true night renders: every flag is a false alarm',
+    real: 'default generator output: flags are generator defects or false alarms',
+    'real-control': 'photometric stand-in translation: every flag is a false alarm',
+  };
+  for (const set of ['synthetic', 'real', 'real-control']) {
     const c = cleanFlags.filter((f) => f.set === set);
     if (!c.length) continue;
     const n = c.reduce((a, f) => a + f.flags.length, 0);
     const byKind = (k: string): number => c.reduce((a, f) => a + f.flags.filter((g) => g.kind === k).length, 0);
-    console.log(`clean ${set}: ${c.length} images, ${n} flags (${byKind('erased')} erased, ${byKind('hallucinated')} hallucinated), ${(n / c.length).toFixed(3)} per image`);
+    console.log(`clean ${set} (${what[set]}): ${c.length} images, ${n} flags (${byKind('erased')} erased, ${byKind('hallucinated')} hallucinated), ${(n / c.length).toFixed(3)} per image`);
     for (const f of c) if (f.flags.length) {
       await writeOverlay(`clean-${f.id}`, f.image, f.flags);
       for (const g of f.flags) console.log(`  ${f.id} ${g.kind} ${g.className} ${g.instanceId ?? ''} box ${g.bbox.join(',')} score ${g.score.toFixed(3)}`);
     }
   }
+  for (const line of parity) console.log(line);
   console.log(`CPU time per 2048x1024 check (median of 5, one thread): ${Number.isNaN(timing) ? 'n/a (no real data)' : `${(timing / 1000).toFixed(3)} s`}`);
   console.log(`overlays: ${overlayDir}`);
 }

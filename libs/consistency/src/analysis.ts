@@ -4,6 +4,7 @@ import { LOG_KNEE, analysisFactor, logLuminance, sampleLabels, type LabelMaps, t
 import { smooth, weightedLocalStats, type LocalStats } from './local-stats.ts';
 import { predictOutput } from './lights.ts';
 import { boxMean } from './box-filter.ts';
+import { isObjectId } from './instances.ts';
 import type { ConsistencyThresholds } from './thresholds.ts';
 
 export interface Analysis {
@@ -54,8 +55,37 @@ export function analyse(source: RgbImage, output: RgbImage, labels: LabelMaps, t
   // inpainted hole) vanish, edges and texture stay.
   // The box mean skips light pixels (normalised convolution), or a lamp would ring into its surroundings.
   const hx = highPass(x.data, weight, width, height, t.highPassRadius), hy = highPass(y.data, weight, width, height, t.highPassRadius);
-  const stats = weightedLocalStats({ width, height, data: hx }, { width, height, data: hy }, weight, t.windowRadius);
-  return { factor, width, height, x, y, labels: sampleLabels(labels, factor), light, shining, pred, stats };
+  const grid = sampleLabels(labels, factor);
+  const stats = objectBandStats(hx, hy, weight, width, height, grid.instances, t.windowRadius);
+  return { factor, width, height, x, y, labels: grid, light, shining, pred, stats };
+}
+
+/**
+ * The erasure statistics are read only at object pixels: they are computed on the band of rows that
+ * holds objects (plus the window radius, so that every window centred on an object row is the same as
+ * on the whole image) and are 0 elsewhere.
+ */
+function objectBandStats(hx: Float32Array, hy: Float32Array, w: Float32Array, width: number, height: number, instances: Uint16Array, r: number): LocalStats & { wsum: Float32Array } {
+  let first = height, last = -1;
+  for (let yy = 0; yy < height; yy++) {
+    for (let i = yy * width, e = i + width; i < e; i++) {
+      if (!isObjectId(instances[i])) continue;
+      if (yy < first) first = yy;
+      last = yy;
+      break;
+    }
+  }
+  const n = width * height;
+  const full = { width, height, vx: new Float32Array(n), vy: new Float32Array(n), cxy: new Float32Array(n), wsum: new Float32Array(n) };
+  if (last < 0) return full;
+  const y0 = Math.max(0, first - r), y1 = Math.min(height, last + r + 1);
+  const band = (v: Float32Array): Plane => ({ width, height: y1 - y0, data: v.subarray(y0 * width, y1 * width) });
+  const s = weightedLocalStats(band(hx), band(hy), w.subarray(y0 * width, y1 * width), r);
+  full.vx.set(s.vx, y0 * width);
+  full.vy.set(s.vy, y0 * width);
+  full.cxy.set(s.cxy, y0 * width);
+  full.wsum.set(s.wsum, y0 * width);
+  return full;
 }
 
 function highPass(v: Float32Array, w: Float32Array, width: number, height: number, r: number): Float32Array {
@@ -71,8 +101,8 @@ function highPass(v: Float32Array, w: Float32Array, width: number, height: numbe
 
 function quantile(v: Float32Array, q: number): number {
   const step = Math.max(1, Math.floor(v.length / 20000));
-  const s: number[] = [];
-  for (let i = 0; i < v.length; i += step) s.push(v[i]);
-  s.sort((a, b) => a - b);
+  const s = new Float32Array(Math.ceil(v.length / step));
+  for (let i = 0, j = 0; i < v.length; i += step, j++) s[j] = v[i];
+  s.sort();
   return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? 0;
 }

@@ -19,9 +19,9 @@ export function boxMean(src: Float32Array, width: number, height: number, r: num
       tmp[row + x] = acc * invX[x];
       if (x + r + 1 < width) acc += src[row + x + r + 1];
     }
-    const mid = width - r - 1;
+    const mid = width - r - 1, inner = 1 / (2 * r + 1);
     for (; x < mid; x++) {
-      tmp[row + x] = acc * invX[x];
+      tmp[row + x] = acc * inner;
       acc += src[row + x + r + 1] - src[row + x - r];
     }
     for (; x < width; x++) {

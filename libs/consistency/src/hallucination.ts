@@ -7,18 +7,22 @@
 //   domain) drops out and edges and texture stay. Per window, the output energy the source does not
 //   explain (the residual of regressing output on source, var y - cov^2 / var x) is divided by the
 //   residual expected from noise at that output brightness and by the source's own texture there
-//   ("novelty"). Connected regions of novelty above noveltyPixelThreshold are scored by their evidence,
-//   the sum of log(novelty / noveltyPixelThreshold) over their pixels at full resolution: a region needs
-//   both area and contrast.
+//   ("novelty"). Connected regions of novelty above noveltyPixelThreshold (parts one pixel apart are one
+//   region) are scored by their evidence, the sum of log(novelty / noveltyPixelThreshold) over their
+//   pixels at full resolution (a region needs both area and contrast), discounted when the region is
+//   thinner than hallucinationMinSide. Score, size and box are continuous in the evidence, which vanishes
+//   at the pixel threshold: one grey level of difference between two engines' translations moves them a
+//   little instead of flipping a region in or out.
 // - light: stray emitters standing on the ground (stray-lights.ts).
 //
 // Night lights are not new structure: pixels brighter than the global day-to-night tone curve predicts
 // and bright in absolute terms (lamps, lit windows, head and tail lights) and a halo around them (glow)
 // are excluded, and so is every window within lightMargin of the halo (the steep falloff of a glow is
 // not removed by the band-pass; the margin should be at least windowRadius so that no window looked at
-// holds a light pixel). Stray lights are the exception: lights on the ground are evidence (stray-lights.ts).
+// holds a light pixel). The pools of light on bare road and sidewalk are not excluded: an object standing
+// in one must still show. Stray lights are the exception: lights on the ground are evidence (stray-lights.ts).
 import type { Analysis } from './analysis.ts';
-import { connectedComponents } from './components.ts';
+import { connectedComponents, momentBox } from './components.ts';
 import { isObjectId } from './instances.ts';
 import type { ConsistencyThresholds } from './thresholds.ts';
 import { boxMean } from './box-filter.ts';
@@ -51,12 +55,15 @@ function noiseByLevel(level: Float32Array, residual: Float32Array, valid: Uint8A
   if (!(hi > lo)) return { lo: 0, scale: 0, noise: noise.fill(1e-4) };
   const scale = (NOISE_BINS - 1e-3) / (hi - lo);
   const step = Math.max(1, Math.floor(level.length / 40000));
-  const samples: number[][] = Array.from({ length: NOISE_BINS }, () => []);
-  for (let i = 0; i < level.length; i += step) if (valid[i]) samples[((level[i] - lo) * scale) | 0].push(residual[i]);
+  // Samples grouped by bin (counting sort into one typed array), each bin sorted for its median.
+  const counts = new Int32Array(NOISE_BINS + 1);
+  for (let i = 0; i < level.length; i += step) if (valid[i]) counts[(((level[i] - lo) * scale) | 0) + 1]++;
+  for (let b = 0; b < NOISE_BINS; b++) counts[b + 1] += counts[b];
+  const samples = new Float32Array(counts[NOISE_BINS]), fill = counts.slice(0, NOISE_BINS);
+  for (let i = 0; i < level.length; i += step) if (valid[i]) samples[fill[((level[i] - lo) * scale) | 0]++] = residual[i];
   for (let b = 0; b < NOISE_BINS; b++) {
-    const v = samples[b];
-    if (v.length < 30) continue;
-    v.sort((p, q) => p - q);
+    if (counts[b + 1] - counts[b] < 30) continue;
+    const v = samples.subarray(counts[b], counts[b + 1]).sort();
     noise[b] = Math.max(1e-5, v[v.length >> 1]);
   }
   let last = NaN;
@@ -84,7 +91,14 @@ export function noveltyMap(a: Analysis, t: ConsistencyThresholds): Float32Array 
   const stuff = new Uint8Array(256);
   for (const id of t.stuffLabelIds) stuff[id] = 1;
   const near = new Float32Array(n);
-  boxMean(Float32Array.from(a.shining), width, height, t.lightHalo + t.lightMargin, near, tmp);
+  // Lights on the bare ground (road, sidewalk) are the pools lamps and head lights throw, not emitters:
+  // they stay in (an object standing in a pool must still show), the band-pass removes their smooth
+  // shading. Saturated emitters on the ground are the stray-light cue's evidence.
+  const ground = new Uint8Array(256);
+  for (const id of t.groundLabelIds) ground[id] = 1;
+  const emitter = new Float32Array(n);
+  for (let i = 0; i < n; i++) emitter[i] = a.shining[i] && (isObjectId(instances[i]) || !ground[semantic[i]]) ? 1 : 0;
+  boxMean(emitter, width, height, t.lightHalo + t.lightMargin, near, tmp);
   const fx = bandPass(a.x.data, width, height, t.hallucinationBandRadius, tmp);
   const fy = bandPass(a.y.data, width, height, t.hallucinationBandRadius, tmp);
   // Unweighted windows: no window looked at reaches a light (lightMargin >= windowRadius).
@@ -112,11 +126,12 @@ export function noveltyMap(a: Analysis, t: ConsistencyThresholds): Float32Array 
 }
 
 function medianOf(v: Float32Array, valid: Uint8Array): number {
-  const s: number[] = [];
   const step = Math.max(1, Math.floor(v.length / 20000));
-  for (let i = 0; i < v.length; i += step) if (valid[i]) s.push(v[i]);
-  s.sort((p, q) => p - q);
-  return s[s.length >> 1] ?? 0;
+  const s = new Float32Array(Math.ceil(v.length / step));
+  let m = 0;
+  for (let i = 0; i < v.length; i += step) if (valid[i]) s[m++] = v[i];
+  const t = s.subarray(0, m).sort();
+  return t[m >> 1] ?? 0;
 }
 
 export function scoreRegions(a: Analysis, t: ConsistencyThresholds): RegionScore[] {
@@ -130,30 +145,43 @@ export function scoreRegions(a: Analysis, t: ConsistencyThresholds): RegionScore
     mask[i] = 1;
     evidence[i] = f2 * Math.log(nov[i] / t.noveltyPixelThreshold);
   }
+  // Components of the mask dilated by one pixel: a pixel at the threshold that bridges two parts cannot
+  // split a region when it flips (the parts still touch after dilation); dilated pixels carry no evidence.
+  const near = new Float32Array(n);
+  boxMean(Float32Array.from(mask), width, height, 1, near, new Float32Array(n));
+  for (let i = 0; i < n; i++) mask[i] = near[i] > 1e-4 ? 1 : 0;
   const labels = new Int32Array(n);
   const comps = connectedComponents(mask, width, height, evidence, labels);
   const minArea = t.hallucinationMinArea / f2, minSide = t.hallucinationMinSide / factor;
   const out: RegionScore[] = [];
   for (let k = 0; k < comps.length; k++) {
     const c = comps[k];
-    if (c.area < minArea || c.x1 - c.x0 < minSide || c.y1 - c.y0 < minSide) continue;
+    if (c.support < minArea) continue;
+    // Size and box from the evidence moments (see components.ts): pixels at the novelty threshold carry
+    // no evidence, so neither moves when a grey level of noise flips them. A region narrower or lower
+    // than hallucinationMinSide is discounted by (side / minSide)^hallucinationSidePower per axis
+    // instead of dropped, so that the flag decision stays a comparison of one continuous score with its
+    // threshold.
+    const b = momentBox(c, width, height);
+    const gx = Math.min(1, b.sideX / minSide) ** t.hallucinationSidePower, gy = Math.min(1, b.sideY / minSide) ** t.hallucinationSidePower;
     out.push({
       cue: 'structure',
-      bbox: [c.x0 * factor, c.y0 * factor, (c.x1 - c.x0) * factor, (c.y1 - c.y0) * factor],
-      area: c.area * f2,
-      labelId: dominantLabel(a, labels, k + 1, c),
-      score: c.sum,
+      bbox: [b.x0 * factor, b.y0 * factor, (b.x1 - b.x0) * factor, (b.y1 - b.y0) * factor],
+      area: c.support * f2,
+      labelId: dominantLabel(a, labels, k + 1, c, evidence),
+      score: c.sum * gx * gy,
     });
   }
   return out;
 }
 
-function dominantLabel(a: Analysis, labels: Int32Array, label: number, c: { x0: number; y0: number; x1: number; y1: number }): number {
-  const counts = new Uint32Array(256);
+/** The stuff or object label carrying most of the region's evidence (evidence-weighted: continuous). */
+function dominantLabel(a: Analysis, labels: Int32Array, label: number, c: { x0: number; y0: number; x1: number; y1: number }, evidence: Float32Array): number {
+  const counts = new Float64Array(256);
   const { width } = a;
   for (let y = c.y0; y < c.y1; y++) for (let x = c.x0; x < c.x1; x++) {
     const i = y * width + x;
-    if (labels[i] === label) counts[a.labels.semantic[i]]++;
+    if (labels[i] === label) counts[a.labels.semantic[i]] += evidence[i];
   }
   let best = 0;
   for (let id = 1; id < 256; id++) if (counts[id] > counts[best]) best = id;

@@ -4,31 +4,47 @@
 // emitter on road or sidewalk pixels, where the source is neither a light nor white paint (lane marks
 // in a lamp pool saturate too), belongs to no labelled object:
 // it is the head or tail light of an invented vehicle (or a spurious light the translator made up).
+// The same holds inside an object mask where the source is dark (every channel below
+// strayLightObjectSourceLevel): a lamp is a bright part of its object by day (lens, reflector), so a
+// saturated light on a dark body is the light of another vehicle in front of it (an invented car
+// partly covering a labelled one) or a spurious one.
 // Emitter pixels within `strayLightMerge` pixels of each other form one region (a pair of head lights is
-// one vehicle); its score is its emitter pixel count at full resolution.
+// one vehicle); its score is its emitter pixel count at full resolution. The count is soft: a pixel counts
+// from 0 at RAMP levels below strayLightLevel to 1 at it, so that one grey level of difference between two
+// translations (onnx and tfjs engines) moves a score by at most 1/RAMP per pixel instead of flipping a
+// pixel in or out; the region box is the count-weighted moment box (components.ts) for the same reason.
 import type { LabelMaps, RgbImage } from './image.ts';
 import { boxMean } from './box-filter.ts';
-import { connectedComponents } from './components.ts';
+import { isObjectId } from './instances.ts';
+import { connectedComponents, momentBox } from './components.ts';
 import type { RegionScore } from './hallucination.ts';
 import type { ConsistencyThresholds } from './thresholds.ts';
 
-/** Emitter pixels on the ground per factor x factor block of the analysis grid. */
+const RAMP = 8;
+
+/** Stray emitter pixels (on the ground, or on a dark part of an object) per factor x factor block of the analysis grid. */
 function groundEmitters(source: RgbImage, output: RgbImage, labels: LabelMaps, factor: number, t: ConsistencyThresholds): { count: Float32Array; w: number; h: number } {
   const { width } = source;
   const w = Math.floor(width / factor), h = Math.floor(source.height / factor);
   const ground = new Uint8Array(256);
   for (const id of t.groundLabelIds) ground[id] = 1;
-  const level = t.strayLightLevel, sourceLevel = t.strayLightSourceLevel;
+  const sourceLevel = t.strayLightSourceLevel, objectSourceLevel = t.strayLightObjectSourceLevel;
+  const lo = t.strayLightLevel - RAMP;
   const count = new Float32Array(w * h);
-  const o = output.data, s = source.data, sem = labels.semantic;
+  const o = output.data, s = source.data, sem = labels.semantic, inst = labels.instances;
+  const cell = new Int32Array(w * factor);
+  for (let x = 0; x < cell.length; x++) cell[x] = (x / factor) | 0;
   for (let y = 0; y < h * factor; y++) {
     const row = (y / factor | 0) * w;
     for (let x = 0, i = y * width; x < w * factor; x++, i++) {
-      if (!ground[sem[i]]) continue;
+      const obj = isObjectId(inst[i]);
+      if (!obj && !ground[sem[i]]) continue;
       const p = i * 3;
-      if (o[p] < level && o[p + 1] < level && o[p + 2] < level) continue;
-      if (s[p] >= sourceLevel || s[p + 1] >= sourceLevel || s[p + 2] >= sourceLevel) continue;
-      count[row + (x / factor | 0)]++;
+      const m = Math.max(o[p], o[p + 1], o[p + 2]);
+      if (m <= lo) continue;
+      const sl = obj ? objectSourceLevel : sourceLevel;
+      if (s[p] >= sl || s[p + 1] >= sl || s[p + 2] >= sl) continue;
+      count[row + cell[x]] += m >= lo + RAMP ? 1 : (m - lo) / RAMP;
     }
   }
   return { count, w, h };
@@ -52,9 +68,10 @@ export function strayLightRegions(source: RgbImage, output: RgbImage, labels: La
     for (let y = c.y0; y < c.y1; y++) for (let i = y * w + c.x0; i < y * w + c.x1; i++) {
       if (ids[i] === k + 1 && count[i] > 0) votes.set(grid.semantic[i], (votes.get(grid.semantic[i]) ?? 0) + count[i]);
     }
+    const b = momentBox(c, w, h);
     out.push({
       cue: 'light',
-      bbox: [c.x0 * factor, c.y0 * factor, (c.x1 - c.x0) * factor, (c.y1 - c.y0) * factor],
+      bbox: [b.x0 * factor, b.y0 * factor, (b.x1 - b.x0) * factor, (b.y1 - b.y0) * factor],
       area: c.area * factor * factor,
       labelId: [...votes].sort((p, q) => q[1] - p[1] || p[0] - q[0])[0]?.[0] ?? t.groundLabelIds[0],
       score: c.sum,
