@@ -74,3 +74,20 @@ export function connectedComponents(mask: Uint8Array, width: number, height: num
   }
   return comps;
 }
+
+/**
+ * The label (0..255) carrying the most weight over the pixels of component `id` (ids as
+ * connectedComponents writes them; `box` bounds the component), lowest label on ties. Weighted rather
+ * than counted, so that it moves continuously with the weights.
+ */
+export function dominantLabel(
+  semantic: Uint8Array, ids: Int32Array, id: number, box: { x0: number; y0: number; x1: number; y1: number }, width: number, weight: Float32Array,
+): number {
+  const totals = new Float64Array(256);
+  for (let y = box.y0; y < box.y1; y++) for (let i = y * width + box.x0; i < y * width + box.x1; i++) {
+    if (ids[i] === id) totals[semantic[i]] += weight[i];
+  }
+  let best = 0;
+  for (let label = 1; label < 256; label++) if (totals[label] > totals[best]) best = label;
+  return best;
+}

@@ -22,7 +22,7 @@
 // holds a light pixel). The pools of light on bare road and sidewalk are not excluded: an object standing
 // in one must still show. Stray lights are the exception: lights on the ground are evidence (stray-lights.ts).
 import type { Analysis } from './analysis.ts';
-import { connectedComponents, momentBox } from './components.ts';
+import { connectedComponents, dominantLabel, momentBox } from './components.ts';
 import { isObjectId } from './instances.ts';
 import type { ConsistencyThresholds } from './thresholds.ts';
 import { boxMean } from './box-filter.ts';
@@ -168,22 +168,10 @@ export function scoreRegions(a: Analysis, t: ConsistencyThresholds): RegionScore
       cue: 'structure',
       bbox: [b.x0 * factor, b.y0 * factor, (b.x1 - b.x0) * factor, (b.y1 - b.y0) * factor],
       area: c.support * f2,
-      labelId: dominantLabel(a, labels, k + 1, c, evidence),
+      labelId: dominantLabel(a.labels.semantic, labels, k + 1, c, width, evidence),
       score: c.sum * gx * gy,
     });
   }
   return out;
 }
 
-/** The stuff or object label carrying most of the region's evidence (evidence-weighted: continuous). */
-function dominantLabel(a: Analysis, labels: Int32Array, label: number, c: { x0: number; y0: number; x1: number; y1: number }, evidence: Float32Array): number {
-  const counts = new Float64Array(256);
-  const { width } = a;
-  for (let y = c.y0; y < c.y1; y++) for (let x = c.x0; x < c.x1; x++) {
-    const i = y * width + x;
-    if (labels[i] === label) counts[a.labels.semantic[i]] += evidence[i];
-  }
-  let best = 0;
-  for (let id = 1; id < 256; id++) if (counts[id] > counts[best]) best = id;
-  return best;
-}

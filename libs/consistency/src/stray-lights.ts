@@ -16,7 +16,7 @@
 import type { LabelMaps, RgbImage } from './image.ts';
 import { boxMean } from './box-filter.ts';
 import { isObjectId } from './instances.ts';
-import { connectedComponents, momentBox } from './components.ts';
+import { connectedComponents, dominantLabel, momentBox } from './components.ts';
 import type { RegionScore } from './hallucination.ts';
 import type { ConsistencyThresholds } from './thresholds.ts';
 
@@ -63,17 +63,13 @@ export function strayLightRegions(source: RgbImage, output: RgbImage, labels: La
   const comps = connectedComponents(mask, w, h, count, ids);
   const out: RegionScore[] = [];
   for (const [k, c] of comps.entries()) {
-    // The region stands on the ground label most of its emitters are on.
-    const votes = new Map<number, number>();
-    for (let y = c.y0; y < c.y1; y++) for (let i = y * w + c.x0; i < y * w + c.x1; i++) {
-      if (ids[i] === k + 1 && count[i] > 0) votes.set(grid.semantic[i], (votes.get(grid.semantic[i]) ?? 0) + count[i]);
-    }
     const b = momentBox(c, w, h);
     out.push({
       cue: 'light',
       bbox: [b.x0 * factor, b.y0 * factor, (b.x1 - b.x0) * factor, (b.y1 - b.y0) * factor],
       area: c.area * factor * factor,
-      labelId: [...votes].sort((p, q) => q[1] - p[1] || p[0] - q[0])[0]?.[0] ?? t.groundLabelIds[0],
+      // The region stands on the ground label most of its emitters are on.
+      labelId: dominantLabel(grid.semantic, ids, k + 1, c, w, count),
       score: c.sum,
     });
   }

@@ -17,6 +17,7 @@ import {
 } from '../translate/image.ts';
 import type { ExecutionPlan, TilingMode } from '../translate/tfjs-translator.ts';
 import { runPlanTiled } from '../translate/tile-driver.ts';
+import { fitWebGpu } from '../translate/webgpu-fit.ts';
 import type { Translator, TranslatorInfo } from '../translate/translator.ts';
 import { float32ToHalf, halfToFloat32 } from './float16.ts';
 import { inspectGeneratorOnnx, type OnnxGeneratorModel } from './model-inspect.ts';
@@ -207,13 +208,9 @@ export class OnnxTranslator implements Translator {
     if (this.info.backend === 'webgpu') {
       const adapter = await systemWebGpuAdapter();
       if (typeof adapter !== 'string') {
-        // As in the tfjs engine: the largest activations, the head's reflect-padded input and the stem's output.
-        const perImage = 4 * ngf * (h + 6) * (w + 6);
-        const bindable = Math.min(adapter.maxStorageBufferBindingSize, adapter.maxBufferSize);
-        if (perImage > bindable) {
-          return { mode: 'tiled', batch: 1, why: `a ${w}x${h} activation (${perImage} bytes) exceeds the WebGPU buffer binding limit (${bindable})` };
-        }
-        batch = Math.max(1, Math.min(batch, Math.floor(bindable / perImage)));
+        const fit = fitWebGpu(ngf, w, h, batch, adapter);
+        if (fit.mode === 'tiled') return fit;
+        batch = fit.batch;
       }
     }
     const budget = this.maxWholeImageBytes;

@@ -13,6 +13,7 @@ import {
 } from './image.ts';
 import { modelHash } from './model-hash.ts';
 import { applyTiled } from './tiled.ts';
+import { fitWebGpu, type WebGpuLimits } from './webgpu-fit.ts';
 import type { Translator, TranslatorInfo } from './translator.ts';
 
 export type TilingMode = 'auto' | 'never' | 'always';
@@ -62,8 +63,6 @@ function positiveInt(value: number, name: string): number {
   if (!Number.isInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer, received ${value}`);
   return value;
 }
-
-interface WebGpuLimits { maxStorageBufferBindingSize: number; maxBufferSize: number }
 
 function webGpuLimits(): WebGpuLimits | undefined {
   if (tf.getBackend() !== 'webgpu') return undefined;
@@ -147,15 +146,12 @@ export class TfjsTranslator implements Translator {
     if (!(this.generator instanceof ResnetGenerator)) return { mode: 'whole', batch, why: 'a U-Net runs on whole images' };
     const limits = webGpuLimits();
     if (limits) {
-      // The largest activations: the stem's reflect-padded input and the 'valid' transposed conv.
-      const ngf = this.generator.architecture.ngf;
-      const perImage = 4 * ngf * Math.max((h + 6) * (w + 6), (h + 1) * (w + 1));
-      const bindable = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
-      if (perImage > bindable) {
-        if (tiling === 'never') throw new RangeError(`A ${w}x${h} activation needs ${perImage} bytes, more than one WebGPU buffer binding holds (${bindable}); use tiling 'auto'`);
-        return { mode: 'tiled', batch: 1, why: `a ${w}x${h} activation (${perImage} bytes) exceeds the WebGPU buffer binding limit (${bindable})` };
+      const fit = fitWebGpu(this.generator.architecture.ngf, w, h, batch, limits);
+      if (fit.mode === 'tiled') {
+        if (tiling === 'never') throw new RangeError(`${fit.why}; use tiling 'auto'`);
+        return fit;
       }
-      batch = Math.max(1, Math.min(batch, Math.floor(bindable / perImage)));
+      batch = fit.batch;
     }
     const budget = this.options.maxWholeImageBytes ?? DEFAULT_BUDGET[tf.getBackend()];
     if (budget !== undefined && tiling === 'auto') {
