@@ -5,17 +5,17 @@
 // Usage: npm run bench -- queue-scaling [--count 200] [--width 256] [--height 128] [--unit-size 4] [--repeat 1] [--model <checkpoint>]
 // --repeat n measures the three runs n times in turn (this VM's speed drifts by 10-20% between minutes)
 // and prints every speed-up and their median.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { nightshiftProcess } from '../apps/augment/test/process-helpers.ts';
+import { redisMissing, startRedis, stopProcess } from '../apps/augment/test/queue-helpers.ts';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 const CLI = join(REPO, 'apps/augment/bin/nightshift.mjs');
-const REDIS_SERVER = '/usr/bin/redis-server';
 const { values } = parseArgs({
   options: {
     count: { type: 'string', default: '200' },
@@ -26,12 +26,13 @@ const { values } = parseArgs({
     model: { type: 'string', default: join(REPO, 'datasets', 'models', 'default') },
   },
 });
-if (!existsSync(REDIS_SERVER)) {
-  console.error(`${REDIS_SERVER} is absent: apt-get install redis-server`);
+if (redisMissing) {
+  console.error(redisMissing);
   process.exit(2);
 }
 
-const env = { ...process.env, VIPS_CONCURRENCY: '1', UV_THREADPOOL_SIZE: '1', NIGHTSHIFT_WASM_THREADS: '1' };
+// Inherited by every process the bench starts.
+Object.assign(process.env, { VIPS_CONCURRENCY: '1', UV_THREADPOOL_SIZE: '1', NIGHTSHIFT_WASM_THREADS: '1' });
 const dir = mkdtempSync(join(tmpdir(), 'ns-bench-queue-'));
 const input = join(dir, 'synth');
 const build = ['night', '--input', input, '--model', values.model!, '--engine', 'tfjs', '--backend', 'wasm', '--batch', '1'];
@@ -62,7 +63,7 @@ async function measure(run: () => Summary | Promise<Summary>): Promise<Measured>
 }
 
 function nightshift(args: string[]): void {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env });
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`nightshift ${args.join(' ')} failed:\n${r.stdout}\n${r.stderr}`);
 }
 
@@ -71,39 +72,13 @@ function night(output: string, extra: string[] = []): Summary {
   return JSON.parse(readFileSync(join(output, 'summary.json'), 'utf8'));
 }
 
-function waitForLine(child: ChildProcess, pattern: RegExp): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let text = '';
-    const onData = (b: Buffer): void => {
-      text += b.toString();
-      if (pattern.test(text)) {
-        child.stdout!.off('data', onData);
-        child.stdout!.resume();
-        resolve();
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.once('exit', () => reject(new Error(`exited before ${pattern}: ${text}`)));
-  });
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as { port: number };
-  await new Promise((r) => server.close(r));
-  return port;
-}
-
 async function queued(redis: string, workers: number, output: string): Promise<Summary> {
-  const procs = Array.from({ length: workers }, (_, i) =>
-    spawn(process.execPath, [CLI, 'worker', '--queue', redis, '--name', `w${i}`], { env, stdio: ['ignore', 'pipe', 'inherit'] }));
+  const procs = Array.from({ length: workers }, (_, i) => nightshiftProcess(['worker', '--queue', redis, '--name', `w${i}`]));
   try {
-    await Promise.all(procs.map((p) => waitForLine(p, /waiting for units/)));
+    await Promise.all(procs.map((p) => p.waitFor(/waiting for units/)));
     return night(output, ['--queue', redis, '--unit-size', values['unit-size']!]);
   } finally {
-    for (const p of procs) p.kill('SIGTERM');
-    await Promise.all(procs.map((p) => new Promise((r) => (p.exitCode !== null ? r(null) : p.once('exit', r)))));
+    await Promise.all(procs.map((p) => stopProcess(p)));
   }
 }
 
@@ -131,11 +106,9 @@ function printRound(round: number, load: number, local: Measured, one: Measured,
   return speedup;
 }
 
-const port = await freePort();
-const redisProc = spawn(REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'inherit'] });
+const redisServer = await startRedis();
 try {
-  await waitForLine(redisProc, /Ready to accept connections/);
-  const redis = `redis://127.0.0.1:${port}/0`;
+  const redis = redisServer.url;
   nightshift(['synth', '--output', input, '--count', values.count!, '--width', values.width!, '--height', values.height!, '--no-faults']);
   const speedups: number[] = [];
   for (let round = 1; round <= Number(values.repeat); round++) {
@@ -151,6 +124,6 @@ try {
     console.log(`\n2 workers / 1 worker over ${speedups.length} rounds: ${speedups.map((s) => `${s.toFixed(2)}x`).join(', ')}; median ${median.toFixed(2)}x (target >= 1.7x: ${median >= 1.7 ? 'met' : 'NOT met'})`);
   }
 } finally {
-  redisProc.kill('SIGTERM');
+  await redisServer.stop();
   rmSync(dir, { recursive: true, force: true });
 }
