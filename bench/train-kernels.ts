@@ -213,7 +213,7 @@ async function worker(config: Config, o: Options): Promise<void> {
     emit({ what: 'setup', threads: w.threadCount, note: w.threadsNote });
   }
   if (config !== 'cpu-original') registerFastKernels(backend);
-  tf.env().set('IS_TEST', true); // silences the "install tfjs-node" banner only
+  tf.env().set('PROD', true); // silences the "install tfjs-node" banner (IS_TEST would also turn on tfjs's leak checks)
   await tf.setBackend(backend);
   const gStep = generatorStep(o);
   if (config === 'cpu-original') {

@@ -59,3 +59,41 @@ test('tf.grads of a small CycleGAN-like net: cpu (stock kernels) = cpu (fast) = 
     }
   });
 });
+
+// A generator runs three times per CycleGAN iteration, so each weight meets the input-gradient
+// kernel several times before Adam replaces it; wasm keeps the flipped filter while the weight
+// lives (and shares saved tensors instead of copying them). Weights after a few such steps must
+// still match the cpu backend's.
+async function weightsAfterSteps(backend: 'cpu' | 'wasm'): Promise<Float32Array[]> {
+  assert.ok(await tf.setBackend(backend));
+  const w1 = tf.variable(tf.tensor4d(seededData(3 * 3 * 4 * 8, 80), [3, 3, 4, 8]));
+  const w2 = tf.variable(tf.tensor4d(seededData(3 * 3 * 8 * 8, 81), [3, 3, 8, 8]));
+  const inputs = [82, 83, 84].map((seed) => tf.tensor4d(seededData(10 * 10 * 4, seed), [1, 10, 10, 4]));
+  const net = (x: tf.Tensor4D): tf.Tensor4D => tf.conv2d(tf.relu(tf.conv2d(x, w1 as tf.Tensor4D, 1, 'same')), w2 as tf.Tensor4D, 1, 'same');
+  const adam = tf.train.adam(0.05, 0.5, 0.999);
+  for (let step = 0; step < 4; step++) {
+    const cost = adam.minimize(() => tf.addN(inputs.map((x) => tf.mean(tf.square(tf.sub(net(x), 0.5))))) as tf.Scalar, true, [w1, w2]);
+    cost?.dispose();
+  }
+  const out = [w1, w2].map((w) => w.dataSync() as Float32Array);
+  tf.dispose([w1, w2, ...inputs]);
+  adam.dispose();
+  return out;
+}
+
+test('Adam steps through weights used three times per step: wasm (fast) = cpu (fast)', async () => {
+  registerMirrorPadGradient();
+  registerFastKernels('cpu');
+  const cpuBefore = tf.memory().numTensors;
+  const cpu = await weightsAfterSteps('cpu');
+  const cpuKept = tf.memory().numTensors - cpuBefore; // tfjs's Adam keeps two of its own
+  await prepareWasm();
+  registerFastKernels('wasm');
+  const before = tf.memory().numTensors;
+  const wasm = await weightsAfterSteps('wasm');
+  assert.equal(tf.memory().numTensors - before, cpuKept, 'wasm keeps more tensors than cpu');
+  cpu.forEach((w, i) => {
+    const err = relativeError(wasm[i], w);
+    assert.ok(err <= 1e-4, `w${i + 1} after 4 steps: relative error ${err.toExponential(2)}`);
+  });
+});

@@ -8,7 +8,7 @@ import { seededData } from './kernels-reference.ts';
 
 const setup = await prepareWasm();
 registerFastKernels('wasm');
-tf.env().set('IS_TEST', true);
+tf.env().set('PROD', true); // no "install tfjs-node" banner
 if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend did not start');
 const x = tf.tensor4d(seededData(32 * 32 * 8, 1), [1, 32, 32, 8]);
 const w1 = tf.tensor4d(seededData(3 * 3 * 8 * 16, 2), [3, 3, 8, 16]);

@@ -3,12 +3,13 @@
 // only backends/prepareWasm (or the caller) may decide; registerFastKernels('wasm') needs it loaded.
 import '@tensorflow/tfjs-backend-cpu';
 import {
-  Conv2D, Conv2DBackpropFilter, Conv2DBackpropInput, getKernel, registerKernel, unregisterKernel,
+  Conv2D, Conv2DBackpropFilter, Conv2DBackpropInput, Identity, getKernel, registerKernel, unregisterKernel,
 } from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs-core';
 import { cpuConv2D, cpuConv2DBackpropFilter, cpuConv2DBackpropInput } from './cpu-conv.ts';
 import { registerMirrorPadGradient } from './mirror-pad-grad.ts';
 import { wasmConv2DBackpropFilter, wasmConv2DBackpropInput } from './wasm-conv.ts';
+import { wasmIdentity } from './wasm-identity.ts';
 
 export type FastKernelBackend = 'cpu' | 'wasm';
 
@@ -24,6 +25,7 @@ const FAST_KERNELS: Readonly<Record<FastKernelBackend, ReadonlyArray<readonly [s
   wasm: [
     [Conv2DBackpropInput, wasmConv2DBackpropInput],
     [Conv2DBackpropFilter, wasmConv2DBackpropFilter],
+    [Identity, wasmIdentity],
   ],
 };
 

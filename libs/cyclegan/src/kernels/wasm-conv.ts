@@ -57,30 +57,36 @@ export function wasmConv2DBackpropFilter(fallback: KernelFunc | undefined): Kern
     const g = backpropFilterGeometry(x, attrs);
     const swapped = g.outC < SWAPPED_CONV_MAX_OUT_C ? swappedConvPadding(g) : null;
     if (swapped) return filterGradAsConv(backend, x, dy, g, swapped);
-    const k = patchSize(g);
-    const total = outputPixels(g);
-    const chunk = rowsPerChunk(g, MAX_CHUNK_FLOATS);
-    // dW [K, outC] = im2col(x)^T · dy, summed over chunks of output pixels.
-    const sum = chunk < total ? new Float32Array(k * g.outC) : null;
-    let single: TensorInfo | null = null;
-    for (let p0 = 0; p0 < total; p0 += chunk) {
-      const p1 = Math.min(total, p0 + chunk);
-      const colsT = backend.makeOutput([1, k, p1 - p0], 'float32');
-      im2colColumns(heap(backend, x), g, p0, p1, heap(backend, colsT));
-      const dyRows = rowRange(backend, dy, p0, p1, total, g.outC);
-      const product = matMul(backend, colsT, dyRows);
-      backend.disposeData(colsT.dataId);
-      release(backend, dyRows, dy);
-      if (!sum) { single = product; break; }
-      const pv = heap(backend, product);
-      for (let i = 0; i < sum.length; i++) sum[i] += pv[i];
-      backend.disposeData(product.dataId);
-    }
-    if (single) return { dataId: single.dataId, shape: attrs.filterShape, dtype: 'float32' };
-    const out = backend.makeOutput(attrs.filterShape, 'float32');
-    heap(backend, out).set(sum!);
-    return out;
+    return filterGradByColumns(backend, x, dy, g, attrs.filterShape);
   };
+}
+
+function filterGradByColumns(
+  backend: BackendWasm, x: TensorInfo, dy: TensorInfo, g: ConvGeometry, filterShape: number[],
+): TensorInfo {
+  const k = patchSize(g);
+  const total = outputPixels(g);
+  const chunk = rowsPerChunk(g, MAX_CHUNK_FLOATS);
+  // dW [K, outC] = im2col(x)^T · dy, summed over chunks of output pixels.
+  const sum = chunk < total ? new Float32Array(k * g.outC) : null;
+  let single: TensorInfo | null = null;
+  for (let p0 = 0; p0 < total; p0 += chunk) {
+    const p1 = Math.min(total, p0 + chunk);
+    const colsT = backend.makeOutput([1, k, p1 - p0], 'float32');
+    im2colColumns(heap(backend, x), g, p0, p1, heap(backend, colsT));
+    const dyRows = rowRange(backend, dy, p0, p1, total, g.outC);
+    const product = matMul(backend, colsT, dyRows);
+    backend.disposeData(colsT.dataId);
+    release(backend, dyRows, dy);
+    if (!sum) { single = product; break; }
+    const pv = heap(backend, product);
+    for (let i = 0; i < sum.length; i++) sum[i] += pv[i];
+    backend.disposeData(product.dataId);
+  }
+  if (single) return { dataId: single.dataId, shape: filterShape, dtype: 'float32' };
+  const out = backend.makeOutput(filterShape, 'float32');
+  heap(backend, out).set(sum!);
+  return out;
 }
 
 // ---------------------------------------------------------------- input gradient
@@ -112,6 +118,29 @@ function fullConvPadding(g: ConvGeometry): backend_util.ExplicitPadding | null {
 function backpropInputAsConv(
   backend: BackendWasm, dy: TensorInfo, filter: TensorInfo, g: ConvGeometry, pad: backend_util.ExplicitPadding,
 ): TensorInfo {
+  return wasmKernel(Conv2D)({
+    inputs: { x: dy, filter: flippedFilter(backend, filter, g) }, backend,
+    attrs: { strides: 1, pad, dataFormat: 'NHWC', dilations: 1 },
+  }) as TensorInfo;
+}
+
+// A training iteration takes the input gradient through each weight several times (a generator
+// runs three times per iteration, a discriminator's weights serve both steps) before the optimiser
+// replaces it. Keeping the flipped copy while the weight lives saves the flip and, because
+// XNNPACK caches its packed operator per filter tensor, the repacking too.
+const flippedFilters = new WeakMap<BackendWasm, Map<object, TensorInfo>>();
+
+function flippedFilter(backend: BackendWasm, filter: TensorInfo, g: ConvGeometry): TensorInfo {
+  let cache = flippedFilters.get(backend);
+  if (!cache) flippedFilters.set(backend, (cache = new Map()));
+  for (const [source, flipped] of cache) {
+    if (!backend.dataIdMap.has(source)) {
+      backend.disposeData(flipped.dataId);
+      cache.delete(source);
+    }
+  }
+  const cached = cache.get(filter.dataId);
+  if (cached) return cached;
   const { kH, kW, inC, outC } = g;
   const flipped = backend.makeOutput([kH, kW, outC, inC], 'float32');
   const w = heap(backend, filter);
@@ -125,12 +154,8 @@ function backpropInputAsConv(
       }
     }
   }
-  const dx = wasmKernel(Conv2D)({
-    inputs: { x: dy, filter: flipped }, backend,
-    attrs: { strides: 1, pad, dataFormat: 'NHWC', dilations: 1 },
-  }) as TensorInfo;
-  backend.disposeData(flipped.dataId);
-  return dx;
+  cache.set(filter.dataId, flipped);
+  return flipped;
 }
 
 /**
