@@ -3,6 +3,9 @@
 // on log-luminance (a darkening, gamma or colour cast changes only the mean and scale of a window, not
 // s), with night lights excluded from the windows. Windows count by how much structure the source has
 // there (var x / (var x + floor)): an object that lost its edges and texture scores near 0.
+// Retention is the magnitude of that mean: a night render can invert an object's contrast (a bus's
+// windows dark by day and lit at night, head-lights on a dark grille), which keeps the object, with a
+// negative mean, while an erased object's leftover correlations average out near 0.
 import type { Analysis } from './analysis.ts';
 import { listInstances } from './instances.ts';
 import type { ConsistencyThresholds } from './thresholds.ts';
@@ -14,7 +17,7 @@ export interface ObjectScore {
   bbox: [number, number, number, number];
   /** Pixels at full resolution (analysis pixels times factor^2). */
   area: number;
-  /** Structure retention in [-1, 1]: high = still there. */
+  /** Structure retention in [0, 1]: |weighted mean structure term|; high = still there. */
   retention: number;
   /** Share of the mask's windows that could be compared (not covered by lights). */
   coverage: number;
@@ -60,7 +63,7 @@ export function scoreObjects(a: Analysis, t: ConsistencyThresholds): ObjectScore
       labelId: o.labelId,
       bbox: [o.x0 * factor, o.y0 * factor, (o.x1 - o.x0) * factor, (o.y1 - o.y0) * factor],
       area: o.area * f2,
-      retention: den[j] > 1e-9 ? num[j] / den[j] : 0,
+      retention: den[j] > 1e-9 ? Math.abs(num[j] / den[j]) : 0,
       coverage: cov[j] / o.area,
       comparable: den[j] >= MIN_STRUCTURE_SHARE * o.area,
     });
