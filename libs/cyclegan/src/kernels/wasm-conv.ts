@@ -127,7 +127,8 @@ function backpropInputAsConv(
 // A training iteration takes the input gradient through each weight several times (a generator
 // runs three times per iteration, a discriminator's weights serve both steps) before the optimiser
 // replaces it. Keeping the flipped copy while the weight lives saves the flip and, because
-// XNNPACK caches its packed operator per filter tensor, the repacking too.
+// XNNPACK caches its packed operator per filter tensor, the repacking too. Copies whose weight is
+// gone are freed on the next call, so at most one model's worth of them is held.
 const flippedFilters = new WeakMap<BackendWasm, Map<object, TensorInfo>>();
 
 function flippedFilter(backend: BackendWasm, filter: TensorInfo, g: ConvGeometry): TensorInfo {
