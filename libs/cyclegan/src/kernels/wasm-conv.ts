@@ -128,7 +128,7 @@ function backpropInputAsConv(
 // runs three times per iteration, a discriminator's weights serve both steps) before the optimiser
 // replaces it. Keeping the flipped copy while the weight lives saves the flip and, because
 // XNNPACK caches its packed operator per filter tensor, the repacking too. Copies whose weight is
-// gone are freed on the next call, so at most one model's worth of them is held.
+// gone are freed on the next call, so at most one copy of each live weight is held.
 const flippedFilters = new WeakMap<BackendWasm, Map<object, TensorInfo>>();
 
 function flippedFilter(backend: BackendWasm, filter: TensorInfo, g: ConvGeometry): TensorInfo {
