@@ -175,18 +175,23 @@ test('inpainting removes structure inside the mask and leaves pixels outside unt
   for (let y = 16; y < 32; y++) for (let x = 20; x < 40; x++) mask[y * width + x] = 1;
   const image: RgbImage = { width, height, data };
   const out = inpaint(image, mask);
-  let inside = 0, n = 0, s = 0, s2 = 0;
+  let inside = 0, n = 0, s = 0, s2 = 0, maxStep = 0;
   for (let i = 0; i < width * height; i++) {
     if (!mask[i]) { for (let c = 0; c < 3; c++) assert.equal(out.data[i * 3 + c], data[i * 3 + c]); continue; }
     inside++;
     const x = i % width, y = (i - x) / width;
     if (mask[i + 1] && x + 1 < width) { const d = out.data[i * 3] - out.data[(i + 1) * 3]; s += Math.abs(d); n++; }
+    if (x >= 24 && x < 35 && y >= 20 && y < 27) { // 4 px or more inside the hole's edges
+      maxStep = Math.max(maxStep, Math.abs(out.data[i * 3] - out.data[(i + 1) * 3]), Math.abs(out.data[i * 3] - out.data[(i + width) * 3]));
+    }
     s2 += Math.abs(data[i * 3] - data[(i + 1) * 3]);
     void y;
   }
   assert.equal(inside, 16 * 20);
   // The checkerboard's 80-step edges are gone: neighbours differ by little.
   assert.ok(s / n < 8, `mean neighbour step inside ${s / n}`);
+  // ... and away from its edges the fill is smooth, not flat blocks with steps between them.
+  assert.ok(maxStep <= 3, `largest neighbour step inside ${maxStep}`);
   assert.ok(s2 / inside > 15);
 });
 

@@ -49,20 +49,30 @@ export function inpaint(image: RgbImage, mask: Uint8Array, options: { noiseSeed?
     }
     levels.push(c);
   }
-  // Push: blend each level with the (already filled) coarser one where its weight is below 1.
+  // Push: blend each level with the (already filled) coarser one where its weight is below 1. The
+  // coarser level is sampled bilinearly at the pixel's centre: copying each coarse cell to its 2x2
+  // children instead would fill the hole with flat blocks whose edges read as structure.
   for (let l = levels.length - 2; l >= 0; l--) {
     const f = levels[l], c = levels[l + 1];
-    for (let y = 0; y < f.h; y++) for (let x = 0; x < f.w; x++) {
-      const i = y * f.w + x;
-      const k = f.k[i];
-      if (k >= 1) continue;
-      const j = (y >> 1) * c.w + (x >> 1);
-      const ck = c.k[j] > 0 ? c.k[j] : 1;
-      const rest = 1 - k;
-      f.v[i * 3] += rest * (c.v[j * 3] / ck);
-      f.v[i * 3 + 1] += rest * (c.v[j * 3 + 1] / ck);
-      f.v[i * 3 + 2] += rest * (c.v[j * 3 + 2] / ck);
-      f.k[i] = 1;
+    for (let y = 0; y < f.h; y++) {
+      const cy = Math.min(c.h - 1, Math.max(0, y / 2 - 0.25));
+      const y0 = Math.floor(cy), y1 = Math.min(c.h - 1, y0 + 1), wy = cy - y0;
+      for (let x = 0; x < f.w; x++) {
+        const i = y * f.w + x;
+        const k = f.k[i];
+        if (k >= 1) continue;
+        const cx = Math.min(c.w - 1, Math.max(0, x / 2 - 0.25));
+        const x0 = Math.floor(cx), x1 = Math.min(c.w - 1, x0 + 1), wx = cx - x0;
+        const rest = 1 - k;
+        for (const [j, w] of [[y0 * c.w + x0, (1 - wx) * (1 - wy)], [y0 * c.w + x1, wx * (1 - wy)], [y1 * c.w + x0, (1 - wx) * wy], [y1 * c.w + x1, wx * wy]]) {
+          if (w === 0) continue;
+          const share = (rest * w) / (c.k[j] > 0 ? c.k[j] : 1);
+          f.v[i * 3] += share * c.v[j * 3];
+          f.v[i * 3 + 1] += share * c.v[j * 3 + 1];
+          f.v[i * 3 + 2] += share * c.v[j * 3 + 2];
+        }
+        f.k[i] = 1;
+      }
     }
   }
   const out = new Uint8Array(data);
