@@ -57,36 +57,30 @@ export function wasmConv2DBackpropFilter(fallback: KernelFunc | undefined): Kern
     const g = backpropFilterGeometry(x, attrs);
     const swapped = g.outC < SWAPPED_CONV_MAX_OUT_C ? swappedConvPadding(g) : null;
     if (swapped) return filterGradAsConv(backend, x, dy, g, swapped);
-    return filterGradByColumns(backend, x, dy, g, attrs.filterShape);
+    const k = patchSize(g);
+    const total = outputPixels(g);
+    const chunk = rowsPerChunk(g, MAX_CHUNK_FLOATS);
+    // dW [K, outC] = im2col(x)^T · dy, summed over chunks of output pixels.
+    const sum = chunk < total ? new Float32Array(k * g.outC) : null;
+    let single: TensorInfo | null = null;
+    for (let p0 = 0; p0 < total; p0 += chunk) {
+      const p1 = Math.min(total, p0 + chunk);
+      const colsT = backend.makeOutput([1, k, p1 - p0], 'float32');
+      im2colColumns(heap(backend, x), g, p0, p1, heap(backend, colsT));
+      const dyRows = rowRange(backend, dy, p0, p1, total, g.outC);
+      const product = matMul(backend, colsT, dyRows);
+      backend.disposeData(colsT.dataId);
+      release(backend, dyRows, dy);
+      if (!sum) { single = product; break; }
+      const pv = heap(backend, product);
+      for (let i = 0; i < sum.length; i++) sum[i] += pv[i];
+      backend.disposeData(product.dataId);
+    }
+    if (single) return { dataId: single.dataId, shape: attrs.filterShape, dtype: 'float32' };
+    const out = backend.makeOutput(attrs.filterShape, 'float32');
+    heap(backend, out).set(sum!);
+    return out;
   };
-}
-
-function filterGradByColumns(
-  backend: BackendWasm, x: TensorInfo, dy: TensorInfo, g: ConvGeometry, filterShape: number[],
-): TensorInfo {
-  const k = patchSize(g);
-  const total = outputPixels(g);
-  const chunk = rowsPerChunk(g, MAX_CHUNK_FLOATS);
-  // dW [K, outC] = im2col(x)^T · dy, summed over chunks of output pixels.
-  const sum = chunk < total ? new Float32Array(k * g.outC) : null;
-  let single: TensorInfo | null = null;
-  for (let p0 = 0; p0 < total; p0 += chunk) {
-    const p1 = Math.min(total, p0 + chunk);
-    const colsT = backend.makeOutput([1, k, p1 - p0], 'float32');
-    im2colColumns(heap(backend, x), g, p0, p1, heap(backend, colsT));
-    const dyRows = rowRange(backend, dy, p0, p1, total, g.outC);
-    const product = matMul(backend, colsT, dyRows);
-    backend.disposeData(colsT.dataId);
-    release(backend, dyRows, dy);
-    if (!sum) { single = product; break; }
-    const pv = heap(backend, product);
-    for (let i = 0; i < sum.length; i++) sum[i] += pv[i];
-    backend.disposeData(product.dataId);
-  }
-  if (single) return { dataId: single.dataId, shape: filterShape, dtype: 'float32' };
-  const out = backend.makeOutput(filterShape, 'float32');
-  heap(backend, out).set(sum!);
-  return out;
 }
 
 // ---------------------------------------------------------------- input gradient
