@@ -54,6 +54,13 @@ export function inpaint(image: RgbImage, mask: Uint8Array, options: { noiseSeed?
   // children instead would fill the hole with flat blocks whose edges read as structure.
   for (let l = levels.length - 2; l >= 0; l--) {
     const f = levels[l], c = levels[l + 1];
+    const addCoarse = (i: number, j: number, share: number): void => {
+      if (share === 0) return;
+      const s = share / (c.k[j] > 0 ? c.k[j] : 1);
+      f.v[i * 3] += s * c.v[j * 3];
+      f.v[i * 3 + 1] += s * c.v[j * 3 + 1];
+      f.v[i * 3 + 2] += s * c.v[j * 3 + 2];
+    };
     for (let y = 0; y < f.h; y++) {
       const cy = Math.min(c.h - 1, Math.max(0, y / 2 - 0.25));
       const y0 = Math.floor(cy), y1 = Math.min(c.h - 1, y0 + 1), wy = cy - y0;
@@ -64,13 +71,10 @@ export function inpaint(image: RgbImage, mask: Uint8Array, options: { noiseSeed?
         const cx = Math.min(c.w - 1, Math.max(0, x / 2 - 0.25));
         const x0 = Math.floor(cx), x1 = Math.min(c.w - 1, x0 + 1), wx = cx - x0;
         const rest = 1 - k;
-        for (const [j, w] of [[y0 * c.w + x0, (1 - wx) * (1 - wy)], [y0 * c.w + x1, wx * (1 - wy)], [y1 * c.w + x0, (1 - wx) * wy], [y1 * c.w + x1, wx * wy]]) {
-          if (w === 0) continue;
-          const share = (rest * w) / (c.k[j] > 0 ? c.k[j] : 1);
-          f.v[i * 3] += share * c.v[j * 3];
-          f.v[i * 3 + 1] += share * c.v[j * 3 + 1];
-          f.v[i * 3 + 2] += share * c.v[j * 3 + 2];
-        }
+        addCoarse(i, y0 * c.w + x0, rest * ((1 - wx) * (1 - wy)));
+        addCoarse(i, y0 * c.w + x1, rest * (wx * (1 - wy)));
+        addCoarse(i, y1 * c.w + x0, rest * ((1 - wx) * wy));
+        addCoarse(i, y1 * c.w + x1, rest * (wx * wy));
         f.k[i] = 1;
       }
     }
