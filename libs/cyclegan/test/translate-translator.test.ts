@@ -67,6 +67,11 @@ test('tiled and whole translation agree to one 8-bit level', async () => {
   // A budget smaller than one image switches auto to tiles.
   const budgeted = await TfjsTranslator.create(generator, { maxWholeImageBytes: 1024 });
   assert.equal((await budgeted.plan(100, 76)).mode, 'tiled');
+  // Without one, the cpu backend's budget is half the host memory available now.
+  const measured = await TfjsTranslator.create(generator, {});
+  assert.equal((await measured.plan(2048, 1024)).mode, 'whole');
+  assert.match((await measured.plan(200_000, 200_000)).why, /over \d+ MiB: half of the [\d.]+ GiB available now/);
+  measured.dispose();
 });
 
 test('info names engine, backend and a weight hash that follows the weights', async () => {

@@ -17,6 +17,7 @@ import {
 } from '../translate/image.ts';
 import type { ExecutionPlan, TilingMode } from '../translate/tfjs-translator.ts';
 import { runPlanTiled } from '../translate/tile-driver.ts';
+import { fitMemoryBudget, wholeImageBudget } from '../translate/memory-budget.ts';
 import { fitWebGpu } from '../translate/webgpu-fit.ts';
 import type { Translator, TranslatorInfo } from '../translate/translator.ts';
 import { float32ToHalf, halfToFloat32 } from './float16.ts';
@@ -43,7 +44,8 @@ export interface OnnxTranslatorOptions {
   readonly tileSize?: number;
   /**
    * Most bytes one whole-image session run may hold, estimated at WHOLE_BYTES_PER_PIXEL_PER_NGF x
-   * ngf per pixel. Default: unlimited on cpu and cuda; on webgpu each activation must also fit one
+   * ngf per pixel. Default on cpu: half of the host memory available when the plan is made
+   * (translate/memory-budget.ts); unlimited on cuda; on webgpu each activation must also fit one
    * storage buffer binding of the adapter (as in the tfjs engine).
    */
   readonly maxWholeImageBytes?: number;
@@ -213,13 +215,9 @@ export class OnnxTranslator implements Translator {
         batch = fit.batch;
       }
     }
-    const budget = this.maxWholeImageBytes;
-    if (budget !== undefined) {
-      const perImage = WHOLE_BYTES_PER_PIXEL_PER_NGF * ngf * w * h;
-      if (perImage > budget) return { mode: 'tiled', batch: 1, why: `a whole ${w}x${h} image needs about ${Math.round(perImage / 2 ** 20)} MiB, over the ${Math.round(budget / 2 ** 20)} MiB budget` };
-      batch = Math.max(1, Math.min(batch, Math.floor(budget / perImage)));
-    }
-    return { mode: 'whole', batch, why: 'fits' };
+    const budget = wholeImageBudget(this.maxWholeImageBytes, this.info.backend === 'cpu');
+    if (!budget) return { mode: 'whole', batch, why: 'fits' };
+    return fitMemoryBudget(WHOLE_BYTES_PER_PIXEL_PER_NGF * ngf * w * h, w, h, batch, budget);
   }
 
   async translate(images: readonly RgbImage[]): Promise<RgbImage[]> {

@@ -13,6 +13,7 @@ import {
 } from './image.ts';
 import { modelHash } from './model-hash.ts';
 import { applyTiled } from './tiled.ts';
+import { fitMemoryBudget, wholeImageBudget } from './memory-budget.ts';
 import { fitWebGpu, type WebGpuLimits } from './webgpu-fit.ts';
 import type { Translator, TranslatorInfo } from './translator.ts';
 
@@ -26,8 +27,9 @@ export interface TfjsTranslatorOptions {
   /** Tile side in image pixels for tiled execution. Default 512. */
   readonly tileSize?: number;
   /**
-   * Most bytes one whole-image generator call may hold on the backend at its peak. Default: 2 GiB on
-   * wasm (a 32-bit heap), unlimited elsewhere. On webgpu each activation must also fit one storage
+   * Most bytes one whole-image generator call may hold on the backend at its peak. Default on the
+   * host backends (cpu, wasm, tensorflow): half of the memory available when the plan is made
+   * (memory-budget.ts), at most 2 GiB on wasm (a 32-bit heap); unlimited on webgpu, where each activation must also fit one storage
    * buffer binding (maxStorageBufferBindingSize: 128 MiB on lavapipe, 2 GiB on an H100).
    */
   readonly maxWholeImageBytes?: number;
@@ -57,7 +59,10 @@ export interface ExecutionPlan {
   readonly why: string;
 }
 
-const DEFAULT_BUDGET: Readonly<Record<string, number>> = Object.freeze({ wasm: 2 * 1024 ** 3 });
+/** Backends whose tensors live in host memory, where the default budget is measured (memory-budget.ts). */
+const HOST_BACKENDS: ReadonlySet<string> = new Set(['cpu', 'wasm', 'tensorflow']);
+/** The wasm heap is 32-bit: at most 4 GiB, of which a whole-image run may take half. */
+const WASM_HEAP_BUDGET: Readonly<Record<string, number>> = Object.freeze({ wasm: 2 * 1024 ** 3 });
 
 function positiveInt(value: number, name: string): number {
   if (!Number.isInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer, received ${value}`);
@@ -153,13 +158,10 @@ export class TfjsTranslator implements Translator {
       }
       batch = fit.batch;
     }
-    const budget = this.options.maxWholeImageBytes ?? DEFAULT_BUDGET[tf.getBackend()];
-    if (budget !== undefined && tiling === 'auto') {
-      const perImage = (await this.measurePeakBytesPerPixel()) * w * h;
-      if (perImage > budget) return { mode: 'tiled', batch: 1, why: `a whole ${w}x${h} image needs about ${Math.round(perImage / 2 ** 20)} MiB, over the ${Math.round(budget / 2 ** 20)} MiB budget` };
-      batch = Math.max(1, Math.min(batch, Math.floor(budget / perImage)));
-    }
-    return { mode: 'whole', batch, why: 'fits' };
+    const backend = tf.getBackend();
+    const budget = wholeImageBudget(this.options.maxWholeImageBytes, HOST_BACKENDS.has(backend), WASM_HEAP_BUDGET[backend]);
+    if (!budget || tiling !== 'auto') return { mode: 'whole', batch, why: 'fits' };
+    return fitMemoryBudget((await this.measurePeakBytesPerPixel()) * w * h, w, h, batch, budget);
   }
 
   /** Peak backend bytes of a whole-image forward per input pixel, measured once at 64x64. */
