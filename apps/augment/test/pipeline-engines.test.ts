@@ -20,6 +20,7 @@ test('--engine onnx and --engine tfjs build the same dataset (images within 1 le
   r = await cli(['night', ...common, '--engine', 'onnx', '--backend', 'cpu', '--output', outOnnx]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /engine: requested --engine onnx .*onnx on cpu/);
+  assert.match(r.stdout, /plan: 512x256 images \(padded\) run whole, up to \d+ per run/);
 
   const manifest = (dir: string) => readFileSync(join(dir, 'manifest.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
   const a = manifest(outTfjs);
@@ -73,9 +74,11 @@ test('an ONNX model runs on the onnx engine, and --engine tfjs refuses it with w
 
 test('--engine onnx --tile 64 runs tiled and builds the same images as whole-image onnx (to one level)', async (t) => {
   const outs = [join(tempDir('onnxtiled'), 'night'), join(tempDir('onnxwhole'), 'night')];
-  for (const [out, tile] of [[outs[0], '64'], [outs[1], 'off']]) {
+  const plans = [/plan: 512x256 images \(padded\) run tiled: tiling 'always' \(64 px tiles\)/, /plan: 512x256 images \(padded\) run whole, up to 1 per run/];
+  for (const [k, [out, tile]] of [[outs[0], '64'], [outs[1], 'off']].entries()) {
     const r = await cli(['night', ...common, '--limit', '1', '--engine', 'onnx', '--backend', 'cpu', '--tile', tile, '--no-checks', '--output', out]);
     assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, plans[k]);
   }
   const [frame] = listCityscapesFrames(SAMPLE);
   const [a, b] = await Promise.all(outs.map((o) => readRgb(cityscapesFrame(join(o, 'cityscapes'), frame).imagePath)));

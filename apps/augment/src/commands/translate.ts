@@ -1,6 +1,7 @@
 // `nightshift night|day` (build a translated dataset), and the commands around a build:
 // `check` (checks again), `report` (rebuilds report.html), `merge` (assembles shard builds).
 import { Option, type Command } from 'commander';
+import type { PlanListener } from '@nightshift/cyclegan';
 import { CITYSCAPES_COCO_CATEGORIES, formatProblem } from '@nightshift/labels';
 import { NIGHT_IMAGE_FOLDER } from '@nightshift/datasets';
 import { resolveDatasetInput, type DatasetInput } from '../dataset-input.ts';
@@ -131,7 +132,8 @@ async function translateInto(output: string, input: DatasetInput, embedded: bool
   console.log(`nightshift ${direction}: ${input.format} ${input.path}${embedded ? ' (the embedded sample)' : ''}${imageFolder ? `, images from ${imageFolder}/` : ''}`);
   console.log(`  output: ${output} (${formats.join(' + ')})`);
   if (input.format === 'coco' && opts.outputFormat === 'both') console.log('  COCO input is written as COCO only (convert to Cityscapes first for a Cityscapes output)');
-  const engine = await createEngineKeepingPrevious(opts.engine, { model, backend: opts.backend, batch: opts.batch, tile: opts.tile }, output);
+  const onPlan: PlanListener = (w, h, plan) => console.log(`  plan: ${w}x${h} images (padded) run ${plan.mode === 'whole' ? `whole, up to ${plan.batch} per run` : `tiled: ${plan.why}`}`);
+  const engine = await createEngineKeepingPrevious(opts.engine, { model, backend: opts.backend, batch: opts.batch, tile: opts.tile, onPlan }, output);
   console.log(`  model: ${model.path}${model.which ? ` (${model.which})` : ''}, weights sha256 ${engine.translator.info.modelHash.slice(0, 16)}…`);
   console.log(`  engine: ${engine.why}`);
   console.log(`  checks: ${checks.status}`);

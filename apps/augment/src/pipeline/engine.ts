@@ -3,7 +3,7 @@
 // this model on this machine, and takes the fastest.
 import {
   OnnxTranslator, ResnetGenerator, TfjsTranslator, chooseEngine, defaultEngineCandidates, exportGeneratorOnnx,
-  loadTranslationGenerator, selectBackend, type EngineCandidate, type Translator, type TranslatorGenerator,
+  loadTranslationGenerator, selectBackend, type EngineCandidate, type PlanListener, type Translator, type TranslatorGenerator,
 } from '@nightshift/cyclegan';
 import { UsageError } from '../usage-error.ts';
 import type { ModelChoice } from './model.ts';
@@ -20,6 +20,8 @@ export interface EngineOptions {
    * because a noisy measurement picked another engine (the engine is part of each sample's key).
    */
   previous?: { engine: string; backend: string };
+  /** Told how each image size is run (whole or tiled, and why), once per size. */
+  onPlan?: PlanListener;
 }
 
 export interface EngineChoice {
@@ -39,7 +41,7 @@ function onnxProvider(backend: BackendRequest): 'auto' | 'cpu' | 'webgpu' {
 
 async function createTfjs(generator: TranslatorGenerator, options: EngineOptions): Promise<EngineChoice> {
   const selection = await selectBackend(options.backend);
-  const translator = await TfjsTranslator.create(generator, { maxBatch: options.batch, ...tiling(options.tile), ownsGenerator: true });
+  const translator = await TfjsTranslator.create(generator, { maxBatch: options.batch, ...tiling(options.tile), ownsGenerator: true, onPlan: options.onPlan });
   const skipped = selection.skipped.map((s) => `${s.name}: ${s.why}`).join('; ');
   return { translator, engine: 'tfjs', backend: selection.name, why: `tfjs on ${selection.name}: ${selection.reason}${skipped ? ` (passed over: ${skipped})` : ''}` };
 }
@@ -52,7 +54,7 @@ function tiling(tile: TileRequest): { tiling: 'auto' | 'never' | 'always'; tileS
 async function createOnnx(model: string | Uint8Array, options: EngineOptions, provider: 'auto' | 'cpu' | 'webgpu'): Promise<EngineChoice> {
   let translator: OnnxTranslator;
   try {
-    translator = await OnnxTranslator.create(model, { provider, maxBatch: options.batch, ...tiling(options.tile) });
+    translator = await OnnxTranslator.create(model, { provider, maxBatch: options.batch, ...tiling(options.tile), onPlan: options.onPlan });
   } catch (e) {
     // Option problems, e.g. --tile with an imported model whose weights cannot be run layer by layer.
     if (e instanceof RangeError) throw new UsageError(`--engine onnx: ${e.message}`);

@@ -19,7 +19,7 @@ import type { ExecutionPlan, TilingMode } from '../translate/tfjs-translator.ts'
 import { runPlanTiled } from '../translate/tile-driver.ts';
 import { fitMemoryBudget, wholeImageBudget } from '../translate/memory-budget.ts';
 import { fitWebGpu } from '../translate/webgpu-fit.ts';
-import type { Translator, TranslatorInfo } from '../translate/translator.ts';
+import { oncePerPlan, type PlanListener, type Translator, type TranslatorInfo } from '../translate/translator.ts';
 import { float32ToHalf, halfToFloat32 } from './float16.ts';
 import { inspectGeneratorOnnx, type OnnxGeneratorModel } from './model-inspect.ts';
 import {
@@ -49,6 +49,8 @@ export interface OnnxTranslatorOptions {
    * storage buffer binding of the adapter (as in the tfjs engine).
    */
   readonly maxWholeImageBytes?: number;
+  /** Told how each image size is run, once per size and plan. */
+  readonly onPlan?: PlanListener;
 }
 
 export interface SkippedProvider {
@@ -75,7 +77,7 @@ function positiveInt(value: number, name: string): number {
   return value;
 }
 
-const OPTION_KEYS = ['provider', 'maxBatch', 'threads', 'tiling', 'tileSize', 'maxWholeImageBytes'];
+const OPTION_KEYS = ['provider', 'maxBatch', 'threads', 'tiling', 'tileSize', 'maxWholeImageBytes', 'onPlan'];
 
 /**
  * Peak resident bytes of a whole-image CPU session run per input pixel and per ngf: 3.37 GiB for
@@ -112,11 +114,12 @@ export class OnnxTranslator implements Translator {
   private readonly maxWholeImageBytes: number | undefined;
   /** Per-step sessions for tiled execution; undefined when the weights do not map onto the reference. */
   private readonly tiles: OnnxTileBackend | undefined;
+  private readonly reportPlan: PlanListener;
   private disposed = false;
 
   private constructor(
     session: ort.InferenceSession, model: OnnxGeneratorModel, info: OnnxTranslatorInfo, maxBatch: number,
-    tiling: { mode: TilingMode; tileSize: number; maxWholeImageBytes: number | undefined; backend: OnnxTileBackend | undefined },
+    tiling: { mode: TilingMode; tileSize: number; maxWholeImageBytes: number | undefined; backend: OnnxTileBackend | undefined; onPlan: PlanListener | undefined },
   ) {
     this.session = session;
     this.model = model;
@@ -126,6 +129,7 @@ export class OnnxTranslator implements Translator {
     this.tileSize = tiling.tileSize;
     this.maxWholeImageBytes = tiling.maxWholeImageBytes;
     this.tiles = tiling.backend;
+    this.reportPlan = oncePerPlan(tiling.onPlan);
   }
 
   /**
@@ -196,7 +200,7 @@ export class OnnxTranslator implements Translator {
       ? new OnnxTileBackend(inspected.architecture, inspected.stateDict, sessionOptions(chosen.name, options.threads))
       : undefined;
     return new OnnxTranslator(chosen.session, inspected, info, maxBatch, {
-      mode: tiling, tileSize, maxWholeImageBytes: options.maxWholeImageBytes, backend: tileBackend,
+      mode: tiling, tileSize, maxWholeImageBytes: options.maxWholeImageBytes, backend: tileBackend, onPlan: options.onPlan,
     });
   }
 
@@ -234,6 +238,7 @@ export class OnnxTranslator implements Translator {
       const w = paddedSize(images[indices[0]].width);
       const h = paddedSize(images[indices[0]].height);
       const plan = await this.plan(w, h, indices.length);
+      this.reportPlan(w, h, plan);
       if (plan.mode === 'tiled') {
         for (const i of indices) results[i] = cropImage(await this.runTiled(reflectPadImage(images[i], w, h)), images[i].width, images[i].height);
         continue;

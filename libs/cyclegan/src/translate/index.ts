@@ -1,4 +1,4 @@
-export type { Translator, TranslatorInfo } from './translator.ts';
+export type { PlanListener, Translator, TranslatorInfo } from './translator.ts';
 export { TfjsTranslator } from './tfjs-translator.ts';
 export type { ExecutionPlan, TfjsTranslatorInfo, TfjsTranslatorOptions, TilingMode, TranslatorGenerator } from './tfjs-translator.ts';
 export {

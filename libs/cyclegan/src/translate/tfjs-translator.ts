@@ -15,7 +15,7 @@ import { modelHash } from './model-hash.ts';
 import { applyTiled } from './tiled.ts';
 import { fitMemoryBudget, wholeImageBudget } from './memory-budget.ts';
 import { fitWebGpu, type WebGpuLimits } from './webgpu-fit.ts';
-import type { Translator, TranslatorInfo } from './translator.ts';
+import { oncePerPlan, type PlanListener, type Translator, type TranslatorInfo } from './translator.ts';
 
 export type TilingMode = 'auto' | 'never' | 'always';
 
@@ -35,6 +35,8 @@ export interface TfjsTranslatorOptions {
   readonly maxWholeImageBytes?: number;
   /** Dispose the generator with the translator. Default false (the caller keeps owning it). */
   readonly ownsGenerator?: boolean;
+  /** Told how each image size is run, once per size and plan. */
+  readonly onPlan?: PlanListener;
 }
 
 /** The generators the tfjs engine runs. */
@@ -79,7 +81,8 @@ export class TfjsTranslator implements Translator {
   private readonly generator: TranslatorGenerator;
   /** Padded size of an image side for this generator. */
   private readonly padSize: (n: number) => number;
-  private readonly options: Required<Omit<TfjsTranslatorOptions, 'maxWholeImageBytes'>> & { maxWholeImageBytes?: number };
+  private readonly options: Required<Omit<TfjsTranslatorOptions, 'maxWholeImageBytes' | 'onPlan'>> & { maxWholeImageBytes?: number };
+  private readonly reportPlan: PlanListener;
   private peakBytesPerPixel: number | undefined;
   private disposed = false;
 
@@ -109,6 +112,7 @@ export class TfjsTranslator implements Translator {
       maxWholeImageBytes: options.maxWholeImageBytes,
       ownsGenerator: options.ownsGenerator ?? false,
     };
+    this.reportPlan = oncePerPlan(options.onPlan);
     const kind = generator instanceof ResnetGenerator
       ? { generator: 'resnet' as const, nBlocks: generator.architecture.nBlocks }
       : { generator: 'unet' as const, nBlocks: 0, numDowns: generator.architecture.numDowns };
@@ -133,6 +137,7 @@ export class TfjsTranslator implements Translator {
       const w = this.padSize(images[indices[0]].width);
       const h = this.padSize(images[indices[0]].height);
       const plan = await this.plan(w, h, indices.length);
+      this.reportPlan(w, h, plan);
       for (let s = 0; s < indices.length; s += plan.batch) {
         const chunk = indices.slice(s, s + plan.batch);
         const padded = chunk.map((i) => reflectPadImage(images[i], w, h));

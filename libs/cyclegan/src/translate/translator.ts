@@ -1,8 +1,9 @@
 /**
- * The one interface every translation engine implements (tfjs here; the ONNX Runtime engine later):
+ * The one interface every translation engine implements (tfjs and ONNX Runtime):
  * 8-bit RGB in, 8-bit RGB of exactly the same size out.
  */
 import type { RgbImage } from './image.ts';
+import type { ExecutionPlan } from './tfjs-translator.ts';
 
 export interface TranslatorInfo {
   /** 'tfjs' or 'onnx'. */
@@ -22,4 +23,19 @@ export interface Translator {
   translate(images: readonly RgbImage[]): Promise<RgbImage[]>;
   /** Frees what the engine holds on its backend. The translator cannot be used afterwards. */
   dispose(): void;
+}
+
+/** Told how each image size is run (whole or tiled, the batch, why), once per size and plan. */
+export type PlanListener = (width: number, height: number, plan: ExecutionPlan) => void;
+
+/** A listener that hears each distinct (size, plan) once; a no-op without one. */
+export function oncePerPlan(listener: PlanListener | undefined): PlanListener {
+  if (!listener) return () => {};
+  const told = new Set<string>();
+  return (width, height, plan) => {
+    const key = `${width}x${height} ${plan.mode} ${plan.batch}`;
+    if (told.has(key)) return;
+    told.add(key);
+    listener(width, height, plan);
+  };
 }
