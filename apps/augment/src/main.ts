@@ -1,4 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
+import { env as tfjsEnv } from '@tensorflow/tfjs-core';
 import { DatasetError } from '@nightshift/labels';
 import { runValidate } from './commands/validate.ts';
 import { runConvert } from './commands/convert.ts';
@@ -105,6 +106,9 @@ function parseInteger(value: string, flag: string, min: number): number {
 
 /** Runs the CLI and returns the process exit code. Errors the user can act on are printed without a stack. */
 export async function main(argv: string[]): Promise<number> {
+  // TF.js production mode only mutes TF.js's own notices, chiefly the "install tfjs-node" banner on
+  // first CPU use: --engine auto measures the engines here and says which it took and why.
+  tfjsEnv().set('PROD', true);
   let exitCode = 0;
   const program = buildProgram((code) => { exitCode = code; });
   try {
