@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { OnnxTranslator, exportGeneratorOnnx, loadGenerator, selectBackend } from '@nightshift/cyclegan';
+import { env as tfjsEnv } from '@tensorflow/tfjs-core';
 import { generateScene, renderSceneSync, type Scene } from '@nightshift/datasets';
 import { describeFit, fitPhotometric, photometricBaseline, psnr, ssim, type ImagePair, type RgbImage } from './lib/image-quality.ts';
 
@@ -64,6 +65,7 @@ async function generatorTranslator(which: 'G_A' | 'G_B'): Promise<OnnxTranslator
 }
 
 async function main(): Promise<void> {
+  tfjsEnv().set('PROD', true); // silences the "install tfjs-node" banner
   const fitPairs = Array.from({ length: FIT_SCENES }, (_, i) => pair(i));
   const heldOut = Array.from({ length: SCENES }, (_, i) => pair(HELD_OUT_FIRST_SEED + i));
   const rows: string[][] = [];
