@@ -54,18 +54,20 @@ export function analyse(source: RgbImage, output: RgbImage, labels: LabelMaps, t
   // High-pass both planes (minus their box mean): linear ramps (lamp pools, glows, the smooth fill of an
   // inpainted hole) vanish, edges and texture stay.
   // The box mean skips light pixels (normalised convolution), or a lamp would ring into its surroundings.
-  const hx = highPass(x.data, weight, width, height, t.highPassRadius), hy = highPass(y.data, weight, width, height, t.highPassRadius);
   const grid = sampleLabels(labels, factor);
-  const stats = objectBandStats(hx, hy, weight, width, height, grid.instances, t.windowRadius);
+  const stats = objectBandStats(x.data, y.data, weight, width, height, grid.instances, t.windowRadius, t.highPassRadius);
   return { factor, width, height, x, y, labels: grid, light, shining, pred, stats };
 }
 
 /**
  * The erasure statistics are read only at object pixels: they are computed on the band of rows that
  * holds objects (plus the window radius, so that every window centred on an object row is the same as
- * on the whole image) and are 0 elsewhere.
+ * on the whole image) and are 0 elsewhere. The high-pass runs on that band plus its own radius, for the
+ * same reason.
  */
-function objectBandStats(hx: Float32Array, hy: Float32Array, w: Float32Array, width: number, height: number, instances: Uint16Array, r: number): LocalStats & { wsum: Float32Array } {
+function objectBandStats(
+  x: Float32Array, y: Float32Array, w: Float32Array, width: number, height: number, instances: Uint16Array, r: number, highPassRadius: number,
+): LocalStats & { wsum: Float32Array } {
   let first = height, last = -1;
   for (let yy = 0; yy < height; yy++) {
     for (let i = yy * width, e = i + width; i < e; i++) {
@@ -78,9 +80,14 @@ function objectBandStats(hx: Float32Array, hy: Float32Array, w: Float32Array, wi
   const n = width * height;
   const full = { width, height, vx: new Float32Array(n), vy: new Float32Array(n), cxy: new Float32Array(n), wsum: new Float32Array(n) };
   if (last < 0) return full;
+  const hr = Math.max(0, highPassRadius);
+  const p0 = Math.max(0, first - r - hr), p1 = Math.min(height, last + r + hr + 1);
+  const rows = (v: Float32Array): Float32Array => v.subarray(p0 * width, p1 * width);
+  const [hx, hy] = highPass([rows(x), rows(y)], rows(w), width, p1 - p0, hr);
   const y0 = Math.max(0, first - r), y1 = Math.min(height, last + r + 1);
-  const band = (v: Float32Array): Plane => ({ width, height: y1 - y0, data: v.subarray(y0 * width, y1 * width) });
-  const s = weightedLocalStats(band(hx), band(hy), w.subarray(y0 * width, y1 * width), r);
+  const band = (v: Float32Array): Float32Array => v.subarray((y0 - p0) * width, (y1 - p0) * width);
+  const plane = (v: Float32Array): Plane => ({ width, height: y1 - y0, data: band(v) });
+  const s = weightedLocalStats(plane(hx), plane(hy), band(rows(w)), r);
   full.vx.set(s.vx, y0 * width);
   full.vy.set(s.vy, y0 * width);
   full.cxy.set(s.cxy, y0 * width);
@@ -88,15 +95,19 @@ function objectBandStats(hx: Float32Array, hy: Float32Array, w: Float32Array, wi
   return full;
 }
 
-function highPass(v: Float32Array, w: Float32Array, width: number, height: number, r: number): Float32Array {
-  if (r <= 0) return v;
-  const n = v.length;
-  const out = new Float32Array(n), ws = new Float32Array(n), tmp = new Float32Array(n), prod = new Float32Array(n);
-  for (let i = 0; i < n; i++) prod[i] = v[i] * w[i];
-  boxMean(prod, width, height, r, out, tmp);
+/** Each plane minus its light-skipping box mean of radius r (the weight sums are shared). */
+function highPass(planes: Float32Array[], w: Float32Array, width: number, height: number, r: number): Float32Array[] {
+  if (r <= 0) return planes;
+  const n = w.length;
+  const ws = new Float32Array(n), tmp = new Float32Array(n), prod = new Float32Array(n);
   boxMean(w, width, height, r, ws, tmp);
-  for (let i = 0; i < n; i++) out[i] = ws[i] > 1e-3 ? v[i] - out[i] / ws[i] : 0;
-  return out;
+  return planes.map((v) => {
+    const out = new Float32Array(n);
+    for (let i = 0; i < n; i++) prod[i] = v[i] * w[i];
+    boxMean(prod, width, height, r, out, tmp);
+    for (let i = 0; i < n; i++) out[i] = ws[i] > 1e-3 ? v[i] - out[i] / ws[i] : 0;
+    return out;
+  });
 }
 
 function quantile(v: Float32Array, q: number): number {
