@@ -9,7 +9,13 @@ export interface ConsistencyThresholds {
   analysisMaxWidth: number;
   /** Radius of the box pre-smoothing of both log-luminance planes (noise suppression). */
   preSmoothRadius: number;
-  /** Both planes are high-passed (minus their box mean of this radius) before the window statistics; 0 = off. */
+  /**
+   * Erasure: both planes are high-passed (minus their box mean of this radius) before the window
+   * statistics; 0 = off. A box mean reproduces a linear ramp, so ramps (glows, lamp pools, and an erased
+   * object's hole filled smoothly from its surroundings, which correlates with the object's own top-to-
+   * bottom shading) drop out. Radius 3 against 0, calibration seeds 1000..1299: recall at 2 % false flags
+   * 0.942 vs 0.906 (ROC AUC 0.996 vs 0.992); on the real frames' injected erasures, AUC 0.995 vs 0.957.
+   */
   highPassRadius: number;
   /** Radius of the SSIM-style statistics window ((2r+1)^2 pixels). */
   windowRadius: number;
@@ -29,9 +35,9 @@ export interface ConsistencyThresholds {
   /**
    * Erasure: an object is flagged when its structure retention (magnitude of the weighted mean SSIM
    * structure term over the windows centred in its mask) is below this. Chosen by `--calibrate`: the 2 %
-   * quantile of the retentions of clean instances >= 32x32 on the calibration seeds (0.1083 on seeds
-   * 1000..1299), lowered by the engine-noise margin, the 99th percentile of their absolute retention
-   * shift when 1 % of the output bytes move by one grey level (0.0007): 0.1076.
+   * quantile of the retentions of clean instances >= 32x32 on the calibration seeds (0.0651 on seeds
+   * 1000..1299, high-pass radius 3), lowered by the engine-noise margin, the 99th percentile of their
+   * absolute retention shift when 1 % of the output bytes move by one grey level (0.0010): 0.0641.
    */
   erasureThreshold: number;
   /** Erasure: windows whose source variance is below this carry almost no weight (no structure to lose). */
@@ -109,14 +115,14 @@ export interface ConsistencyThresholds {
 export const DEFAULT_THRESHOLDS: Readonly<ConsistencyThresholds> = Object.freeze({
   analysisMaxWidth: 1024,
   preSmoothRadius: 1,
-  highPassRadius: 0,
+  highPassRadius: 3,
   windowRadius: 3,
   lightExcess: 0.35,
   lightQuantile: 0.9,
   lightMinLuminance: 60,
   lightHalo: 2,
   erasureMinArea: 256,
-  erasureThreshold: 0.1076,
+  erasureThreshold: 0.0641,
   sourceStructureFloor: 1e-3,
   // road, sidewalk, building, vegetation, terrain, sky
   stuffLabelIds: Object.freeze([7, 8, 11, 21, 22, 23]),
