@@ -51,9 +51,6 @@ export function analyse(source: RgbImage, output: RgbImage, labels: LabelMaps, t
     light[i] = l;
     weight[i] = 1 - l;
   }
-  // High-pass both planes (minus their box mean): linear ramps (lamp pools, glows, the smooth fill of an
-  // inpainted hole) vanish, edges and texture stay.
-  // The box mean skips light pixels (normalised convolution), or a lamp would ring into its surroundings.
   const grid = sampleLabels(labels, factor);
   const stats = objectBandStats(x.data, y.data, weight, width, height, grid.instances, t.windowRadius, t.highPassRadius);
   return { factor, width, height, x, y, labels: grid, light, shining, pred, stats };
@@ -95,7 +92,11 @@ function objectBandStats(
   return full;
 }
 
-/** Each plane minus its light-skipping box mean of radius r (the weight sums are shared). */
+/**
+ * Each plane minus its box mean of radius r: linear ramps (lamp pools, glows, the smooth fill of an
+ * inpainted hole) vanish, edges and texture stay. The box mean skips light pixels (normalised
+ * convolution, the weight sums shared by the planes), or a lamp would ring into its surroundings.
+ */
 function highPass(planes: Float32Array[], w: Float32Array, width: number, height: number, r: number): Float32Array[] {
   if (r <= 0) return planes;
   const n = w.length;
