@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { OnnxTranslator, exportGeneratorOnnx, loadGenerator, selectBackend } from '@nightshift/cyclegan';
+import { OnnxTranslator, RandomStream, exportGeneratorOnnx, loadGenerator, selectBackend } from '@nightshift/cyclegan';
 import { env as tfjsEnv } from '@tensorflow/tfjs-core';
 import { generateScene, renderSceneSync, type Scene } from '@nightshift/datasets';
 import { describeFit, fitPhotometric, photometricBaseline, psnr, ssim, type ImagePair, type RgbImage } from './lib/image-quality.ts';
@@ -40,18 +40,14 @@ const pair = (seed: number): { scene: Scene; day: RgbImage; night: RgbImage } =>
 function perfectSampler(scene: Scene, seed: number): RgbImage {
   const other = structuredClone(scene);
   other.noiseSeed = (scene.noiseSeed + 0x9e3779b9) >>> 0;
-  let state = seed >>> 0;
-  const random = (): number => (state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+  const random = new RandomStream(seed);
   for (const item of other.items) {
     if (item.name !== 'building') continue;
     // Window panes: the building's graded parts without grain (the facade has grain).
     const windows = item.parts.filter((p) => p.material.gradient && p.material.grain === undefined);
     const emits = windows.map((p) => p.material.emit);
-    for (let i = emits.length - 1; i > 0; i--) {
-      const j = Math.floor(random() * (i + 1));
-      [emits[i], emits[j]] = [emits[j], emits[i]];
-    }
-    windows.forEach((p, i) => { p.material.emit = emits[i]; });
+    const order = random.permutation(windows.length);
+    windows.forEach((p, i) => { p.material.emit = emits[order[i]]; });
   }
   return renderSceneSync(other, 'night');
 }

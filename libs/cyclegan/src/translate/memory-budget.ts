@@ -14,7 +14,7 @@ export interface HostMemory {
 }
 
 /** Share of the available memory one whole-image run may take; the rest is for the pipeline around it. */
-export const WHOLE_IMAGE_SHARE_OF_AVAILABLE = 0.5;
+const WHOLE_IMAGE_SHARE_OF_AVAILABLE = 0.5;
 
 function readNumber(path: string, pattern?: RegExp): number | undefined {
   try {

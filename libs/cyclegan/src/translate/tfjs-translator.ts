@@ -29,8 +29,9 @@ export interface TfjsTranslatorOptions {
   /**
    * Most bytes one whole-image generator call may hold on the backend at its peak. Default on the
    * host backends (cpu, wasm, tensorflow): half of the memory available when the plan is made
-   * (memory-budget.ts), at most 2 GiB on wasm (a 32-bit heap); unlimited on webgpu, where each activation must also fit one storage
-   * buffer binding (maxStorageBufferBindingSize: 128 MiB on lavapipe, 2 GiB on an H100).
+   * (memory-budget.ts), at most 2 GiB on wasm (a 32-bit heap). Unlimited on webgpu, where each
+   * activation must also fit one storage buffer binding (maxStorageBufferBindingSize: 128 MiB on
+   * lavapipe, 2 GiB on an H100).
    */
   readonly maxWholeImageBytes?: number;
   /** Dispose the generator with the translator. Default false (the caller keeps owning it). */
@@ -163,9 +164,10 @@ export class TfjsTranslator implements Translator {
       }
       batch = fit.batch;
     }
+    if (tiling !== 'auto') return { mode: 'whole', batch, why: 'fits' };
     const backend = tf.getBackend();
     const budget = wholeImageBudget(this.options.maxWholeImageBytes, HOST_BACKENDS.has(backend), WASM_HEAP_BUDGET[backend]);
-    if (!budget || tiling !== 'auto') return { mode: 'whole', batch, why: 'fits' };
+    if (!budget) return { mode: 'whole', batch, why: 'fits' };
     return fitMemoryBudget((await this.measurePeakBytesPerPixel()) * w * h, w, h, batch, budget);
   }
 
