@@ -37,11 +37,12 @@ function groundEmitters(source: RgbImage, output: RgbImage, labels: LabelMaps, f
   for (let y = 0; y < h * factor; y++) {
     const row = (y / factor | 0) * w;
     for (let x = 0, i = y * width; x < w * factor; x++, i++) {
-      const obj = isObjectId(inst[i]);
-      if (!obj && !ground[sem[i]]) continue;
+      // Most night pixels are far from saturated: the output test first skips them cheapest.
       const p = i * 3;
       const m = Math.max(o[p], o[p + 1], o[p + 2]);
       if (m <= lo) continue;
+      const obj = isObjectId(inst[i]);
+      if (!obj && !ground[sem[i]]) continue;
       const sl = obj ? objectSourceLevel : sourceLevel;
       if (s[p] >= sl || s[p + 1] >= sl || s[p + 2] >= sl) continue;
       count[row + cell[x]] += m >= lo + RAMP ? 1 : (m - lo) / RAMP;
