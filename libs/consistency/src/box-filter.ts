@@ -24,6 +24,19 @@ export function boxMean(src: Float32Array, width: number, height: number, r: num
     const inv = 1 / (Math.min(height - 1, y + r) - Math.max(0, y - r) + 1);
     const add = y + r + 1, sub = y - r;
     const ra = add * width, rs = sub * width;
+    if (add + 1 < height && sub >= 0) {
+      // Two interior rows per sweep: the column sum of the first stays in a register.
+      const row1 = row + width, ra1 = ra + width, rs1 = rs + width;
+      for (let x = 0; x < width; x++) {
+        const c = col[x];
+        dst[row + x] = c * inv;
+        const c1 = c + tmp[ra + x] - tmp[rs + x];
+        dst[row1 + x] = c1 * inv;
+        col[x] = c1 + tmp[ra1 + x] - tmp[rs1 + x];
+      }
+      y++;
+      continue;
+    }
     if (add < height && sub >= 0) {
       for (let x = 0; x < width; x++) {
         const c = col[x];
