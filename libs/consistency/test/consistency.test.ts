@@ -197,7 +197,7 @@ test('inpainting removes structure inside the mask and leaves pixels outside unt
 
 test('box mean equals the brute-force mean of the clipped window', async () => {
   const { boxMean } = await import('../src/box-filter.ts');
-  for (const [w, h, r] of [[7, 5, 1], [13, 9, 3], [5, 4, 6], [1, 1, 2], [20, 3, 4], [3, 17, 2]]) {
+  for (const [w, h, r] of [[7, 5, 1], [13, 9, 3], [5, 4, 6], [1, 1, 2], [20, 3, 4], [3, 17, 2], [23, 14, 2], [9, 11, 0]]) {
     const src = Float32Array.from({ length: w * h }, (_, i) => Math.sin(i * 1.7) * 10);
     const dst = new Float32Array(w * h);
     boxMean(src, w, h, r, dst, new Float32Array(w * h));
