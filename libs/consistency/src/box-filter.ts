@@ -37,14 +37,6 @@ export function boxMean(src: Float32Array, width: number, height: number, r: num
       y++;
       continue;
     }
-    if (add < height && sub >= 0) {
-      for (let x = 0; x < width; x++) {
-        const c = col[x];
-        dst[row + x] = c * inv;
-        col[x] = c + tmp[ra + x] - tmp[rs + x];
-      }
-      continue;
-    }
     for (let x = 0; x < width; x++) dst[row + x] = col[x] * inv;
     if (add < height) for (let x = 0; x < width; x++) col[x] += tmp[ra + x];
     if (sub >= 0) for (let x = 0; x < width; x++) col[x] -= tmp[rs + x];
@@ -74,9 +66,9 @@ function horizontalRow(src: Float32Array, tmp: Float32Array, row: number, width:
   }
 }
 
-/** horizontalRow on rows row0 .. row0 + 3 (by offset), for width > 2r + 1 (no window is clipped at both ends). */
-function horizontalFourRows(src: Float32Array, tmp: Float32Array, r0: number, width: number, r: number, invX: Float64Array): void {
-  const r1 = r0 + width, r2 = r1 + width, r3 = r2 + width;
+/** horizontalRow on the four rows starting at offset row0, for width > 2r + 1 (no window is clipped at both ends). */
+function horizontalFourRows(src: Float32Array, tmp: Float32Array, row0: number, width: number, r: number, invX: Float64Array): void {
+  const r0 = row0, r1 = r0 + width, r2 = r1 + width, r3 = r2 + width;
   let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
   for (let x = 0; x <= r; x++) { a0 += src[r0 + x]; a1 += src[r1 + x]; a2 += src[r2 + x]; a3 += src[r3 + x]; }
   let x = 0;
