@@ -2,7 +2,7 @@
 // night-light mask and the light-excluded window statistics both checks read.
 import { LOG_KNEE, analysisFactor, logLuminance, sampleLabels, type LabelMaps, type Plane, type RgbImage } from './image.ts';
 import { smooth, weightedLocalStats, type LocalStats } from './local-stats.ts';
-import { predictOutput } from './lights.ts';
+import { fitToneCurve } from './lights.ts';
 import { boxMean } from './box-filter.ts';
 import { isObjectId } from './instances.ts';
 import type { ConsistencyThresholds } from './thresholds.ts';
@@ -21,6 +21,8 @@ export interface Analysis {
   shining: Uint8Array;
   /** Output log-luminance predicted from the source by the global tone curve. */
   pred: Float32Array;
+  /** The tone curve's slope at a source log-luminance (see fitToneCurve). */
+  toneSlope: (sourceLogLuminance: number) => number;
   stats: LocalStats & { wsum: Float32Array };
 }
 
@@ -30,7 +32,7 @@ export function analyse(source: RgbImage, output: RgbImage, labels: LabelMaps, t
   const y = smooth(logLuminance(output, factor), t.preSmoothRadius);
   const { width, height } = x;
   const n = width * height;
-  const pred = predictOutput(x, y);
+  const { pred, slopeAt: toneSlope } = fitToneCurve(x, y);
   // A light is both brighter than the tone curve predicts and among the brightest pixels of the output:
   // a dark object replaced by lit road is brighter than predicted too, but it is not a light.
   const floor = quantile(y.data, t.lightQuantile);
@@ -53,7 +55,7 @@ export function analyse(source: RgbImage, output: RgbImage, labels: LabelMaps, t
   }
   const grid = sampleLabels(labels, factor);
   const stats = objectBandStats(x.data, y.data, weight, width, height, grid.instances, t.windowRadius, t.highPassRadius);
-  return { factor, width, height, x, y, labels: grid, light, shining, pred, stats };
+  return { factor, width, height, x, y, labels: grid, light, shining, pred, toneSlope, stats };
 }
 
 /**

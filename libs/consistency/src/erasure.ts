@@ -2,7 +2,9 @@
 // SSIM's structure term s = cov(x, y) / sqrt(var x var y + C) over the windows centred in its mask,
 // on log-luminance (a darkening, gamma or colour cast changes only the mean and scale of a window, not
 // s), with night lights excluded from the windows. Windows count by how much structure the source has
-// there (var x / (var x + floor)): an object that lost its edges and texture scores near 0.
+// there (var x / (var x + floor)): an object that lost its edges and texture scores near 0. They count
+// also by how much of it the night's global tone curve alone would leave visible (erasureVisibilityFloor):
+// a black car that any darkening crushes into the noise is invisible, not erased.
 // Retention is the magnitude of that mean: a night render can invert an object's contrast (a bus's
 // windows dark by day and lit at night, head-lights on a dark grille), which keeps the object, with a
 // negative mean, while an erased object's leftover correlations average out near 0.
@@ -34,7 +36,8 @@ const STRUCTURE_C = 1e-3;
 const MIN_STRUCTURE_SHARE = 0.05;
 
 export function scoreObjects(a: Analysis, t: ConsistencyThresholds): ObjectScore[] {
-  const { width, factor, labels, stats } = a;
+  const { width, factor, labels, stats, toneSlope, x } = a;
+  const vf = t.erasureVisibilityFloor;
   const { vx, vy, cxy, wsum } = stats;
   const f2 = factor * factor;
   const out: ObjectScore[] = [];
@@ -52,7 +55,8 @@ export function scoreObjects(a: Analysis, t: ConsistencyThresholds): ObjectScore
     cov[k] += w;
     if (w < 1e-6) continue;
     const sx = vx[i];
-    const weight = (w * sx) / (sx + t.sourceStructureFloor);
+    let weight = (w * sx) / (sx + t.sourceStructureFloor);
+    if (vf > 0) { const g = toneSlope(x.data[i]); const ve = g * g * sx; weight *= ve / (ve + vf); }
     num[k] += weight * (cxy[i] / Math.sqrt(sx * vy[i] + STRUCTURE_C));
     den[k] += weight;
   }

@@ -5,11 +5,25 @@ import type { Plane } from './image.ts';
 
 const BINS = 64;
 
+export interface ToneCurve {
+  /** Output log-luminance predicted from the source by the curve, per pixel. */
+  pred: Float32Array;
+  /**
+   * |d output / d source| of the curve at a source log-luminance: how much of the source's local
+   * contrast a global tone mapping alone carries into the output (near 0 where it crushes a range to one level).
+   */
+  slopeAt: (sourceLogLuminance: number) => number;
+}
+
+// Half-width, in bins, of the central difference the curve's slope is taken over (the per-bin medians are
+// quantised to 1/32 of a log unit, so neighbouring bins alone give a staircase).
+const SLOPE_SPAN = 3;
+
 /**
  * Global monotone-free tone curve: the median output log-luminance per bin of source log-luminance,
- * filled across empty bins. Returns the predicted output for each pixel.
+ * filled across empty bins, and its slope.
  */
-export function predictOutput(x: Plane, y: Plane): Float32Array {
+export function fitToneCurve(x: Plane, y: Plane): ToneCurve {
   const X = x.data, Y = y.data, n = X.length;
   let lo = Infinity, hi = -Infinity;
   for (let i = 0; i < n; i++) { const v = X[i]; if (v < lo) lo = v; if (v > hi) hi = v; }
@@ -24,19 +38,34 @@ export function predictOutput(x: Plane, y: Plane): Float32Array {
     hist[b * 256 + q]++;
     count[b]++;
   }
-  const curve = new Float32Array(BINS).fill(NaN);
+  // The prediction uses the step's centre; the slope an interpolated median (continuous in the data, so that
+  // a grey level of engine noise cannot move it by a whole step).
+  const curve = new Float32Array(BINS).fill(NaN), smooth = new Float32Array(BINS).fill(NaN);
   for (let b = 0; b < BINS; b++) {
     if (count[b] < 20) continue;
     const half = count[b] / 2;
     let acc = 0, q = 0;
-    for (; q < 256; q++) { acc += hist[b * 256 + q]; if (acc >= half) break; }
+    for (; q < 256; q++) { const h = hist[b * 256 + q]; if (acc + h >= half) { smooth[b] = yLo + (q + (half - acc) / h) * yStep; break; } acc += h; }
     curve[b] = yLo + (q + 0.5) * yStep;
   }
-  let last = NaN;
-  for (let b = 0; b < BINS; b++) if (Number.isNaN(curve[b])) curve[b] = last; else last = curve[b];
-  last = NaN;
-  for (let b = BINS - 1; b >= 0; b--) if (Number.isNaN(curve[b])) curve[b] = last; else last = curve[b];
+  fillGaps(curve);
+  fillGaps(smooth);
+  const slopes = new Float32Array(BINS);
+  for (let b = 0; b < BINS; b++) {
+    const b0 = Math.max(0, b - SLOPE_SPAN), b1 = Math.min(BINS - 1, b + SLOPE_SPAN);
+    slopes[b] = scale > 0 && b1 > b0 ? Math.abs(smooth[b1] - smooth[b0]) * scale / (b1 - b0) || 0 : 1;
+  }
   const pred = new Float32Array(n);
   for (let i = 0; i < n; i++) pred[i] = curve[((X[i] - lo) * scale) | 0] || 0;
-  return pred;
+  const top = BINS - 1;
+  const slopeAt = (v: number): number => { const b = ((v - lo) * scale) | 0; return slopes[b < 0 ? 0 : b > top ? top : b]; };
+  return { pred, slopeAt };
+}
+
+/** Empty bins (NaN) take the nearest filled bin below, or else above. */
+function fillGaps(curve: Float32Array): void {
+  let last = NaN;
+  for (let b = 0; b < curve.length; b++) if (Number.isNaN(curve[b])) curve[b] = last; else last = curve[b];
+  last = NaN;
+  for (let b = curve.length - 1; b >= 0; b--) if (Number.isNaN(curve[b])) curve[b] = last; else last = curve[b];
 }
