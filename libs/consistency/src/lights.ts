@@ -1,6 +1,7 @@
 // Night light sources (lamps, lit windows, head and tail lights, their glow and the pools they throw):
 // pixels far brighter in the output than the source's own brightness predicts under the global
-// day-to-night tone mapping. They are excluded from both checks.
+// day-to-night tone mapping. They are excluded from both checks. The same tone curve's slope tells the
+// erasure check how much of an object's contrast a darkening alone leaves visible.
 import type { Plane } from './image.ts';
 
 const BINS = 64;
@@ -15,8 +16,8 @@ export interface ToneCurve {
   slopeAt: (sourceLogLuminance: number) => number;
 }
 
-// Half-width, in bins, of the central difference the curve's slope is taken over (the per-bin medians are
-// quantised to 1/32 of a log unit, so neighbouring bins alone give a staircase).
+// Half-width, in bins, of the central difference the curve's slope is taken over (the per-bin medians come
+// from histograms of 1/32-log-unit steps: even interpolated, neighbouring bins alone give a noisy slope).
 const SLOPE_SPAN = 3;
 
 /**
