@@ -265,30 +265,31 @@ test('one grey level of noise on 1 % of the output bytes changes no flag', async
   assert.ok(flags >= 4, 'the outputs have flags to compare');
 });
 
-test('an object that the tone curve crushes into one level is not comparable, not erased; the same object darkened visibly is kept', () => {
+test('an object that the tone curve crushes into one level is not comparable, not erased; the same object darkened visibly is kept', async () => {
+  const { Prng } = await import('../src/faults/prng.ts');
   // A dark street (source grey 20..45) under a bright sky, with a dark textured object (grey 4..40) on it.
   const width = 192, height = 128, n = width * height;
   const day = new Uint8Array(n * 3), instances = new Uint16Array(n), semantic = new Uint8Array(n);
-  let st = 12345;
-  const rnd = (): number => { st = (Math.imul(st, 1664525) + 1013904223) >>> 0; return st / 4294967296; };
+  const random = new Prng(12345);
   for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) {
     const i = y * width + x;
     const inside = x >= 64 && x < 128 && y >= 40 && y < 96;
     const sky = y < 24;
-    const v = inside ? 4 + Math.round(36 * (((x >> 3) + (y >> 3)) % 2) * (0.6 + 0.4 * rnd())) : sky ? 160 + Math.round(80 * y / 24) : 20 + Math.round(25 * y / height);
+    const v = inside ? 4 + Math.round(36 * (((x >> 3) + (y >> 3)) % 2) * (0.6 + 0.4 * random.next())) : sky ? 160 + Math.round(80 * y / 24) : 20 + Math.round(25 * y / height);
     day.fill(v, 3 * i, 3 * i + 3);
     if (inside) { instances[i] = 26001; semantic[i] = 26; } else { instances[i] = sky ? 23 : 7; semantic[i] = sky ? 23 : 7; }
   }
   const source: RgbImage = { width, height, data: day };
   const labels: LabelMaps = { width, height, semantic, instances };
-  const night = (map: (v: number) => number): RgbImage => ({ width, height, data: day.map((v) => map(v) + (rnd() < 0.5 ? 0 : 1)) });
-  const crushed = checkConsistency({ sampleId: 'crushed', source, output: night((v) => (v < 50 ? 3 : Math.round(v * 0.3))), labels });
+  const night = (map: (v: number) => number): RgbImage => ({ width, height, data: day.map((v) => map(v) + (random.next() < 0.5 ? 0 : 1)) });
+  const crushedNight = night((v) => (v < 50 ? 3 : Math.round(v * 0.3)));
+  const crushed = checkConsistency({ sampleId: 'crushed', source, output: crushedNight, labels });
   const obj = crushed.objects.find((o) => o.instanceId === 26001)!;
   assert.equal(obj.comparable, false, JSON.stringify(obj));
   assert.deepEqual(crushed.flags.filter((f) => f.kind === 'erased'), []);
   const darkened = checkConsistency({ sampleId: 'darkened', source, output: night((v) => Math.round(v * 0.3)), labels });
   const kept = darkened.objects.find((o) => o.instanceId === 26001)!;
   assert.ok(kept.comparable && kept.retention > 0.5, JSON.stringify(kept));
-  const visibleOnly = checkConsistency({ sampleId: 'off', source, output: night((v) => (v < 50 ? 3 : Math.round(v * 0.3))), labels }, { erasureVisibilityFloor: 0 });
+  const visibleOnly = checkConsistency({ sampleId: 'off', source, output: crushedNight, labels }, { erasureVisibilityFloor: 0 });
   assert.equal(visibleOnly.flags.filter((f) => f.kind === 'erased').length, 1, 'without the visibility weight the crushed object reads as erased');
 });
