@@ -27,6 +27,7 @@ import { isObjectId } from './instances.ts';
 import type { ConsistencyThresholds } from './thresholds.ts';
 import { boxMean } from './box-filter.ts';
 import { localStats } from './local-stats.ts';
+import { fillGaps } from './lights.ts';
 
 export interface RegionScore {
   /** What gave the region away: new structure, or a light standing on the ground. */
@@ -66,10 +67,7 @@ function noiseByLevel(level: Float32Array, residual: Float32Array, valid: Uint8A
     const v = samples.subarray(counts[b], counts[b + 1]).sort();
     noise[b] = Math.max(1e-5, v[v.length >> 1]);
   }
-  let last = NaN;
-  for (let b = 0; b < NOISE_BINS; b++) if (Number.isNaN(noise[b])) noise[b] = last; else last = noise[b];
-  last = NaN;
-  for (let b = NOISE_BINS - 1; b >= 0; b--) if (Number.isNaN(noise[b])) noise[b] = last; else last = noise[b];
+  fillGaps(noise);
   for (let b = 0; b < NOISE_BINS; b++) if (Number.isNaN(noise[b])) noise[b] = 1e-4;
   return { lo, scale, noise };
 }

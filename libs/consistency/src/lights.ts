@@ -64,7 +64,7 @@ export function fitToneCurve(x: Plane, y: Plane): ToneCurve {
 }
 
 /** Empty bins (NaN) take the nearest filled bin below, or else above. */
-function fillGaps(curve: Float32Array): void {
+export function fillGaps(curve: Float32Array): void {
   let last = NaN;
   for (let b = 0; b < curve.length; b++) if (Number.isNaN(curve[b])) curve[b] = last; else last = curve[b];
   last = NaN;
