@@ -15,11 +15,11 @@ import * as ort from 'onnxruntime-node';
 import {
   checkRgbImage, cropImage, paddedSize, reflectPadImage, rgbToUnit, unitToRgbBytes, type RgbImage,
 } from '../translate/image.ts';
-import type { ExecutionPlan, TilingMode } from '../translate/tfjs-translator.ts';
+import type { TilingMode } from '../translate/tfjs-translator.ts';
 import { runPlanTiled } from '../translate/tile-driver.ts';
 import { fitMemoryBudget, wholeImageBudget } from '../translate/memory-budget.ts';
 import { fitWebGpu } from '../translate/webgpu-fit.ts';
-import { oncePerPlan, type PlanListener, type Translator, type TranslatorInfo } from '../translate/translator.ts';
+import { oncePerPlan, type ExecutionPlan, type PlanListener, type Translator, type TranslatorInfo } from '../translate/translator.ts';
 import { float32ToHalf, halfToFloat32 } from './float16.ts';
 import { inspectGeneratorOnnx, type OnnxGeneratorModel } from './model-inspect.ts';
 import {

@@ -1,6 +1,6 @@
-export type { PlanListener, Translator, TranslatorInfo } from './translator.ts';
+export type { ExecutionPlan, PlanListener, Translator, TranslatorInfo } from './translator.ts';
 export { TfjsTranslator } from './tfjs-translator.ts';
-export type { ExecutionPlan, TfjsTranslatorInfo, TfjsTranslatorOptions, TilingMode, TranslatorGenerator } from './tfjs-translator.ts';
+export type { TfjsTranslatorInfo, TfjsTranslatorOptions, TilingMode, TranslatorGenerator } from './tfjs-translator.ts';
 export {
   checkRgbImage, cropImage, paddedSize, paddedSizeFor, reflectPadImage, rgbToUnit, unitToByte, unitToRgbBytes,
 } from './image.ts';

@@ -4,7 +4,7 @@
 // that a large image is tiled instead of the process being killed.
 import { readFileSync } from 'node:fs';
 import { freemem } from 'node:os';
-import type { ExecutionPlan } from './tfjs-translator.ts';
+import type { ExecutionPlan } from './translator.ts';
 
 export interface HostMemory {
   /** Bytes this process could still allocate. */

@@ -15,7 +15,7 @@ import { modelHash } from './model-hash.ts';
 import { applyTiled } from './tiled.ts';
 import { fitMemoryBudget, wholeImageBudget } from './memory-budget.ts';
 import { fitWebGpu, type WebGpuLimits } from './webgpu-fit.ts';
-import { oncePerPlan, type PlanListener, type Translator, type TranslatorInfo } from './translator.ts';
+import { oncePerPlan, type ExecutionPlan, type PlanListener, type Translator, type TranslatorInfo } from './translator.ts';
 
 export type TilingMode = 'auto' | 'never' | 'always';
 
@@ -52,14 +52,6 @@ export interface TfjsTranslatorInfo extends TranslatorInfo {
   readonly generator: 'resnet' | 'unet';
   /** The U-Net's downsamplings. */
   readonly numDowns?: number;
-}
-
-/** How one group of same-size images is run. */
-export interface ExecutionPlan {
-  readonly mode: 'whole' | 'tiled';
-  /** Images per generator call (1 when tiled). */
-  readonly batch: number;
-  readonly why: string;
 }
 
 /** Backends whose tensors live in host memory, where the default budget is measured (memory-budget.ts). */

@@ -3,7 +3,6 @@
  * 8-bit RGB in, 8-bit RGB of exactly the same size out.
  */
 import type { RgbImage } from './image.ts';
-import type { ExecutionPlan } from './tfjs-translator.ts';
 
 export interface TranslatorInfo {
   /** 'tfjs' or 'onnx'. */
@@ -23,6 +22,14 @@ export interface Translator {
   translate(images: readonly RgbImage[]): Promise<RgbImage[]>;
   /** Frees what the engine holds on its backend. The translator cannot be used afterwards. */
   dispose(): void;
+}
+
+/** How one group of same-size images is run. */
+export interface ExecutionPlan {
+  readonly mode: 'whole' | 'tiled';
+  /** Images per generator call (1 when tiled). */
+  readonly batch: number;
+  readonly why: string;
 }
 
 /** Told how each image size is run (whole or tiled, the batch, why), once per size and plan. */

@@ -1,5 +1,5 @@
 // Whether whole ResNet-generator images fit WebGPU's buffer limits, for both engines' execution plans.
-import type { ExecutionPlan } from './tfjs-translator.ts';
+import type { ExecutionPlan } from './translator.ts';
 
 export interface WebGpuLimits {
   maxStorageBufferBindingSize: number;
