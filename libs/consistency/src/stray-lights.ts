@@ -34,18 +34,35 @@ function groundEmitters(source: RgbImage, output: RgbImage, labels: LabelMaps, f
   const o = output.data, s = source.data, sem = labels.semantic, inst = labels.instances;
   const cell = new Int32Array(w * factor);
   for (let x = 0; x < cell.length; x++) cell[x] = (x / factor) | 0;
+  // Soft emitter weight of pixel i (0 for most: night pixels are far from saturated, tested first).
+  const emitter = (i: number): number => {
+    const p = i * 3;
+    const r = o[p], g = o[p + 1], b = o[p + 2];
+    if (r <= lo && g <= lo && b <= lo) return 0;
+    const m = r > g ? (r > b ? r : b) : g > b ? g : b;
+    const obj = isObjectId(inst[i]);
+    if (!obj && !ground[sem[i]]) return 0;
+    const sl = obj ? objectSourceLevel : sourceLevel;
+    if (s[p] >= sl || s[p + 1] >= sl || s[p + 2] >= sl) return 0;
+    return m >= lo + RAMP ? 1 : (m - lo) / RAMP;
+  };
+  // Four pixels at a time are 12 bytes, three aligned 32-bit words: when every emitter byte is at least
+  // 240 (lo >= 239), a word none of whose bytes has its top four bits set holds no emitter byte.
+  const words = lo >= 239 && o.byteOffset % 4 === 0 ? new Uint32Array(o.buffer, o.byteOffset, o.length >> 2) : null;
+  const xEnd = w * factor;
   for (let y = 0; y < h * factor; y++) {
     const row = (y / factor | 0) * w;
-    for (let x = 0, i = y * width; x < w * factor; x++, i++) {
-      // Most night pixels are far from saturated: the output test first skips them cheapest.
-      const p = i * 3;
-      const m = Math.max(o[p], o[p + 1], o[p + 2]);
-      if (m <= lo) continue;
-      const obj = isObjectId(inst[i]);
-      if (!obj && !ground[sem[i]]) continue;
-      const sl = obj ? objectSourceLevel : sourceLevel;
-      if (s[p] >= sl || s[p + 1] >= sl || s[p + 2] >= sl) continue;
-      count[row + cell[x]] += m >= lo + RAMP ? 1 : (m - lo) / RAMP;
+    for (let x = 0, i = y * width; x < xEnd;) {
+      if (words !== null && (i & 3) === 0 && x + 4 <= xEnd) {
+        const q = (3 * i) >> 2, a = words[q], b = words[q + 1], c = words[q + 2];
+        if ((((a & (a << 1) & (a << 2) & (a << 3)) | (b & (b << 1) & (b << 2) & (b << 3)) | (c & (c << 1) & (c << 2) & (c << 3))) & 0x80808080) === 0) {
+          x += 4; i += 4;
+          continue;
+        }
+      }
+      const e = emitter(i);
+      if (e > 0) count[row + cell[x]] += e;
+      x++; i++;
     }
   }
   return { count, w, h };

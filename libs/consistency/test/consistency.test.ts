@@ -137,6 +137,26 @@ test('a pair of lights standing on the road or on a dark car body is a stray lig
   assert.fail('no scene has free road and large enough bright and dark car parts');
 });
 
+test('stray-light regions are the same whether the output bytes are word-aligned (four-pixel skip) or not, at any light level', async () => {
+  const { Prng } = await import('../src/faults/prng.ts');
+  const { labels, day, night } = await scene(500001);
+  const random = new Prng(7);
+  const painted = new Uint8Array(night.data);
+  // Saturated and near-threshold pixels at every position modulo 4, singly and in runs that cross a four-pixel group.
+  for (let k = 0; k < 400; k++) {
+    const i = random.int(0, labels.width * labels.height - 4), run = random.int(1, 3), level = random.int(236, 255);
+    for (let j = 0; j < run; j++) painted[(i + j) * 3 + random.int(0, 2)] = level;
+  }
+  const unaligned = new Uint8Array(painted.length + 1).subarray(1);
+  unaligned.set(painted);
+  for (const strayLightLevel of [DEFAULT_THRESHOLDS.strayLightLevel, 246, 240]) {
+    const lights = (data: Uint8Array) => checkConsistency({ sampleId: 's', source: day, output: { ...night, data }, labels }, { strayLightLevel }).regions.filter((g) => g.cue === 'light');
+    const aligned = lights(painted);
+    assert.ok(aligned.length > 5, `level ${strayLightLevel}: only ${aligned.length} light regions`);
+    assert.deepEqual(lights(unaligned), aligned, `level ${strayLightLevel}`);
+  }
+});
+
 test('lit windows, lamps and head/tail lights of clean night renders are excluded from hallucination regions', async () => {
   let lights = 0;
   for (const seed of [500001, 500002, 500007]) {
