@@ -103,9 +103,9 @@ export function noveltyMap(a: Analysis, t: ConsistencyThresholds): Float32Array 
   const { vx, vy, cxy } = localStats({ width, height, data: fx }, { width, height, data: fy }, t.windowRadius);
   const nov = new Float32Array(n);
   const valid = new Uint8Array(n);
+  const inObjects = t.hallucinationInObjects > 0;
   for (let i = 0; i < n; i++) {
-    const inObject = isObjectId(instances[i]);
-    if (!(inObject ? t.hallucinationInObjects > 0 : stuff[semantic[i]]) || near[i] > 0) continue;
+    if (!(isObjectId(instances[i]) ? inObjects : stuff[semantic[i]]) || near[i] > 0) continue;
     valid[i] = 1;
     const r = vy[i] - (cxy[i] * cxy[i]) / (vx[i] + 1e-6);
     nov[i] = r > 0 ? r : 0;
