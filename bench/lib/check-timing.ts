@@ -2,7 +2,7 @@
 // the machine has it) so that every thread the check needs (the garbage collector's included) runs on
 // that core: its wall time is the time the check takes on one core, and no other work of the benchmark
 // (ONNX Runtime's thread pool, earlier allocations) runs beside it.
-//   parent: await timeCheckOnOneCore(input, runs)
+//   parent: timeCheckOnOneCore(input, runs, core)
 //   child:  node --import tsx bench/lib/check-timing.ts FILE RUNS  (FILE written by the parent)
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
