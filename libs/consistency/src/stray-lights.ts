@@ -22,6 +22,9 @@ import type { ConsistencyThresholds } from './thresholds.ts';
 
 const RAMP = 8;
 
+/** Bit 7 of each byte of a 32-bit word is set where that byte's top four bits are all set (the byte is >= 240). */
+const topNibbleSet = (v: number): number => v & (v << 1) & (v << 2) & (v << 3);
+
 /** Stray emitter pixels (on the ground, or on a dark part of an object) per factor x factor block of the analysis grid. */
 function groundEmitters(source: RgbImage, output: RgbImage, labels: LabelMaps, factor: number, t: ConsistencyThresholds): { count: Float32Array; w: number; h: number } {
   const { width } = source;
@@ -54,8 +57,8 @@ function groundEmitters(source: RgbImage, output: RgbImage, labels: LabelMaps, f
     const row = (y / factor | 0) * w;
     for (let x = 0, i = y * width; x < xEnd;) {
       if (words !== null && (i & 3) === 0 && x + 4 <= xEnd) {
-        const q = (3 * i) >> 2, a = words[q], b = words[q + 1], c = words[q + 2];
-        if ((((a & (a << 1) & (a << 2) & (a << 3)) | (b & (b << 1) & (b << 2) & (b << 3)) | (c & (c << 1) & (c << 2) & (c << 3))) & 0x80808080) === 0) {
+        const q = (3 * i) >> 2;
+        if (((topNibbleSet(words[q]) | topNibbleSet(words[q + 1]) | topNibbleSet(words[q + 2])) & 0x80808080) === 0) {
           x += 4; i += 4;
           continue;
         }
