@@ -89,9 +89,20 @@ async function buildUnit(open: OpenBuild, keys: readonly string[], progress: (do
 }
 
 export interface RunningWorker {
-  /** Finishes the unit in hand, then disconnects. */
-  close(): Promise<void>;
+  /**
+   * Finishes the unit in hand, then disconnects. Resolves true once closed, or false when the
+   * connections have not closed CLOSE_GRACE_MS after the unit in hand finished (see there).
+   */
+  close(): Promise<boolean>;
 }
+
+/**
+ * BullMQ's Worker.close() can wait forever once the unit in hand is finished: for a blocking connection
+ * left reconnecting by a Redis restart (taskforcesh/bullmq#4656, open for bullmq 6.7), or for the answer
+ * of a Redis that is frozen. Past this grace the worker stops without them: the unit's result, if Redis
+ * has not recorded it, is lost as after a crash (its lock expires and another worker builds it again).
+ */
+export const CLOSE_GRACE_MS = 10_000;
 
 export function startWorker(settings: WorkerSettings): RunningWorker {
   const { log, name } = settings;
@@ -120,7 +131,19 @@ export function startWorker(settings: WorkerSettings): RunningWorker {
   const event = (job: Job, e: Omit<AttemptEvent, 'worker' | 'attempt' | 'at'>): Promise<unknown> =>
     job.log(JSON.stringify({ ...e, worker: name, attempt: job.attemptsStarted, at: Date.now() } satisfies AttemptEvent));
 
-  const worker = new Worker<UnitData, UnitResult>(QUEUE_NAME, async (job) => {
+  // Settles when the unit in hand (at most one: concurrency 1) is finished.
+  let inHand: Promise<unknown> = Promise.resolve();
+  const worker = new Worker<UnitData, UnitResult>(QUEUE_NAME, (job) => (inHand = buildJob(job)), {
+    connection: connectionOptions(settings.address),
+    name,
+    concurrency: 1,
+    lockDuration: settings.lockMs,
+    stalledInterval: settings.stalledCheckMs,
+    maxStalledCount: settings.maxStalls,
+    drainDelay: 1,
+  });
+
+  async function buildJob(job: Job<UnitData, UnitResult>): Promise<UnitResult> {
     const started = performance.now();
     await event(job, { event: 'start' });
     log(`unit ${job.id} started (${job.data.keys.length} samples, attempt ${job.attemptsStarted})`);
@@ -139,15 +162,7 @@ export function startWorker(settings: WorkerSettings): RunningWorker {
       if (error instanceof DatasetError) throw new UnrecoverableError(message);
       throw error;
     }
-  }, {
-    connection: connectionOptions(settings.address),
-    name,
-    concurrency: 1,
-    lockDuration: settings.lockMs,
-    stalledInterval: settings.stalledCheckMs,
-    maxStalledCount: settings.maxStalls,
-    drainDelay: 1,
-  });
+  }
 
   // BullMQ reconnects by itself; an outage is reported every 10 s while it lasts.
   let reported = 0;
@@ -159,9 +174,14 @@ export function startWorker(settings: WorkerSettings): RunningWorker {
 
   return {
     close: async () => {
-      await worker.close();
+      const closing = worker.close().then(() => true);
+      await inHand.catch(() => {});
+      let grace: NodeJS.Timeout | undefined;
+      const closed = await Promise.race([closing, new Promise<false>((resolve) => { grace = setTimeout(resolve, CLOSE_GRACE_MS, false); })]);
+      clearTimeout(grace);
       open?.dispose();
       open = undefined;
+      return closed;
     },
   };
 }
