@@ -6,6 +6,7 @@ import { fitToneCurve } from './lights.ts';
 import { boxMean } from './box-filter.ts';
 import { isObjectId } from './instances.ts';
 import type { ConsistencyThresholds } from './thresholds.ts';
+import type { Scratch } from './scratch.ts';
 
 export interface Analysis {
   /** Full-resolution pixels per analysis pixel along each axis. */
@@ -26,35 +27,36 @@ export interface Analysis {
   stats: LocalStats & { wsum: Float32Array };
 }
 
-export function analyse(source: RgbImage, output: RgbImage, labels: LabelMaps, t: ConsistencyThresholds): Analysis {
+/** Every plane of the analysis is borrowed from `scratch`: it is valid until the scratch is released. */
+export function analyse(source: RgbImage, output: RgbImage, labels: LabelMaps, t: ConsistencyThresholds, scratch: Scratch): Analysis {
   const factor = analysisFactor(source.width, t.analysisMaxWidth);
-  const x = smooth(logLuminance(source, factor), t.preSmoothRadius);
-  const y = smooth(logLuminance(output, factor), t.preSmoothRadius);
+  const x = smooth(logLuminance(source, factor, scratch), t.preSmoothRadius, scratch);
+  const y = smooth(logLuminance(output, factor, scratch), t.preSmoothRadius, scratch);
   const { width, height } = x;
   const n = width * height;
-  const { pred, slopeAt: toneSlope } = fitToneCurve(x, y);
+  const { pred, slopeAt: toneSlope } = fitToneCurve(x, y, scratch);
   // A light is both brighter than the tone curve predicts and among the brightest pixels of the output:
   // a dark object replaced by lit road is brighter than predicted too, but it is not a light.
   const floor = quantile(y.data, t.lightQuantile);
   // For the hallucination check lights must also shine in absolute terms: a day object pasted into a dark
   // scene at the scene's brightness is brighter than the tone curve predicts, but it is not a light.
   const shine = Math.log1p(t.lightMinLuminance / LOG_KNEE);
-  const core = new Float32Array(n), shining = new Uint8Array(n);
+  const core = scratch.f32(n), shining = scratch.u8(n);
   for (let i = 0; i < n; i++) {
     if (!(y.data[i] - pred[i] > t.lightExcess && y.data[i] >= floor)) continue;
     core[i] = 1;
     shining[i] = y.data[i] >= shine ? 1 : 0;
   }
-  const halo = new Float32Array(n);
-  boxMean(core, width, height, t.lightHalo, halo, new Float32Array(n));
-  const light = new Uint8Array(n), weight = new Float32Array(n);
+  const halo = scratch.f32Raw(n);
+  boxMean(core, width, height, t.lightHalo, halo, scratch.f32Raw(n));
+  const light = scratch.u8Raw(n), weight = scratch.f32Raw(n);
   for (let i = 0; i < n; i++) {
     const l = halo[i] > 0 ? 1 : 0;
     light[i] = l;
     weight[i] = 1 - l;
   }
-  const grid = sampleLabels(labels, factor);
-  const stats = objectBandStats(x.data, y.data, weight, width, height, grid.instances, t.windowRadius, t.highPassRadius);
+  const grid = sampleLabels(labels, factor, scratch);
+  const stats = objectBandStats(x.data, y.data, weight, width, height, grid.instances, t.windowRadius, t.highPassRadius, scratch);
   return { factor, width, height, x, y, labels: grid, light, shining, pred, toneSlope, stats };
 }
 
@@ -65,7 +67,7 @@ export function analyse(source: RgbImage, output: RgbImage, labels: LabelMaps, t
  * same reason.
  */
 function objectBandStats(
-  x: Float32Array, y: Float32Array, w: Float32Array, width: number, height: number, instances: Uint16Array, r: number, highPassRadius: number,
+  x: Float32Array, y: Float32Array, w: Float32Array, width: number, height: number, instances: Uint16Array, r: number, highPassRadius: number, scratch: Scratch,
 ): LocalStats & { wsum: Float32Array } {
   let first = height, last = -1;
   for (let yy = 0; yy < height; yy++) {
@@ -77,16 +79,16 @@ function objectBandStats(
     }
   }
   const n = width * height;
-  const full = { width, height, vx: new Float32Array(n), vy: new Float32Array(n), cxy: new Float32Array(n), wsum: new Float32Array(n) };
+  const full = { width, height, vx: scratch.f32(n), vy: scratch.f32(n), cxy: scratch.f32(n), wsum: scratch.f32(n) };
   if (last < 0) return full;
   const hr = Math.max(0, highPassRadius);
   const p0 = Math.max(0, first - r - hr), p1 = Math.min(height, last + r + hr + 1);
   const rows = (v: Float32Array): Float32Array => v.subarray(p0 * width, p1 * width);
-  const [hx, hy] = highPass([rows(x), rows(y)], rows(w), width, p1 - p0, hr);
+  const [hx, hy] = highPass([rows(x), rows(y)], rows(w), width, p1 - p0, hr, scratch);
   const y0 = Math.max(0, first - r), y1 = Math.min(height, last + r + 1);
   const band = (v: Float32Array): Float32Array => v.subarray((y0 - p0) * width, (y1 - p0) * width);
   const plane = (v: Float32Array): Plane => ({ width, height: y1 - y0, data: band(v) });
-  const s = weightedLocalStats(plane(hx), plane(hy), band(rows(w)), r);
+  const s = weightedLocalStats(plane(hx), plane(hy), band(rows(w)), r, scratch);
   full.vx.set(s.vx, y0 * width);
   full.vy.set(s.vy, y0 * width);
   full.cxy.set(s.cxy, y0 * width);
@@ -99,13 +101,13 @@ function objectBandStats(
  * inpainted hole) vanish, edges and texture stay. The box mean skips light pixels (normalised
  * convolution, the weight sums shared by the planes), or a lamp would ring into its surroundings.
  */
-function highPass(planes: Float32Array[], w: Float32Array, width: number, height: number, r: number): Float32Array[] {
+function highPass(planes: Float32Array[], w: Float32Array, width: number, height: number, r: number, scratch: Scratch): Float32Array[] {
   if (r <= 0) return planes;
   const n = w.length;
-  const ws = new Float32Array(n), tmp = new Float32Array(n), prod = new Float32Array(n);
+  const ws = scratch.f32Raw(n), tmp = scratch.f32Raw(n), prod = scratch.f32Raw(n);
   boxMean(w, width, height, r, ws, tmp);
   return planes.map((v) => {
-    const out = new Float32Array(n);
+    const out = scratch.f32Raw(n);
     for (let i = 0; i < n; i++) prod[i] = v[i] * w[i];
     boxMean(prod, width, height, r, out, tmp);
     for (let i = 0; i < n; i++) out[i] = ws[i] > 1e-3 ? v[i] - out[i] / ws[i] : 0;

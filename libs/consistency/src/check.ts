@@ -7,6 +7,7 @@ import { scoreObjects, type ObjectScore } from './erasure.ts';
 import { scoreRegions, type RegionScore } from './hallucination.ts';
 import { strayLightRegions } from './stray-lights.ts';
 import { resolveThresholds, type ConsistencyThresholds } from './thresholds.ts';
+import { Scratch } from './scratch.ts';
 
 export interface ConsistencyFlag {
   sampleId: string;
@@ -64,9 +65,15 @@ export function checkConsistency(input: ConsistencyInput, overrides: Partial<Con
     throw new RangeError(`${sampleId}: output is ${output.width}x${output.height}, source ${source.width}x${source.height}; they must match`);
   }
   checkLabels(labels, source.width, source.height, `${sampleId} (labels)`);
-  const a = analyse(source, output, labels, t);
-  const objects = scoreObjects(a, t).filter((o) => o.area >= t.erasureMinArea);
-  const regions = [...scoreRegions(a, t), ...strayLightRegions(source, output, labels, a.labels, a.factor, t)];
+  const scratch = new Scratch();
+  let objects: ObjectScore[], regions: RegionScore[];
+  try {
+    const a = analyse(source, output, labels, t, scratch);
+    objects = scoreObjects(a, t).filter((o) => o.area >= t.erasureMinArea);
+    regions = [...scoreRegions(a, t, scratch), ...strayLightRegions(source, output, labels, a.labels, a.factor, t, scratch)];
+  } finally {
+    scratch.release();
+  }
   const flags: ConsistencyFlag[] = [];
   for (const o of objects) {
     if (!isErased(o, t)) continue;

@@ -2,6 +2,7 @@
 // each component carries the first and second moments of `value` over its pixels: a box and extent
 // derived from them move continuously with the values, while the tight box jumps when a pixel at the
 // mask threshold flips (one grey level of difference between two engines' translations).
+import type { Scratch } from './scratch.ts';
 
 export interface Component {
   /** Box [x0, y0, x1, y1). */
@@ -39,9 +40,9 @@ export function momentBox(c: Component, width: number, height: number): { x0: nu
 }
 
 /** Labels `mask` (1 = in) into `labelOut` (0 = background, k+1 = component k) and returns the components. */
-export function connectedComponents(mask: Uint8Array, width: number, height: number, value: Float32Array, labelOut: Int32Array): Component[] {
+export function connectedComponents(mask: Uint8Array, width: number, height: number, value: Float32Array, labelOut: Int32Array, scratch: Scratch): Component[] {
   const comps: Component[] = [];
-  const stack = new Int32Array(mask.length);
+  const stack = scratch.i32Raw(mask.length);
   labelOut.fill(0);
   for (let start = 0; start < mask.length; start++) {
     if (!mask[start] || labelOut[start]) continue;

@@ -28,6 +28,7 @@ import type { ConsistencyThresholds } from './thresholds.ts';
 import { boxMean } from './box-filter.ts';
 import { localStats } from './local-stats.ts';
 import { fillGaps } from './lights.ts';
+import type { Scratch } from './scratch.ts';
 
 export interface RegionScore {
   /** What gave the region away: new structure, or a light standing on the ground. */
@@ -73,36 +74,35 @@ function noiseByLevel(level: Float32Array, residual: Float32Array, valid: Uint8A
 }
 
 /** The plane minus its box mean of radius r. */
-function bandPass(v: Float32Array, width: number, height: number, r: number, tmp: Float32Array): Float32Array {
-  const out = new Float32Array(v.length);
+function bandPass(v: Float32Array, width: number, height: number, r: number, tmp: Float32Array, out: Float32Array): Float32Array {
   boxMean(v, width, height, r, out, tmp);
   for (let i = 0; i < v.length; i++) out[i] = v[i] - out[i];
   return out;
 }
 
 /** Novelty per analysis pixel (0 where not looked at: outside stuff or objects, at or near lights). */
-export function noveltyMap(a: Analysis, t: ConsistencyThresholds): Float32Array {
+export function noveltyMap(a: Analysis, t: ConsistencyThresholds, scratch: Scratch): Float32Array {
   const { width, height } = a;
   const { semantic, instances } = a.labels;
   const n = width * height;
-  const tmp = new Float32Array(n);
+  const tmp = scratch.f32Raw(n);
   const stuff = new Uint8Array(256);
   for (const id of t.stuffLabelIds) stuff[id] = 1;
-  const near = new Float32Array(n);
+  const near = scratch.f32Raw(n);
   // Lights on the bare ground (road, sidewalk) are the pools lamps and head lights throw, not emitters:
   // they stay in (an object standing in a pool must still show), the band-pass removes their smooth
   // shading. Saturated emitters on the ground are the stray-light cue's evidence.
   const ground = new Uint8Array(256);
   for (const id of t.groundLabelIds) ground[id] = 1;
-  const emitter = new Float32Array(n);
+  const emitter = scratch.f32Raw(n);
   for (let i = 0; i < n; i++) emitter[i] = a.shining[i] && (isObjectId(instances[i]) || !ground[semantic[i]]) ? 1 : 0;
   boxMean(emitter, width, height, t.lightHalo + t.lightMargin, near, tmp);
-  const fx = bandPass(a.x.data, width, height, t.hallucinationBandRadius, tmp);
-  const fy = bandPass(a.y.data, width, height, t.hallucinationBandRadius, tmp);
+  const fx = bandPass(a.x.data, width, height, t.hallucinationBandRadius, tmp, scratch.f32Raw(n));
+  const fy = bandPass(a.y.data, width, height, t.hallucinationBandRadius, tmp, scratch.f32Raw(n));
   // Unweighted windows: no window looked at reaches a light (lightMargin >= windowRadius).
-  const { vx, vy, cxy } = localStats({ width, height, data: fx }, { width, height, data: fy }, t.windowRadius);
-  const nov = new Float32Array(n);
-  const valid = new Uint8Array(n);
+  const { vx, vy, cxy } = localStats({ width, height, data: fx }, { width, height, data: fy }, t.windowRadius, scratch);
+  const nov = scratch.f32(n);
+  const valid = scratch.u8(n);
   const inObjects = t.hallucinationInObjects > 0;
   for (let i = 0; i < n; i++) {
     if (!(isObjectId(instances[i]) ? inObjects : stuff[semantic[i]]) || near[i] > 0) continue;
@@ -132,11 +132,11 @@ function medianOf(v: Float32Array, valid: Uint8Array): number {
   return t[m >> 1] ?? 0;
 }
 
-export function scoreRegions(a: Analysis, t: ConsistencyThresholds): RegionScore[] {
+export function scoreRegions(a: Analysis, t: ConsistencyThresholds, scratch: Scratch): RegionScore[] {
   const { width, height, factor } = a;
-  const nov = noveltyMap(a, t);
+  const nov = noveltyMap(a, t, scratch);
   const n = nov.length;
-  const mask = new Uint8Array(n), evidence = new Float32Array(n);
+  const mask = scratch.u8(n), evidence = scratch.f32(n);
   const f2 = factor * factor;
   for (let i = 0; i < n; i++) {
     if (nov[i] <= t.noveltyPixelThreshold) continue;
@@ -145,11 +145,12 @@ export function scoreRegions(a: Analysis, t: ConsistencyThresholds): RegionScore
   }
   // Components of the mask dilated by one pixel: a pixel at the threshold that bridges two parts cannot
   // split a region when it flips (the parts still touch after dilation); dilated pixels carry no evidence.
-  const near = new Float32Array(n);
-  boxMean(Float32Array.from(mask), width, height, 1, near, new Float32Array(n));
+  const inMask = scratch.f32Raw(n), near = scratch.f32Raw(n);
+  for (let i = 0; i < n; i++) inMask[i] = mask[i];
+  boxMean(inMask, width, height, 1, near, scratch.f32Raw(n));
   for (let i = 0; i < n; i++) mask[i] = near[i] > 1e-4 ? 1 : 0;
-  const labels = new Int32Array(n);
-  const comps = connectedComponents(mask, width, height, evidence, labels);
+  const labels = scratch.i32Raw(n);
+  const comps = connectedComponents(mask, width, height, evidence, labels, scratch);
   const minArea = t.hallucinationMinArea / f2, minSide = t.hallucinationMinSide / factor;
   const out: RegionScore[] = [];
   for (let k = 0; k < comps.length; k++) {

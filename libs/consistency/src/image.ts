@@ -1,6 +1,7 @@
 // Image and label types the checks take, and the conversion of RGB into the analysis grid: a
 // log-luminance plane, box-averaged down by an integer factor so that large frames stay fast.
 import { DatasetError } from '@nightshift/labels';
+import type { Scratch } from './scratch.ts';
 
 /** Interleaved 8-bit RGB, row-major. */
 export interface RgbImage {
@@ -61,10 +62,10 @@ const LOG_LUT = (() => {
  * Log-luminance of an RGB image, averaged over factor x factor blocks (the last partial blocks are
  * dropped). Luminance is Rec. 601 (0.299, 0.587, 0.114) in 1/16 steps through a lookup table.
  */
-export function logLuminance(image: RgbImage, factor: number): Plane {
+export function logLuminance(image: RgbImage, factor: number, scratch: Scratch): Plane {
   const { width, height, data } = image;
   const w = Math.floor(width / factor), h = Math.floor(height / factor);
-  const out = new Float32Array(w * h);
+  const out = scratch.f32Raw(w * h);
   const inv = 1 / (factor * factor);
   // 0.299, 0.587, 0.114 scaled by 16*256 = 4096: 1225, 2404, 467 (sum 4096).
   if (factor === 2) {
@@ -98,10 +99,10 @@ export function logLuminance(image: RgbImage, factor: number): Plane {
 }
 
 /** Labels sampled at the centre pixel of each factor x factor block. */
-export function sampleLabels(labels: LabelMaps, factor: number): LabelMaps {
+export function sampleLabels(labels: LabelMaps, factor: number, scratch: Scratch): LabelMaps {
   if (factor === 1) return labels;
   const w = Math.floor(labels.width / factor), h = Math.floor(labels.height / factor);
-  const semantic = new Uint8Array(w * h), instances = new Uint16Array(w * h);
+  const semantic = scratch.u8Raw(w * h), instances = scratch.u16Raw(w * h);
   const c = factor >> 1;
   for (let y = 0; y < h; y++) {
     const row = (y * factor + c) * labels.width + c;

@@ -3,6 +3,7 @@
 // day-to-night tone mapping. They are excluded from both checks. The same tone curve's slope tells the
 // erasure check how much of an object's contrast a darkening alone leaves visible.
 import type { Plane } from './image.ts';
+import type { Scratch } from './scratch.ts';
 
 const BINS = 64;
 
@@ -24,7 +25,7 @@ const SLOPE_SPAN = 3;
  * Global monotone-free tone curve: the median output log-luminance per bin of source log-luminance,
  * filled across empty bins, and its slope.
  */
-export function fitToneCurve(x: Plane, y: Plane): ToneCurve {
+export function fitToneCurve(x: Plane, y: Plane, scratch: Scratch): ToneCurve {
   const X = x.data, Y = y.data, n = X.length;
   let lo = Infinity, hi = -Infinity;
   for (let i = 0; i < n; i++) { const v = X[i]; if (v < lo) lo = v; if (v > hi) hi = v; }
@@ -56,7 +57,7 @@ export function fitToneCurve(x: Plane, y: Plane): ToneCurve {
     const b0 = Math.max(0, b - SLOPE_SPAN), b1 = Math.min(BINS - 1, b + SLOPE_SPAN);
     slopes[b] = scale > 0 && b1 > b0 ? Math.abs(smooth[b1] - smooth[b0]) * scale / (b1 - b0) || 0 : 1;
   }
-  const pred = new Float32Array(n);
+  const pred = scratch.f32Raw(n);
   for (let i = 0; i < n; i++) pred[i] = curve[((X[i] - lo) * scale) | 0] || 0;
   const top = BINS - 1;
   const slopeAt = (v: number): number => { const b = ((v - lo) * scale) | 0; return slopes[b < 0 ? 0 : b > top ? top : b]; };

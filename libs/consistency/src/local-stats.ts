@@ -3,6 +3,7 @@
 // output on the source are built from these.
 import { boxMean } from './box-filter.ts';
 import type { Plane } from './image.ts';
+import type { Scratch } from './scratch.ts';
 
 export interface LocalStats {
   width: number;
@@ -15,12 +16,12 @@ export interface LocalStats {
   cxy: Float32Array;
 }
 
-export function localStats(x: Plane, y: Plane, r: number): LocalStats {
+export function localStats(x: Plane, y: Plane, r: number, scratch: Scratch): LocalStats {
   const { width, height } = x;
   const n = width * height;
-  const tmp = new Float32Array(n), prod = new Float32Array(n);
-  const mx = new Float32Array(n), my = new Float32Array(n);
-  const vx = new Float32Array(n), vy = new Float32Array(n), cxy = new Float32Array(n);
+  const tmp = scratch.f32Raw(n), prod = scratch.f32Raw(n);
+  const mx = scratch.f32Raw(n), my = scratch.f32Raw(n);
+  const vx = scratch.f32Raw(n), vy = scratch.f32Raw(n), cxy = scratch.f32Raw(n);
   const X = x.data, Y = y.data;
   boxMean(X, width, height, r, mx, tmp);
   boxMean(Y, width, height, r, my, tmp);
@@ -41,10 +42,10 @@ export function localStats(x: Plane, y: Plane, r: number): LocalStats {
 }
 
 /** Box-smoothed copy of a plane (radius r). */
-export function smooth(p: Plane, r: number): Plane {
+export function smooth(p: Plane, r: number, scratch: Scratch): Plane {
   if (r <= 0) return p;
-  const out = new Float32Array(p.data.length);
-  boxMean(p.data, p.width, p.height, r, out, new Float32Array(p.data.length));
+  const out = scratch.f32Raw(p.data.length);
+  boxMean(p.data, p.width, p.height, r, out, scratch.f32Raw(p.data.length));
   return { width: p.width, height: p.height, data: out };
 }
 
@@ -52,12 +53,12 @@ export function smooth(p: Plane, r: number): Plane {
  * Local statistics where each pixel counts with weight w (0 excludes it, e.g. a light source):
  * weighted means, variances and covariance per window. `wsum` receives the mean weight per window.
  */
-export function weightedLocalStats(x: Plane, y: Plane, w: Float32Array, r: number): LocalStats & { wsum: Float32Array } {
+export function weightedLocalStats(x: Plane, y: Plane, w: Float32Array, r: number, scratch: Scratch): LocalStats & { wsum: Float32Array } {
   const { width, height } = x;
   const n = width * height;
-  const tmp = new Float32Array(n), prod = new Float32Array(n);
-  const ws = new Float32Array(n), mx = new Float32Array(n), my = new Float32Array(n);
-  const vx = new Float32Array(n), vy = new Float32Array(n), cxy = new Float32Array(n);
+  const tmp = scratch.f32Raw(n), prod = scratch.f32Raw(n);
+  const ws = scratch.f32Raw(n), mx = scratch.f32Raw(n), my = scratch.f32Raw(n);
+  const vx = scratch.f32Raw(n), vy = scratch.f32Raw(n), cxy = scratch.f32Raw(n);
   const X = x.data, Y = y.data;
   boxMean(w, width, height, r, ws, tmp);
   for (let i = 0; i < n; i++) prod[i] = w[i] * X[i];

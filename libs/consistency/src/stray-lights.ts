@@ -19,6 +19,7 @@ import { isObjectId } from './instances.ts';
 import { connectedComponents, dominantLabel, momentBox } from './components.ts';
 import type { RegionScore } from './hallucination.ts';
 import type { ConsistencyThresholds } from './thresholds.ts';
+import type { Scratch } from './scratch.ts';
 
 const RAMP = 8;
 
@@ -26,14 +27,14 @@ const RAMP = 8;
 const topNibbleSet = (v: number): number => v & (v << 1) & (v << 2) & (v << 3);
 
 /** Stray emitter pixels (on the ground, or on a dark part of an object) per factor x factor block of the analysis grid. */
-function groundEmitters(source: RgbImage, output: RgbImage, labels: LabelMaps, factor: number, t: ConsistencyThresholds): { count: Float32Array; w: number; h: number } {
+function groundEmitters(source: RgbImage, output: RgbImage, labels: LabelMaps, factor: number, t: ConsistencyThresholds, scratch: Scratch): { count: Float32Array; w: number; h: number } {
   const { width } = source;
   const w = Math.floor(width / factor), h = Math.floor(source.height / factor);
   const ground = new Uint8Array(256);
   for (const id of t.groundLabelIds) ground[id] = 1;
   const sourceLevel = t.strayLightSourceLevel, objectSourceLevel = t.strayLightObjectSourceLevel;
   const lo = t.strayLightLevel - RAMP;
-  const count = new Float32Array(w * h);
+  const count = scratch.f32(w * h);
   const o = output.data, s = source.data, sem = labels.semantic, inst = labels.instances;
   const cell = new Int32Array(w * factor);
   for (let x = 0; x < cell.length; x++) cell[x] = (x / factor) | 0;
@@ -72,16 +73,18 @@ function groundEmitters(source: RgbImage, output: RgbImage, labels: LabelMaps, f
 }
 
 /** `grid`: the labels sampled on the analysis grid (factor x factor blocks of the full-resolution `labels`). */
-export function strayLightRegions(source: RgbImage, output: RgbImage, labels: LabelMaps, grid: LabelMaps, factor: number, t: ConsistencyThresholds): RegionScore[] {
-  const { count, w, h } = groundEmitters(source, output, labels, factor, t);
-  const near = new Float32Array(w * h);
-  boxMean(count, w, h, Math.max(1, Math.round(t.strayLightMerge / factor)), near, new Float32Array(w * h));
-  const mask = new Uint8Array(w * h);
+export function strayLightRegions(
+  source: RgbImage, output: RgbImage, labels: LabelMaps, grid: LabelMaps, factor: number, t: ConsistencyThresholds, scratch: Scratch,
+): RegionScore[] {
+  const { count, w, h } = groundEmitters(source, output, labels, factor, t, scratch);
+  const near = scratch.f32Raw(w * h);
+  boxMean(count, w, h, Math.max(1, Math.round(t.strayLightMerge / factor)), near, scratch.f32Raw(w * h));
+  const mask = scratch.u8(w * h);
   let any = false;
   for (let i = 0; i < mask.length; i++) if (near[i] > 0) { mask[i] = 1; any = true; }
   if (!any) return [];
-  const ids = new Int32Array(w * h);
-  const comps = connectedComponents(mask, w, h, count, ids);
+  const ids = scratch.i32Raw(w * h);
+  const comps = connectedComponents(mask, w, h, count, ids, scratch);
   const out: RegionScore[] = [];
   for (const [k, c] of comps.entries()) {
     const b = momentBox(c, w, h);
