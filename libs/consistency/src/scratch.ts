@@ -1,5 +1,5 @@
-// Typed arrays that one check borrows and gives back when it ends. A 2048x1024 check works on about 45
-// planes of 2 MB. Fresh ones cost more than the arithmetic on them (the page faults of their first touch,
+// Typed arrays that one check borrows and gives back when it ends. A 2048x1024 check works on 57 arrays
+// (82 MB). Fresh ones cost more than the arithmetic on them (the page faults of their first touch,
 // and the mark-compacts that so much external memory triggers), so the checks of a dataset, whose images
 // mostly share one size, reuse the same buffers. What the pool keeps is bounded (POOL_BYTES), whatever the
 // dataset's size.
@@ -9,14 +9,14 @@ const free: ArrayBuffer[] = [];
 let freeBytes = 0;
 
 /**
- * Buffers a check borrows. f32, i32, u8 hand out zeroed arrays; the *Raw ones keep what an earlier check
- * left (zeroing 90 MB per check costs about 10 ms), for arrays the caller overwrites completely before reading.
+ * Buffers a check borrows. f32 and u8 hand out zeroed arrays; the *Raw ones keep what an earlier check
+ * left (zeroing all 82 MB costs about 10 ms per check), for arrays the caller overwrites completely before
+ * reading.
  */
 export class Scratch {
   private readonly lent: ArrayBuffer[] = [];
 
   f32(n: number): Float32Array { return new Float32Array(this.take(n * 4, true), 0, n); }
-  i32(n: number): Int32Array { return new Int32Array(this.take(n * 4, true), 0, n); }
   u8(n: number): Uint8Array { return new Uint8Array(this.take(n, true), 0, n); }
   f32Raw(n: number): Float32Array { return new Float32Array(this.take(n * 4, false), 0, n); }
   i32Raw(n: number): Int32Array { return new Int32Array(this.take(n * 4, false), 0, n); }
