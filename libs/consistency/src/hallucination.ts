@@ -136,18 +136,19 @@ export function scoreRegions(a: Analysis, t: ConsistencyThresholds, scratch: Scr
   const { width, height, factor } = a;
   const nov = noveltyMap(a, t, scratch);
   const n = nov.length;
-  const mask = scratch.u8(n), evidence = scratch.f32(n);
+  const above = scratch.f32Raw(n), evidence = scratch.f32Raw(n);
   const f2 = factor * factor;
   for (let i = 0; i < n; i++) {
-    if (nov[i] <= t.noveltyPixelThreshold) continue;
-    mask[i] = 1;
-    evidence[i] = f2 * Math.log(nov[i] / t.noveltyPixelThreshold);
+    const v = nov[i];
+    const on = v > t.noveltyPixelThreshold;
+    above[i] = on ? 1 : 0;
+    evidence[i] = on ? f2 * Math.log(v / t.noveltyPixelThreshold) : 0;
   }
-  // Components of the mask dilated by one pixel: a pixel at the threshold that bridges two parts cannot
-  // split a region when it flips (the parts still touch after dilation); dilated pixels carry no evidence.
-  const inMask = scratch.f32Raw(n), near = scratch.f32Raw(n);
-  for (let i = 0; i < n; i++) inMask[i] = mask[i];
-  boxMean(inMask, width, height, 1, near, scratch.f32Raw(n));
+  // Components of the pixels above the threshold dilated by one pixel: a pixel at the threshold that bridges
+  // two parts cannot split a region when it flips (the parts still touch after dilation); dilated pixels
+  // carry no evidence.
+  const near = scratch.f32Raw(n), mask = scratch.u8Raw(n);
+  boxMean(above, width, height, 1, near, scratch.f32Raw(n));
   for (let i = 0; i < n; i++) mask[i] = near[i] > 1e-4 ? 1 : 0;
   const labels = scratch.i32Raw(n);
   const comps = connectedComponents(mask, width, height, evidence, labels, scratch);
