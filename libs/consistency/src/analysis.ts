@@ -5,6 +5,7 @@ import { smooth, weightedLocalStats, type LocalStats } from './local-stats.ts';
 import { fitToneCurve } from './lights.ts';
 import { boxMean } from './box-filter.ts';
 import { isObjectId } from './instances.ts';
+import { sampledQuantile } from './sampled-quantile.ts';
 import type { ConsistencyThresholds } from './thresholds.ts';
 import type { Scratch } from './scratch.ts';
 
@@ -37,7 +38,7 @@ export function analyse(source: RgbImage, output: RgbImage, labels: LabelMaps, t
   const { pred, slopeAt: toneSlope } = fitToneCurve(x, y, scratch);
   // A light is both brighter than the tone curve predicts and among the brightest pixels of the output:
   // a dark object replaced by lit road is brighter than predicted too, but it is not a light.
-  const floor = quantile(y.data, t.lightQuantile);
+  const floor = sampledQuantile(y.data, t.lightQuantile);
   // For the hallucination check lights must also shine in absolute terms: a day object pasted into a dark
   // scene at the scene's brightness is brighter than the tone curve predicts, but it is not a light.
   const shine = Math.log1p(t.lightMinLuminance / LOG_KNEE);
@@ -113,12 +114,4 @@ function highPass(planes: Float32Array[], w: Float32Array, width: number, height
     for (let i = 0; i < n; i++) out[i] = ws[i] > 1e-3 ? v[i] - out[i] / ws[i] : 0;
     return out;
   });
-}
-
-function quantile(v: Float32Array, q: number): number {
-  const step = Math.max(1, Math.floor(v.length / 20000));
-  const s = new Float32Array(Math.ceil(v.length / step));
-  for (let i = 0, j = 0; i < v.length; i += step, j++) s[j] = v[i];
-  s.sort();
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? 0;
 }

@@ -28,6 +28,7 @@ import type { ConsistencyThresholds } from './thresholds.ts';
 import { boxMean } from './box-filter.ts';
 import { localStats } from './local-stats.ts';
 import { fillGaps } from './lights.ts';
+import { sampledQuantile } from './sampled-quantile.ts';
 import type { Scratch } from './scratch.ts';
 
 export interface RegionScore {
@@ -113,7 +114,7 @@ export function noveltyMap(a: Analysis, t: ConsistencyThresholds, scratch: Scrat
   const nl = noiseByLevel(a.y.data, nov, valid);
   const top = NOISE_BINS - 1;
   // Texture allowance: a textured source (foliage, facades) changes more under translation than a plain one.
-  const k = t.textureAllowance / (medianOf(vx, valid) + 1e-9);
+  const k = t.textureAllowance / (sampledQuantile(vx, 0.5, valid) + 1e-9);
   for (let i = 0; i < n; i++) {
     if (!valid[i]) continue;
     const b = ((a.y.data[i] - nl.lo) * nl.scale) | 0;
@@ -121,15 +122,6 @@ export function noveltyMap(a: Analysis, t: ConsistencyThresholds, scratch: Scrat
     nov[i] /= noise * (1 + k * vx[i]);
   }
   return nov;
-}
-
-function medianOf(v: Float32Array, valid: Uint8Array): number {
-  const step = Math.max(1, Math.floor(v.length / 20000));
-  const s = new Float32Array(Math.ceil(v.length / step));
-  let m = 0;
-  for (let i = 0; i < v.length; i += step) if (valid[i]) s[m++] = v[i];
-  const t = s.subarray(0, m).sort();
-  return t[m >> 1] ?? 0;
 }
 
 export function scoreRegions(a: Analysis, t: ConsistencyThresholds, scratch: Scratch): RegionScore[] {
