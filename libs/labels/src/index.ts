@@ -10,3 +10,4 @@ export * from './coco/index.ts';
 export * from './convert/index.ts';
 export { atomicTempOwner, atomicTempPath, copyFileAtomic, writeFileAtomic } from './atomic-file.ts';
 export { isPathInside, resolvesOutside } from './paths.ts';
+export * from './evaluation/index.ts';
