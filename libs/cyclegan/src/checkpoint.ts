@@ -26,7 +26,8 @@ import type { NetworkOptions } from './networks/network.ts';
 import type { ParamSpec } from './networks/parameters.ts';
 import { PatchDiscriminator, patchDiscriminatorSpecs } from './networks/patch-discriminator.ts';
 import { ResnetGenerator, resnetGeneratorSpecs } from './networks/resnet-generator.ts';
-import { entryToFloat32, parseSafetensors, writeSafetensors, type SafetensorsEntry } from './safetensors.ts';
+import { entryToFloat32, writeSafetensors, type SafetensorsEntry } from './safetensors.ts';
+import { parseStateDict } from './state-dict-file.ts';
 
 export const CHECKPOINT_FORMAT = 'nightshift-cyclegan-checkpoint';
 export const CHECKPOINT_VERSION = 1;
@@ -314,7 +315,7 @@ async function resolveWeights(path: string, kind: 'G' | 'D', which: NetworkName 
       throw new DatasetError(file, `sha256 ${actual} differs from ${entry.sha256} recorded in ${configPath}: the file changed after the checkpoint was saved`);
     }
   }
-  const tensors = normaliseStateDict(parseSafetensors(bytes, file).tensors, file);
+  const tensors = normaliseStateDict(parseStateDict(bytes, file), file);
   return {
     file,
     tensors,

@@ -36,6 +36,8 @@ export {
   type SafetensorsEntry,
   type SafetensorsFile,
 } from './safetensors.ts';
+export { parseStateDict, readStateDict, weightFileFormat, type WeightFileFormat } from './state-dict-file.ts';
+export { parseTorchCheckpoint, STATE_DICT_WRAPPERS, type TorchStateDict } from './torch/torch-checkpoint.ts';
 export {
   CHECKPOINT_CONFIG_FILE,
   CHECKPOINT_FORMAT,

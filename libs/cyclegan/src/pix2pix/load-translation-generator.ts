@@ -7,7 +7,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { DatasetError } from '@nightshift/labels';
 import { loadGenerator } from '../checkpoint.ts';
-import { parseSafetensors } from '../safetensors.ts';
+import { parseStateDict } from '../state-dict-file.ts';
 import type { TranslatorGenerator } from '../translate/tfjs-translator.ts';
 import { loadUnetGenerator, PIX2PIX_CHECKPOINT_FORMAT, type LoadUnetGeneratorOptions } from './pix2pix-checkpoint.ts';
 
@@ -34,7 +34,7 @@ export async function loadTranslationGenerator(path: string, options: LoadTransl
   const format = await configFormat(isDir ? path : dirname(path));
   let unet = format === PIX2PIX_CHECKPOINT_FORMAT;
   if (format === undefined && !isDir) {
-    const keys = parseSafetensors(await readFile(path), path).tensors.keys();
+    const keys = parseStateDict(await readFile(path), path).keys();
     unet = [...keys].some((k) => k === 'model.model.0.weight' || k === 'module.model.model.0.weight');
   }
   const { which, ...unetOptions } = options;

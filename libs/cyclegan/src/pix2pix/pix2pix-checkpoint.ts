@@ -15,7 +15,8 @@ import type { Network } from '../networks/network.ts';
 import { PatchDiscriminator, patchDiscriminatorSpecs } from '../networks/patch-discriminator.ts';
 import { UnetGenerator, resolveUnetArchitecture, unetGeneratorSpecs, type UnetGeneratorArchitecture, type UnetGeneratorOptions } from '../networks/unet-generator.ts';
 import type { ParamSpec } from '../networks/parameters.ts';
-import { parseSafetensors, writeSafetensors, type SafetensorsEntry } from '../safetensors.ts';
+import { writeSafetensors, type SafetensorsEntry } from '../safetensors.ts';
+import { parseStateDict } from '../state-dict-file.ts';
 import { resolvePix2PixArchitecture, type Pix2PixArchitecture } from './pix2pix-model.ts';
 import { stateDictValues } from './state-dict-values.ts';
 
@@ -164,7 +165,7 @@ async function readWeights(path: string, which: Pix2PixNetworkName): Promise<{ f
   if (listed && sha256(bytes) !== entry.sha256) {
     throw new DatasetError(file, `sha256 differs from the one recorded in ${configPath}: the file changed after the checkpoint was saved`);
   }
-  return { file, tensors: stripModulePrefix(parseSafetensors(bytes, file).tensors), config: listed ? config : undefined };
+  return { file, tensors: stripModulePrefix(parseStateDict(bytes, file)), config: listed ? config : undefined };
 }
 
 export interface LoadUnetGeneratorOptions extends Pick<UnetGeneratorOptions, 'inference' | 'dropoutSeed' | 'name' | 'trainable'> {

@@ -1,0 +1,103 @@
+// PyTorch .pth generators (fixtures/pth, made by torch.save) load and translate as PyTorch does:
+// within 1e-4 of PyTorch's own output on the same input, in the tfjs engine and in the onnx engine.
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { test } from 'node:test';
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  OnnxTranslator, ResnetGenerator, UnetGenerator, exportGeneratorOnnx, loadTranslationGenerator, parseSafetensors,
+  selectBackend, entryToFloat32, type TranslatorGenerator,
+} from '../src/index.ts';
+import { FIXTURES } from './helpers.ts';
+
+await selectBackend('cpu');
+const PTH = `${FIXTURES}pth/`;
+const expected = parseSafetensors(await readFile(`${PTH}expected.safetensors`), 'expected.safetensors');
+
+/** make_fixtures.py fixture_input: x[0, c, h, w] = 0.9 sin(0.131 h + 0.077 w + 1.7 c), NCHW float32. */
+function fixtureInput(channels: number, height: number, width: number): Float32Array {
+  const x = new Float32Array(channels * height * width);
+  let i = 0;
+  for (let c = 0; c < channels; c++) {
+    for (let h = 0; h < height; h++) {
+      for (let w = 0; w < width; w++) x[i++] = 0.9 * Math.sin(0.131 * h + 0.077 * w + 1.7 * c);
+    }
+  }
+  return x;
+}
+
+function pytorch(name: string): Float32Array {
+  return entryToFloat32(expected.tensors.get(name)!, name);
+}
+
+function maxAbs(a: Float32Array, b: Float32Array): number {
+  assert.equal(a.length, b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+/** The generator run in tfjs on an NCHW input, returned NCHW. */
+async function tfjsForward(g: TranslatorGenerator, x: Float32Array, shape: [number, number, number, number], run = (t: tf.Tensor4D) => g.apply(t)): Promise<Float32Array> {
+  const y = tf.tidy(() => tf.transpose(run(tf.transpose(tf.tensor4d(x, shape), [0, 2, 3, 1]) as tf.Tensor4D), [0, 3, 1, 2]));
+  const data = (await y.data()) as Float32Array;
+  y.dispose();
+  return data;
+}
+
+const RESNETS: Array<[file: string, output: string, architecture: object]> = [
+  ['resnet9.pth', 'resnet9', { inputNc: 3, outputNc: 3, ngf: 2, nBlocks: 9 }],
+  ['resnet9_legacy.pth', 'resnet9', { inputNc: 3, outputNc: 3, ngf: 2, nBlocks: 9 }],
+  ['resnet9_dataparallel.pth', 'resnet9', { inputNc: 3, outputNc: 3, ngf: 2, nBlocks: 9 }],
+  ['resnet9_pre04.pth', 'resnet9', { inputNc: 3, outputNc: 3, ngf: 2, nBlocks: 9 }],
+  ['resnet6_fp16.pth', 'resnet6_fp16', { inputNc: 3, outputNc: 3, ngf: 3, nBlocks: 6 }],
+];
+
+test('ResNet generators from .pth equal PyTorch within 1e-4 in the tfjs and onnx engines', async () => {
+  const x = fixtureInput(3, 32, 32);
+  for (const [file, output, architecture] of RESNETS) {
+    const g = await loadTranslationGenerator(PTH + file);
+    try {
+      assert.ok(g instanceof ResnetGenerator, file);
+      assert.deepEqual(g.architecture, architecture, file);
+      const tfjsDiff = maxAbs(await tfjsForward(g, x, [1, 3, 32, 32]), pytorch(output));
+      const onnx = await OnnxTranslator.create(await exportGeneratorOnnx(g), { provider: 'cpu' });
+      const onnxDiff = maxAbs(await onnx.forward(x, [1, 3, 32, 32]), pytorch(output));
+      onnx.dispose();
+      console.log(`${file}: max abs diff from PyTorch: tfjs ${tfjsDiff.toExponential(2)}, onnx ${onnxDiff.toExponential(2)}`);
+      assert.ok(tfjsDiff <= 1e-4 && onnxDiff <= 1e-4, `${file}: tfjs ${tfjsDiff}, onnx ${onnxDiff}`);
+    } finally {
+      g.dispose();
+    }
+  }
+});
+
+test('the pix2pix U-Net-256 (batch norm) from .pth equals PyTorch in eval mode within 1e-4 (tfjs)', async () => {
+  const grid = pytorch('unet256_grid');
+  for (const file of ['unet256.pth', 'unet256_legacy.pth']) {
+    const g = await loadTranslationGenerator(PTH + file);
+    try {
+      assert.ok(g instanceof UnetGenerator, file);
+      assert.deepEqual(g.architecture, { inputNc: 3, outputNc: 3, ngf: 1, numDowns: 8, norm: 'batch', dropout: true });
+      const y = await tfjsForward(g, fixtureInput(3, 256, 256), [1, 3, 256, 256], (t) => g.forward(t, { batchNorm: 'eval', dropout: 'off' }));
+      // expected.safetensors keeps every 5th row and column (52 x 52 of 256 x 256).
+      const sampled = new Float32Array(grid.length);
+      let i = 0;
+      for (let c = 0; c < 3; c++) for (let h = 0; h < 256; h += 5) for (let w = 0; w < 256; w += 5) sampled[i++] = y[(c * 256 + h) * 256 + w];
+      const diff = maxAbs(sampled, grid);
+      console.log(`${file}: max abs diff from PyTorch (tfjs, eval): ${diff.toExponential(2)}`);
+      assert.ok(diff <= 1e-4, `${file}: ${diff}`);
+    } finally {
+      g.dispose();
+    }
+  }
+});
+
+test('a classifier checkpoint is refused with one line naming the file and what was expected', async () => {
+  await assert.rejects(loadTranslationGenerator(`${PTH}classifier.pth`), (e: Error) => {
+    assert.equal(e.message.split('\n').length, 1);
+    assert.match(e.message, /classifier\.pth: /);
+    assert.match(e.message, /conv1\.weight/);
+    return true;
+  });
+});
