@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import sharp from 'sharp';
 import { generateScene, sceneLabels, renderSceneSync, renderFaults } from '@nightshift/datasets';
-import { listCityscapesFrames, readCityscapesSample, readRgb } from '@nightshift/labels';
+import { isInstanceValue, listCityscapesFrames, readCityscapesSample, readRgb } from '@nightshift/labels';
 import {
   checkConsistency, drawOverlay, eraseInstance, pasteObject, photometricNight, listInstances, resolveThresholds,
   type ConsistencyFlag, type ConsistencyThresholds, type ConsistencyResult, type LabelMaps, type RegionScore, type RgbImage,
@@ -237,7 +237,7 @@ if (!calibrate && !args.includes('--no-real') && existsSync(REAL_ROOT)) {
     for (const [di, donor] of samples.entries()) {
       if (di === fi) continue;
       const donors = listInstances(donor.sample.instances, donor.sample.width)
-        .filter((o) => o.instanceId >= 1000 && o.area >= MIN_AREA && o.x0 > 0 && o.x1 < donor.sample.width && o.y1 < donor.sample.height && o.y1 - o.y0 < 300)
+        .filter((o) => isInstanceValue(o.instanceId) && o.area >= MIN_AREA && o.x0 > 0 && o.x1 < donor.sample.width && o.y1 < donor.sample.height && o.y1 - o.y0 < 300)
         .slice(0, 6);
       for (const d of donors) {
         const pasted = pasteObject(night, labels, { image: donor.day, instances: donor.sample.instances, instanceId: d.instanceId }, 1000 * fi + k++);

@@ -1,6 +1,7 @@
 // Fault variants of a scene with known answers, for calibrating the consistency checks: the same scene
 // with one instance removed (rendered without it, not inpainted), and with one extra car or person.
 // The labels that go with a fault render are the ORIGINAL scene's labels: the image no longer matches them.
+import { instanceIndexOf, instanceValue, isInstanceValue, labelIdOf } from '@nightshift/labels';
 import { Rng } from './prng.ts';
 import { View } from './view.ts';
 import { ObjectBuilder } from './objects.ts';
@@ -153,9 +154,9 @@ function add(scene: Scene): Composed {
   const objects = new ObjectBuilder(rng, view, (z) => 1 - Math.exp(-z / scene.visibility));
   const min = faultMinArea(scene.width, scene.height);
   const usedK = new Map<number, number>();
-  for (const item of scene.items) if (item.instanceId >= 1000) {
-    const label = Math.floor(item.instanceId / 1000);
-    usedK.set(label, Math.max(usedK.get(label) ?? -1, item.instanceId % 1000));
+  for (const item of scene.items) if (isInstanceValue(item.instanceId)) {
+    const label = labelIdOf(item.instanceId);
+    usedK.set(label, Math.max(usedK.get(label) ?? -1, instanceIndexOf(item.instanceId)));
   }
   let best: Composed | null = null;
   for (let attempt = 0; attempt < 24; attempt++) {
@@ -167,7 +168,7 @@ function add(scene: Scene): Composed {
       const [a, b] = rng.pick(scene.street.sidewalks);
       item = objects.person(rng.range(Math.min(a, b), Math.max(a, b)), rng.range(5, 25));
     }
-    item.instanceId = item.labelId * 1000 + (usedK.get(item.labelId) ?? -1) + 1;
+    item.instanceId = instanceValue(item.labelId, (usedK.get(item.labelId) ?? -1) + 1);
     const changed = withItems(scene, insertInPainterOrder(scene, item));
     const drawn = changed.scene.objects.find((o) => o.instanceId === item.instanceId);
     if (!drawn) continue;

@@ -1,6 +1,7 @@
 // Day and night renders of a scene by direct shading of the part map (the same rasterisation as the
 // labels, so images and labels are pixel-aligned). Deterministic: grain and sensor noise are stateless
 // hashes of (scene.noiseSeed, x, y), so a scene and its fault variants share them exactly.
+import { isInstanceValue } from '@nightshift/labels';
 import sharp from 'sharp';
 import { composeParts, type PartMap } from './compose.ts';
 import { hash3 } from './prng.ts';
@@ -97,7 +98,7 @@ function hiderDepth(scene: Scene, map: PartMap): Float32Array {
   const byPart = new Float32Array(map.partItem.length);
   for (let p = 0; p < byPart.length; p++) {
     const item = scene.items[map.partItem[p]];
-    byPart[p] = item.instanceId >= 1000 ? item.depth : Infinity;
+    byPart[p] = isInstanceValue(item.instanceId) ? item.depth : Infinity;
   }
   return byPart;
 }

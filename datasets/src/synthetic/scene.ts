@@ -1,5 +1,6 @@
 // Seed → scene description. The same seed gives the same street at any image size (all random draws
 // are made in world units); objects that end up with almost no visible pixels are dropped.
+import { instanceValue } from '@nightshift/labels';
 import { Rng } from './prng.ts';
 import { View } from './view.ts';
 import { StreetBuilder, type StreetLayout } from './street.ts';
@@ -102,13 +103,13 @@ function placePeople(rng: Rng, objects: ObjectBuilder, layout: StreetLayout, out
   }
 }
 
-/** Assigns labelId*1000+k to thing items in painter's order and returns the visible area of every item. */
+/** Assigns instanceValue(labelId, k) to thing items in painter's order and returns the visible area of every item. */
 function numberInstances(items: Item[]): void {
   const next = new Map<number, number>();
   for (const item of items) {
     if (!isThing(item.name)) continue;
     const k = next.get(item.labelId) ?? 0;
-    item.instanceId = item.labelId * 1000 + k;
+    item.instanceId = instanceValue(item.labelId, k);
     next.set(item.labelId, k + 1);
   }
 }

@@ -1,6 +1,6 @@
-// The objects the erasure check looks at: every instance (instanceIds value >= 1000) and every group of
+// The objects the erasure check looks at: every instance (an instanceIds instance value) and every group of
 // a class with instances (a plain labelId of a hasInstances class, e.g. 26 "car group").
-import { labelById } from '@nightshift/labels';
+import { isInstanceValue, labelById, labelIdOf } from '@nightshift/labels';
 
 export interface InstanceInfo {
   instanceId: number;
@@ -21,12 +21,7 @@ const THING_LUT: Uint8Array = (() => {
 
 /** Whether an instanceIds value is an object (instance or group of a thing class). */
 export function isObjectId(v: number): boolean {
-  return v >= 1000 ? true : THING_LUT[v] === 1;
-}
-
-/** Label id of an instanceIds value. */
-export function labelOfInstance(v: number): number {
-  return v >= 1000 ? Math.floor(v / 1000) : v;
+  return isInstanceValue(v) || THING_LUT[v] === 1;
 }
 
 /** Objects of an instanceIds map with their boxes and pixel counts, sorted by id. */
@@ -42,7 +37,7 @@ export function listInstances(instances: Uint16Array, width: number): InstanceIn
         prev = v;
         info = isObjectId(v) ? byId.get(v) : undefined;
         if (!info && isObjectId(v)) {
-          info = { instanceId: v, labelId: labelOfInstance(v), x0: x, y0: y, x1: x + 1, y1: y + 1, area: 0 };
+          info = { instanceId: v, labelId: labelIdOf(v), x0: x, y0: y, x1: x + 1, y1: y + 1, area: 0 };
           byId.set(v, info);
         }
       }

@@ -3,6 +3,7 @@
 // of the clean score distributions too thin, and thresholds from them gave 1.6-2.4x the allowed false regions
 // on the evaluation seeds), disjoint from its evaluation seeds (from 500000) and from the seeds the default
 // generator was trained on (0..399); see the comment of each value for how.
+import { labelIdsByName } from '@nightshift/labels';
 
 export interface ConsistencyThresholds {
   /** Longest side of the analysis grid: larger images are box-averaged down by an integer factor. */
@@ -136,8 +137,7 @@ export const DEFAULT_THRESHOLDS: Readonly<ConsistencyThresholds> = Object.freeze
   erasureThreshold: 0.0976,
   sourceStructureFloor: 1e-3,
   erasureVisibilityFloor: 1e-3,
-  // road, sidewalk, building, vegetation, terrain, sky
-  stuffLabelIds: Object.freeze([7, 8, 11, 21, 22, 23]),
+  stuffLabelIds: Object.freeze(labelIdsByName('road', 'sidewalk', 'building', 'vegetation', 'terrain', 'sky')),
   hallucinationInObjects: 1,
   hallucinationBandRadius: 2,
   lightMargin: 3,
@@ -147,8 +147,7 @@ export const DEFAULT_THRESHOLDS: Readonly<ConsistencyThresholds> = Object.freeze
   hallucinationMinSide: 24,
   hallucinationSidePower: 8,
   hallucinationThreshold: 350,
-  // road, sidewalk
-  groundLabelIds: Object.freeze([7, 8]),
+  groundLabelIds: Object.freeze(labelIdsByName('road', 'sidewalk')),
   strayLightLevel: 250,
   strayLightSourceLevel: 200,
   strayLightObjectSourceLevel: 150,

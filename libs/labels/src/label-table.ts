@@ -89,6 +89,45 @@ export function labelForPolygonName(name: string): { label: Label; isGroup: bool
   return undefined;
 }
 
+/**
+ * The label ids of these names, in the order given. Throws a RangeError for a name that is not in the
+ * table, so that a list written by name cannot silently lose a class.
+ */
+export function labelIdsByName(...names: readonly string[]): number[] {
+  return names.map((name) => {
+    const label = byName.get(name);
+    if (!label) throw new RangeError(`'${name}' is not a Cityscapes label name`);
+    return label.id;
+  });
+}
+
+/**
+ * instanceIds numbering: the k-th instance (k from 0) of a class with instances is labelId*1000+k;
+ * every other pixel (stuff, a group of a class with instances) holds its plain labelId.
+ */
+export const INSTANCES_PER_LABEL = 1000;
+
+/** The instanceIds value of the k-th instance of a label. Throws a RangeError for k outside 0..999. */
+export function instanceValue(labelId: number, k: number): number {
+  if (!Number.isInteger(k) || k < 0 || k >= INSTANCES_PER_LABEL) throw new RangeError(`instance index ${k} of label id ${labelId} is outside 0..${INSTANCES_PER_LABEL - 1}`);
+  return labelId * INSTANCES_PER_LABEL + k;
+}
+
+/** Whether an instanceIds value is an instance (labelId*1000+k) rather than a plain labelId. */
+export function isInstanceValue(value: number): boolean {
+  return value >= INSTANCES_PER_LABEL;
+}
+
+/** The label id of an instanceIds value: labelId*1000+k gives labelId, a plain labelId itself. */
+export function labelIdOf(value: number): number {
+  return value >= INSTANCES_PER_LABEL ? Math.floor(value / INSTANCES_PER_LABEL) : value;
+}
+
+/** The instance index k of an instanceIds value labelId*1000+k. */
+export function instanceIndexOf(value: number): number {
+  return value % INSTANCES_PER_LABEL;
+}
+
 /** Labels that can appear in labelIds images (id >= 0), indexed by id. */
 export const DRAWABLE_LABELS: readonly Label[] = LABELS.filter((l) => l.id >= 0);
 

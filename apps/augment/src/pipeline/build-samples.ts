@@ -2,14 +2,14 @@
 // stages joined by bounded queues. Each finished sample's record is written atomically after its
 // files, so a crash at any point loses at most the samples in flight. Local runs, shards and queue
 // workers all build samples through this one function.
-import { DatasetError, type CocoCategory } from '@nightshift/labels';
+import { DatasetError } from '@nightshift/labels';
 import type { RgbImage, Translator } from '@nightshift/cyclegan';
 import type { Checker, Flag } from './checks.ts';
 import type { DatasetFormat, FlagPolicy } from './options.ts';
 import { failedState, type Planned } from './plan.ts';
 import { BoundedQueue, runStages } from './queue.ts';
 import { STAGES, type BuildOptionsRecord, type ModelRecord, type SampleState, type StageName, type StageTimings } from './record.ts';
-import { decodeSample, type DecodedSample, type SourceDataset } from './sources.ts';
+import { checkSampleOf, decodeSample, type DecodedSample, type SourceDataset } from './sources.ts';
 import { writeSampleState } from './state.ts';
 import { writeSample } from './write-sample.ts';
 
@@ -61,7 +61,6 @@ export async function buildSamples(
   const built: SampleState[] = [];
   const failed: SampleState[] = [];
   const busy: StageTimings = { decode: 0, translate: 0, check: 0, write: 0 };
-  const categoryNames = new Map((ctx.source.categories as CocoCategory[]).map((c) => [c.id, c.name]));
   const depth = Math.max(2, ctx.batch * 2);
   const decoded = new BoundedQueue<InFlight>(depth);
   const translated = new BoundedQueue<InFlight>(depth);
@@ -82,7 +81,7 @@ export async function buildSamples(
       for (const p of todo) {
         const t = now();
         try {
-          const sample = await decodeSample(p.item, categoryNames);
+          const sample = await decodeSample(p.item, ctx.source.categories);
           const ms = { decode: now() - t, translate: 0, check: 0, write: 0 };
           busy.decode += ms.decode;
           await decoded.push({ ...p, sample, ms });
@@ -110,12 +109,7 @@ export async function buildSamples(
       for (let f = await translated.take(); f; f = await translated.take()) {
         const t = now();
         const { sample } = f;
-        const flags = ctx.checker
-          ? await ctx.checker.check({
-            id: f.item.key, width: sample.width, height: sample.height, source: sample.rgb, objects: sample.objects,
-            semantic: sample.semantic, instances: sample.instances, objectMask: sample.objectMask,
-          }, f.translated!)
-          : [];
+        const flags = ctx.checker ? await ctx.checker.check(checkSampleOf(sample), f.translated!) : [];
         const ms = now() - t;
         busy.check += ms;
         await checked.push({ ...f, flags, ms: { ...f.ms, check: ms } });

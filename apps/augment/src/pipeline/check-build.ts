@@ -6,7 +6,7 @@ import { DatasetError, writeFileAtomic } from '@nightshift/labels';
 import type { Checker, Flag } from './checks.ts';
 import { openSource } from './open-source.ts';
 import { readManifest } from './report.ts';
-import { decodeSample } from './sources.ts';
+import { checkSampleOf, decodeSample } from './sources.ts';
 import { readRunIdentity } from './state.ts';
 
 export const CHECKS_FILE = 'checks.jsonl';
@@ -26,17 +26,16 @@ export async function checkBuild(output: string, checker: Checker, onSample?: (d
     imageFolder: identity.input.imageFolder,
   });
   const byKey = new Map(source.items.map((i) => [i.key, i]));
-  const names = new Map(source.categories.map((c) => [c.id, c.name]));
   const records = readManifest(output).filter((r) => r.status === 'written');
   const results: CheckedSample[] = [];
   for (const r of records) {
     const item = byKey.get(r.sample);
     if (!item) throw new DatasetError(identity.input.root, `sample ${r.sample} of the build is no longer in the input`);
-    const sample = await decodeSample(item, names);
+    const sample = await decodeSample(item, source.categories);
     const outPath = r.outputs.find((o) => o.path.startsWith('cityscapes/leftImg8bit/') || o.path.startsWith('coco/images/'))!.path;
     const { data, info } = await sharp(join(output, ...outPath.split('/'))).removeAlpha().raw().toBuffer({ resolveWithObject: true });
     const flags = await checker.check(
-      { id: r.sample, width: sample.width, height: sample.height, source: sample.rgb, objects: sample.objects, semantic: sample.semantic, instances: sample.instances, objectMask: sample.objectMask },
+      checkSampleOf(sample),
       { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) },
     );
     results.push({ sample: r.sample, flags });

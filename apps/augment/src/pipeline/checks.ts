@@ -3,7 +3,6 @@
 import type { Box, SampleObject } from '@nightshift/labels';
 import type { RgbImage } from '@nightshift/cyclegan';
 import { createHash } from 'node:crypto';
-import { labelByName } from '@nightshift/labels';
 import {
   DEFAULT_THRESHOLDS, checkConsistency, resolveThresholds, type ConsistencyThresholds, type LabelMaps,
 } from '@nightshift/consistency';
@@ -33,10 +32,14 @@ export interface CheckSample {
   height: number;
   source: RgbImage;
   objects: readonly SampleObject[];
-  /** Cityscapes labelIds (absent for COCO input). */
-  semantic?: Uint8Array;
-  /** Cityscapes instanceIds (absent for COCO input). */
-  instances?: Uint16Array;
+  /**
+   * Cityscapes labelIds and instanceIds: the sample's own for Cityscapes input; for COCO input, the
+   * annotations drawn by cocoLabelMaps (categories that are no Cityscapes class are not checked, and
+   * with no stuff labels the hallucination check finds no stuff region to look in).
+   */
+  labels: LabelMaps;
+  /** The object (instanceId of `objects`) that an instanceIds value of `labels` stands for. */
+  sourceIdOf(value: number): number;
   /** The 0/1 mask of one object, by its instanceId. */
   objectMask(instanceId: number): Uint8Array;
 }
@@ -63,36 +66,6 @@ export interface CheckerAvailability {
   status: string;
 }
 
-/** Cityscapes-style label maps for a sample: its own for Cityscapes input; for COCO input, the
- * objects whose category is a Cityscapes class by name (others are not checked, and with no stuff
- * labels the hallucination check finds no region to look in). */
-function labelMapsOf(sample: CheckSample): { maps: LabelMaps; sourceIdOf: (value: number) => number } {
-  if (sample.semantic && sample.instances) {
-    return { maps: { width: sample.width, height: sample.height, semantic: sample.semantic, instances: sample.instances }, sourceIdOf: (v) => v };
-  }
-  const semantic = new Uint8Array(sample.width * sample.height);
-  const instances = new Uint16Array(sample.width * sample.height);
-  const sourceIds = new Map<number, number>();
-  const next = new Map<number, number>();
-  for (const object of [...sample.objects].sort((a, b) => b.pixelCount - a.pixelCount || a.instanceId - b.instanceId)) {
-    const label = labelByName(object.name);
-    if (!label?.hasInstances || object.iscrowd) continue;
-    const k = next.get(label.id) ?? 0;
-    if (k > 999) continue;
-    next.set(label.id, k + 1);
-    const value = label.id * 1000 + k;
-    sourceIds.set(value, object.instanceId);
-    const mask = sample.objectMask(object.instanceId);
-    for (let i = 0; i < mask.length; i++) {
-      if (mask[i]) {
-        semantic[i] = label.id;
-        instances[i] = value;
-      }
-    }
-  }
-  return { maps: { width: sample.width, height: sample.height, semantic, instances }, sourceIdOf: (v) => sourceIds.get(v) ?? v };
-}
-
 /** libs/consistency's erasure and hallucination checks behind the pipeline's Checker interface. */
 class ConsistencyChecker implements Checker {
   readonly id: string;
@@ -104,11 +77,10 @@ class ConsistencyChecker implements Checker {
   }
 
   async check(sample: CheckSample, translated: RgbImage): Promise<Flag[]> {
-    const { maps, sourceIdOf } = labelMapsOf(sample);
-    const { flags } = checkConsistency({ sampleId: sample.id, source: sample.source, output: translated, labels: maps }, this.thresholds);
+    const { flags } = checkConsistency({ sampleId: sample.id, source: sample.source, output: translated, labels: sample.labels }, this.thresholds);
     const objects = new Map(sample.objects.map((o) => [o.instanceId, o]));
     return flags.map((f) => {
-      const instanceId = f.instanceId === undefined ? undefined : sourceIdOf(f.instanceId);
+      const instanceId = f.instanceId === undefined ? undefined : sample.sourceIdOf(f.instanceId);
       const object = instanceId === undefined ? undefined : objects.get(instanceId);
       return {
         sampleId: sample.id,

@@ -1,5 +1,5 @@
 // What happens to labels the checks flagged: keep them, mark their region ignore, or drop the sample.
-import { IGNORE_LABEL_ID, type Box } from '@nightshift/labels';
+import { IGNORE_LABEL_ID, isInstanceValue, type Box } from '@nightshift/labels';
 import type { Flag } from './checks.ts';
 import type { FlagPolicy } from './options.ts';
 import type { FlagAction } from './record.ts';
@@ -18,7 +18,7 @@ export function flagRegion(sample: DecodedSample, flag: Flag): Uint8Array | unde
   for (let y = Math.max(0, Math.floor(by)); y < Math.min(height, Math.ceil(by + bh)); y++) {
     for (let x = Math.max(0, Math.floor(bx)); x < Math.min(width, Math.ceil(bx + bw)); x++) {
       const i = y * width + x;
-      if (instances[i] < 1000) mask[i] = 1;
+      if (!isInstanceValue(instances[i])) mask[i] = 1;
     }
   }
   return mask;

@@ -3,11 +3,12 @@
 import { existsSync, realpathSync } from 'node:fs';
 import { basename, extname, join, relative, sep } from 'node:path';
 import {
-  DatasetError, annotationMask, listCityscapesFrames, readCityscapesSample, readCocoDataset, readImageRgb, resolvesOutside,
+  DatasetError, annotationMask, cocoLabelMaps, listCityscapesFrames, readCityscapesSample, readCocoDataset, readImageRgb, resolvesOutside,
   unsafeFileName, validateCocoDataset,
   type CityscapesFrame, type CocoAnnotation, type CocoCategory, type CocoImage, type CocoProblem, type SampleObject,
 } from '@nightshift/labels';
 import type { RgbImage } from '@nightshift/cyclegan';
+import type { CheckSample } from './checks.ts';
 import { canonicalJson, sha256, sha256File } from './hash.ts';
 import type { DatasetFormat } from './options.ts';
 import { cocoSplitOf } from '../dataset-input.ts';
@@ -30,7 +31,7 @@ export interface SourceItem {
   split: string;
   files: SourceFile[];
   frame?: CityscapesFrame;
-  coco?: { image: CocoImage; annotations: CocoAnnotation[]; imagePath: string; pointer: string };
+  coco?: { image: CocoImage; annotations: CocoAnnotation[]; imagePath: string; annotationsFile: string; pointer: string };
   /** Why the sample cannot be built, found while listing: its files are then neither hashed nor read. */
   problem?: DatasetError;
 }
@@ -58,6 +59,14 @@ export interface DecodedSample {
   semantic?: Uint8Array;
   instances?: Uint16Array;
   objectMask(instanceId: number): Uint8Array;
+  /** What the checks read: Cityscapes label maps, and the object each instanceIds value stands for. */
+  checked: Pick<CheckSample, 'labels' | 'sourceIdOf'>;
+}
+
+/** The checks' view of a decoded sample. */
+export function checkSampleOf(sample: DecodedSample): CheckSample {
+  const { item, width, height, rgb, objects, objectMask, checked } = sample;
+  return { id: item.key, width, height, source: rgb, objects, objectMask, ...checked };
 }
 
 const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
@@ -136,7 +145,7 @@ export async function listCocoSource(json: string, imagesRoot: string): Promise<
       files: unsafeFileName(image.file_name)
         ? [annotationsFile]
         : [{ role: 'image', absolute: imagePath, path: posixPath(relative(imagesRoot, imagePath)) }, annotationsFile],
-      coco: { image, annotations: own, imagePath, pointer },
+      coco: { image, annotations: own, imagePath, annotationsFile: json, pointer },
       ...(problem ? { problem } : {}),
     };
   });
@@ -161,7 +170,7 @@ function valueMask(values: Uint16Array, value: number): Uint8Array {
   return mask;
 }
 
-export async function decodeSample(item: SourceItem, categoryNames: ReadonlyMap<number, string> = new Map()): Promise<DecodedSample> {
+export async function decodeSample(item: SourceItem, categories: readonly CocoCategory[] = []): Promise<DecodedSample> {
   if (item.frame) {
     const sample = await readCityscapesSample(item.frame);
     const rgb = await readImageRgb(item.frame.imagePath);
@@ -172,6 +181,7 @@ export async function decodeSample(item: SourceItem, categoryNames: ReadonlyMap<
     return {
       item, width: sample.width, height: sample.height, rgb, objects: sample.objects, semantic, instances,
       objectMask: (instanceId) => valueMask(instances, instanceId),
+      checked: { labels: { width: sample.width, height: sample.height, semantic, instances }, sourceIdOf: (value) => value },
     };
   }
   const coco = item.coco!;
@@ -179,6 +189,7 @@ export async function decodeSample(item: SourceItem, categoryNames: ReadonlyMap<
   if (rgb.width !== coco.image.width || rgb.height !== coco.image.height) {
     throw new DatasetError(coco.imagePath, `image is ${rgb.width}x${rgb.height} but its COCO entry says ${coco.image.width}x${coco.image.height}`);
   }
+  const categoryNames = new Map(categories.map((c) => [c.id, c.name]));
   const byId = new Map(coco.annotations.map((a) => [a.id, a]));
   const objects: SampleObject[] = coco.annotations.map((a) => {
     const mask = annotationMask(a, rgb.height, rgb.width);
@@ -189,7 +200,18 @@ export async function decodeSample(item: SourceItem, categoryNames: ReadonlyMap<
   return {
     item, width: rgb.width, height: rgb.height, rgb, objects,
     objectMask: (instanceId) => annotationMask(byId.get(instanceId)!, rgb.height, rgb.width),
+    checked: cocoChecked(coco, categories),
   };
+}
+
+/** A COCO sample as the checks see it: its annotations drawn as Cityscapes label maps. */
+function cocoChecked(coco: NonNullable<SourceItem['coco']>, categories: readonly CocoCategory[]): DecodedSample['checked'] {
+  const json = coco.annotationsFile;
+  const maps = cocoLabelMaps(coco.image, coco.annotations, categories, { file: json, pointer: coco.pointer });
+  // A crowd region is a group: several crowds of one class share its value, which stands for the largest.
+  const sourceIds = new Map<number, number>();
+  for (const [annotationId, value] of maps.valueOf) if (!sourceIds.has(value)) sourceIds.set(value, annotationId);
+  return { labels: maps, sourceIdOf: (value) => sourceIds.get(value) ?? value };
 }
 
 /** COCO output file name of a translated image: PNG, under the source's relative name. */

@@ -1,5 +1,6 @@
 // Erasing a labelled instance from a translated image: its mask (dilated by a small margin, so that no
 // outline survives) is inpainted from the surroundings.
+import { labelIdOf } from '@nightshift/labels';
 import type { LabelMaps, RgbImage } from '../image.ts';
 import { inpaint } from './inpaint.ts';
 
@@ -31,6 +32,6 @@ export function eraseInstance(image: RgbImage, labels: LabelMaps, instanceId: nu
   if (area === 0) return null;
   return {
     image: inpaint(image, mask, { noiseSeed: options.noiseSeed }),
-    truth: { kind: 'erased', instanceId, labelId: instanceId >= 1000 ? Math.floor(instanceId / 1000) : instanceId, bbox: [x0, y0, x1 - x0, y1 - y0], area },
+    truth: { kind: 'erased', instanceId, labelId: labelIdOf(instanceId), bbox: [x0, y0, x1 - x0, y1 - y0], area },
   };
 }

@@ -1,6 +1,8 @@
 // Hallucinating an object into an image: an object cut by its mask out of a donor image is pasted onto
 // road or sidewalk of the target, scaled in brightness per channel so that the donor's surroundings
 // would match the target's surroundings (a day donor turns as dark as the night target).
+import { labelIdOf } from '@nightshift/labels';
+import { DEFAULT_THRESHOLDS } from '../thresholds.ts';
 import type { LabelMaps, RgbImage } from '../image.ts';
 import { isObjectId } from '../instances.ts';
 import { Prng } from './prng.ts';
@@ -20,7 +22,7 @@ export interface Donor {
 }
 
 export interface PasteOptions {
-  /** Label ids the pasted object's footprint (its bottom row) must stand on. Default road, sidewalk. */
+  /** Label ids the pasted object's footprint (its bottom row) must stand on. Default: the checks' groundLabelIds (road, sidewalk). */
   groundLabelIds?: readonly number[];
   /** Placement attempts before giving up. Default 200. */
   attempts?: number;
@@ -62,7 +64,7 @@ function ringMean(img: RgbImage, x0: number, y0: number, x1: number, y1: number,
  */
 export function pasteObject(target: RgbImage, labels: LabelMaps, donor: Donor, seed: number, options: PasteOptions = {}): { image: RgbImage; truth: PasteTruth } | null {
   const ground = new Uint8Array(256);
-  for (const id of options.groundLabelIds ?? [7, 8]) ground[id] = 1;
+  for (const id of options.groundLabelIds ?? DEFAULT_THRESHOLDS.groundLabelIds) ground[id] = 1;
   const b = donorBox(donor);
   if (b.area === 0) return null;
   const bw = b.x1 - b.x0, bh = b.y1 - b.y0;
@@ -91,8 +93,6 @@ export function pasteObject(target: RgbImage, labels: LabelMaps, donor: Donor, s
   }
   return null;
 }
-
-const labelIdOf = (v: number): number => (v >= 1000 ? Math.floor(v / 1000) : v);
 
 /** The box covers no object, and the middle of its bottom row stands on the ground classes. */
 function placeIsFree(labels: LabelMaps, ground: Uint8Array, tx: number, ty: number, bw: number, bh: number): boolean {

@@ -1,5 +1,5 @@
 // Pixel-level agreement between the label images of one frame. Each check is one pass over typed arrays.
-import { COLOR_LUT, KNOWN_ID, TRAIN_ID_LUT } from '../label-table.ts';
+import { COLOR_LUT, KNOWN_ID, TRAIN_ID_LUT, labelIdOf } from '../label-table.ts';
 
 /** Ids in a labelIds image that are not in the label table, with their pixel counts (ascending id). */
 export function unknownLabelIds(semantic: Uint8Array): { id: number; pixels: number }[] {
@@ -17,14 +17,12 @@ export interface Disagreement {
   firstIndex: number;
 }
 
-/** Pixels whose instanceIds class (v >= 1000 ? floor(v/1000) : v) is not their labelIds value. */
+/** Pixels whose instanceIds value's label (labelIdOf) is not their labelIds value. */
 export function instanceClassDisagreement(semantic: Uint8Array, instances: Uint16Array): Disagreement {
   let pixels = 0;
   let firstIndex = -1;
   for (let i = 0; i < semantic.length; i++) {
-    const v = instances[i];
-    const cls = v >= 1000 ? (v / 1000) | 0 : v;
-    if (cls !== semantic[i]) {
+    if (labelIdOf(instances[i]) !== semantic[i]) {
       if (pixels++ === 0) firstIndex = i;
     }
   }

@@ -3,7 +3,7 @@ export {
   GT_FINE_KINDS, cityscapesImagePath, cityscapesLabelPath, parseCityscapesPath, parseFrameId,
   type FrameRef, type GtFineKind, type ParsedCityscapesPath,
 } from './naming.ts';
-export { instanceClass, objectsFromInstanceIds } from './objects.ts';
+export { objectsFromInstanceIds } from './objects.ts';
 export {
   checkCityscapesPolygons, parseCityscapesPolygons, rasterisePolygons, readCityscapesPolygons,
   type CityscapesPolygonObject, type CityscapesPolygons, type RasterisedLabels,

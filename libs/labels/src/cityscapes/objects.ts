@@ -1,15 +1,10 @@
 // The objects of a Cityscapes frame, read off its instanceIds image in one pass.
-import { labelById } from '../label-table.ts';
+import { isInstanceValue, labelById, labelIdOf } from '../label-table.ts';
 import type { SampleObject } from '../sample.ts';
 
-/** The label id an instanceIds value belongs to: labelId*1000+k → labelId, a plain labelId → itself. */
-export function instanceClass(value: number): number {
-  return value >= 1000 ? Math.floor(value / 1000) : value;
-}
-
 /**
- * Objects of an instanceIds image: every value >= 1000 is an instance of label floor(v/1000); a value
- * below 1000 whose label has instances is a group (iscrowd); other values are stuff and not objects.
+ * Objects of an instanceIds image: every instance value (labelIdOf, isInstanceValue) is an object; a
+ * plain labelId whose label has instances is a group (iscrowd); other values are stuff and not objects.
  * Sorted by instanceId. Throws a RangeError for a value whose label is not in the table.
  */
 export function objectsFromInstanceIds(instances: Uint16Array, width: number): SampleObject[] {
@@ -32,10 +27,10 @@ export function objectsFromInstanceIds(instances: Uint16Array, width: number): S
   const objects: SampleObject[] = [];
   for (let v = 0; v < 65536; v++) {
     if (count[v] === 0) continue;
-    const labelId = instanceClass(v);
+    const labelId = labelIdOf(v);
     const label = labelById(labelId);
     if (!label) throw new RangeError(`instanceIds value ${v} (${count[v]} pixels) has label id ${labelId}, which is not in the label table`);
-    const isInstance = v >= 1000;
+    const isInstance = isInstanceValue(v);
     if (!isInstance && !label.hasInstances) continue;
     objects.push({
       instanceId: v,

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject } from 'ajv';
 import { DatasetError } from '../errors.ts';
-import { LABELS, labelForPolygonName } from '../label-table.ts';
+import { INSTANCES_PER_LABEL, LABELS, instanceValue, labelForPolygonName } from '../label-table.ts';
 import { fillPolygonLikePil } from './pil-polygon.ts';
 
 export interface CityscapesPolygonObject {
@@ -107,8 +107,8 @@ export interface RasterisedLabels {
  * Draws the polygons into labelIds and instanceIds images, as json2labelImg and json2instanceImg do:
  * background 0 ("unlabeled"); objects in file order, later ones over earlier ones; deleted objects
  * and labels with id < 0 skipped; "<label>group" drawn as the label. In instanceIds, each object of
- * a class with instances gets labelId*1000+k, k counting that class's objects in file order from 0;
- * groups and other classes get the plain labelId.
+ * a class with instances gets instanceValue(labelId, k), k counting that class's objects in file order
+ * from 0; groups and other classes get the plain labelId.
  */
 export function rasterisePolygons(json: CityscapesPolygons, file = '<polygons>'): RasterisedLabels {
   const width = json.imgWidth;
@@ -124,11 +124,11 @@ export function rasterisePolygons(json: CityscapesPolygons, file = '<polygons>')
     let instanceId = label.id;
     if (label.hasInstances && !isGroup) {
       const k = nextIndex.get(label.name)!;
+      if (k >= INSTANCES_PER_LABEL) throw new DatasetError(file, `more than ${INSTANCES_PER_LABEL} ${label.name} instances`, `/objects/${i}`);
       nextIndex.set(label.name, k + 1);
-      instanceId = label.id * 1000 + k;
+      instanceId = instanceValue(label.id, k);
     }
     if (label.id < 0) return;
-    if (instanceId > 0xffff) throw new DatasetError(file, `instance id ${instanceId} does not fit a 16-bit instanceIds image`, `/objects/${i}`);
     fillPolygonLikePil(semantic, width, height, obj.polygon, label.id);
     fillPolygonLikePil(instances, width, height, obj.polygon, instanceId);
   });

@@ -3,8 +3,7 @@
 // through the centres of its outer boundary pixels (Pillow fills a polygon including its edges).
 // A component with holes is drawn whole, so polygons are ordered by enclosed area, largest first:
 // whatever lies in a hole has a smaller outline and is drawn over it later.
-import { labelById } from '../label-table.ts';
-import { instanceClass } from './objects.ts';
+import { isInstanceValue, labelById, labelIdOf } from '../label-table.ts';
 import type { CityscapesPolygonObject, CityscapesPolygons } from './polygons.ts';
 
 // 8 neighbours, clockwise on screen (y down): E, SE, S, SW, W, NW, N, NE.
@@ -26,7 +25,7 @@ function traceKeys(semantic: Uint8Array, instances: Uint16Array): Uint16Array {
   const keys = new Uint16Array(instances.length);
   for (let i = 0; i < keys.length; i++) {
     const v = instances[i];
-    keys[i] = instanceClass(v) === semantic[i] ? v : semantic[i];
+    keys[i] = labelIdOf(v) === semantic[i] ? v : semantic[i];
   }
   return keys;
 }
@@ -127,9 +126,9 @@ function enclosedArea(polygon: [number, number][]): number {
 
 /** The polygons-json label name of an instanceIds value: "car", or "cargroup" for a car group. */
 function polygonLabel(key: number): string {
-  const label = labelById(instanceClass(key));
-  if (!label) throw new RangeError(`label id ${instanceClass(key)} (instanceIds value ${key}) is not in the label table`);
-  return key < 1000 && label.hasInstances ? `${label.name}group` : label.name;
+  const label = labelById(labelIdOf(key));
+  if (!label) throw new RangeError(`label id ${labelIdOf(key)} (instanceIds value ${key}) is not in the label table`);
+  return !isInstanceValue(key) && label.hasInstances ? `${label.name}group` : label.name;
 }
 
 /**

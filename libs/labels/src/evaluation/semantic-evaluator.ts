@@ -4,7 +4,7 @@
 // per-class instance statistics, so memory does not grow with the number of frames (beyond one
 // small record per frame); result() derives every score from those.
 import { DatasetError } from '../errors.ts';
-import { KNOWN_ID, labelById, type LabelCategory } from '../label-table.ts';
+import { KNOWN_ID, labelById, labelIdOf, type LabelCategory } from '../label-table.ts';
 import {
   AVG_CLASS_SIZE, CATEGORIES, CONFUSION_SIZE, EVAL_LABEL_IDS, INSTANCE_CATEGORIES, INSTANCE_CLASSES,
 } from './eval-tables.ts';
@@ -185,7 +185,7 @@ export class SemanticEvaluator {
       const v = instances[i];
       if (v <= 1000) continue;
       if (size[v]++ === 0) seen.push(v);
-      const labelId = (v / 1000) | 0;
+      const labelId = labelIdOf(v);
       const p = prediction[i];
       if (p === labelId) hits[v]++;
       if (ofPrediction[p] !== 0 && ofPrediction[p] === ofPrediction[labelId]) categoryHits[v]++;
@@ -194,7 +194,7 @@ export class SemanticEvaluator {
     const counted: { className: string; category: LabelCategory | undefined; size: number; tp: number; categoryTp: number; weight: number }[] = [];
     let problem: string | undefined;
     for (const v of seen) {
-      const labelId = (v / 1000) | 0;
+      const labelId = labelIdOf(v);
       const label = labelById(labelId);
       if (!label) problem ??= `instance value ${v} (${size[v]} pixels) has label id ${labelId}, which is not in the label table`;
       else if (!label.ignoreInEval && !label.hasInstances) problem ??= `instance value ${v} (${size[v]} pixels) belongs to ${label.name}, a class without instances`;
