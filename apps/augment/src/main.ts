@@ -7,6 +7,8 @@ import { registerBuildCommands } from './commands/translate.ts';
 import { registerWorkerCommand } from './commands/worker.ts';
 import { runSynth } from './commands/synth.ts';
 import { runTrain } from './commands/train.ts';
+import { runImportModel } from './commands/import-model.ts';
+import { GENERATOR_ARCH_NAMES } from '@nightshift/cyclegan';
 import { UsageError } from './usage-error.ts';
 import { EXIT } from './exit-codes.ts';
 
@@ -86,6 +88,13 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--split <name>', 'Cityscapes split folder', 'train')
     .option('--no-faults', 'skip the erased/added fault renders')
     .action(async (opts) => setExit(await runSynth(opts)));
+
+  program.command('import-model')
+    .description('Turn a generator from PyTorch (.pth/.pt, read without running its pickle code), a safetensors state_dict or an ONNX file into a checkpoint folder for --model.')
+    .argument('<file>', 'the generator weights, e.g. latest_net_G_A.pth')
+    .requiredOption('--out <dir>', 'checkpoint folder to write (new or empty)')
+    .addOption(new Option('--arch <name>', 'the reference --netG architecture, instead of the one the keys show').choices(GENERATOR_ARCH_NAMES))
+    .action(async (file, opts) => setExit(await runImportModel(file, opts)));
 
   registerBuildCommands(program, setExit);
   registerWorkerCommand(program, setExit);

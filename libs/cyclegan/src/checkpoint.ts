@@ -23,10 +23,10 @@ import {
   type NetworkName,
 } from './config.ts';
 import type { NetworkOptions } from './networks/network.ts';
-import type { ParamSpec } from './networks/parameters.ts';
 import { PatchDiscriminator, patchDiscriminatorSpecs } from './networks/patch-discriminator.ts';
 import { ResnetGenerator, resnetGeneratorSpecs } from './networks/resnet-generator.ts';
-import { entryToFloat32, writeSafetensors, type SafetensorsEntry } from './safetensors.ts';
+import { writeSafetensors, type SafetensorsEntry } from './safetensors.ts';
+import { matchStateDict, shapeText } from './state-dict-match.ts';
 import { parseStateDict } from './state-dict-file.ts';
 
 export const CHECKPOINT_FORMAT = 'nightshift-cyclegan-checkpoint';
@@ -189,34 +189,6 @@ function normaliseStateDict(tensors: ReadonlyMap<string, SafetensorsEntry>, file
     out.set(name, entry);
   }
   return out;
-}
-
-const shapeText = (shape: readonly number[]): string => `[${shape.join(', ')}]`;
-
-/** Checks keys and shapes exactly (like load_state_dict(strict=True)) and converts to float32. */
-function matchStateDict(
-  specs: readonly ParamSpec[],
-  tensors: ReadonlyMap<string, SafetensorsEntry>,
-  file: string,
-  expectation: string,
-): Map<string, Float32Array> {
-  const missing = specs.filter((s) => !tensors.has(s.name));
-  if (missing.length > 0) {
-    const list = missing.slice(0, 6).map((s) => `${s.name} ${shapeText(s.torchShape)}`).join(', ');
-    throw new DatasetError(file, `missing tensor${missing.length > 1 ? 's' : ''} ${list}${missing.length > 6 ? `, ... (${missing.length} in all)` : ''} required by ${expectation}`);
-  }
-  for (const s of specs) {
-    const actual = tensors.get(s.name)!.shape;
-    if (shapeText(actual) !== shapeText(s.torchShape)) {
-      throw new DatasetError(file, `tensor ${s.name} has shape ${shapeText(actual)} but ${expectation} expects ${shapeText(s.torchShape)}`);
-    }
-  }
-  const known = new Set(specs.map((s) => s.name));
-  const unexpected = [...tensors.keys()].filter((k) => !known.has(k));
-  if (unexpected.length > 0) {
-    throw new DatasetError(file, `unexpected tensor${unexpected.length > 1 ? 's' : ''} ${unexpected.slice(0, 6).join(', ')}${unexpected.length > 6 ? ', ...' : ''}: ${expectation} has no such parameter`);
-  }
-  return new Map(specs.map((s) => [s.name, entryToFloat32(tensors.get(s.name)!, file)]));
 }
 
 function keysPreview(tensors: ReadonlyMap<string, SafetensorsEntry>): string {

@@ -38,6 +38,26 @@ export {
 } from './safetensors.ts';
 export { parseStateDict, readStateDict, weightFileFormat, type WeightFileFormat } from './state-dict-file.ts';
 export { parseTorchCheckpoint, STATE_DICT_WRAPPERS, type TorchStateDict } from './torch/torch-checkpoint.ts';
+export { matchStateDict } from './state-dict-match.ts';
+export {
+  GENERATOR_ARCH_NAMES,
+  createGenerator,
+  describeGenerator,
+  identifyStateDict,
+  type CreateGeneratorOptions,
+  type GeneratorArchName,
+  type IdentifiedGenerator,
+  type IdentifiedStateDict,
+} from './import/identify-generator.ts';
+export {
+  GENERATOR_CHECKPOINT_FORMAT,
+  GENERATOR_CHECKPOINT_VERSION,
+  importGenerator,
+  type GeneratorCheckpointConfig,
+  type ImportedGenerator,
+  type ImportGeneratorOptions,
+  type ImportSource,
+} from './import/generator-checkpoint.ts';
 export {
   CHECKPOINT_CONFIG_FILE,
   CHECKPOINT_FORMAT,

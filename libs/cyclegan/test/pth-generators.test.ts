@@ -37,6 +37,13 @@ function maxAbs(a: Float32Array, b: Float32Array): number {
   return m;
 }
 
+/** expected.safetensors keeps every 5th row and column of the U-Net outputs (NCHW, square). */
+function everyFifth(y: Float32Array, channels: number, size: number): Float32Array {
+  const out: number[] = [];
+  for (let c = 0; c < channels; c++) for (let h = 0; h < size; h += 5) for (let w = 0; w < size; w += 5) out.push(y[(c * size + h) * size + w]);
+  return Float32Array.from(out);
+}
+
 /** The generator run in tfjs on an NCHW input, returned NCHW. */
 async function tfjsForward(g: TranslatorGenerator, x: Float32Array, shape: [number, number, number, number], run = (t: tf.Tensor4D) => g.apply(t)): Promise<Float32Array> {
   const y = tf.tidy(() => tf.transpose(run(tf.transpose(tf.tensor4d(x, shape), [0, 2, 3, 1]) as tf.Tensor4D), [0, 3, 1, 2]));
@@ -51,6 +58,7 @@ const RESNETS: Array<[file: string, output: string, architecture: object]> = [
   ['resnet9_dataparallel.pth', 'resnet9', { inputNc: 3, outputNc: 3, ngf: 2, nBlocks: 9 }],
   ['resnet9_pre04.pth', 'resnet9', { inputNc: 3, outputNc: 3, ngf: 2, nBlocks: 9 }],
   ['resnet6_fp16.pth', 'resnet6_fp16', { inputNc: 3, outputNc: 3, ngf: 3, nBlocks: 6 }],
+  ['resnet9_bf16.pth', 'resnet9_bf16', { inputNc: 3, outputNc: 3, ngf: 2, nBlocks: 9 }],
 ];
 
 test('ResNet generators from .pth equal PyTorch within 1e-4 in the tfjs and onnx engines', async () => {
@@ -72,19 +80,21 @@ test('ResNet generators from .pth equal PyTorch within 1e-4 in the tfjs and onnx
   }
 });
 
-test('the pix2pix U-Net-256 (batch norm) from .pth equals PyTorch in eval mode within 1e-4 (tfjs)', async () => {
-  const grid = pytorch('unet256_grid');
-  for (const file of ['unet256.pth', 'unet256_legacy.pth']) {
+const UNETS: Array<[file: string, output: string, numDowns: number]> = [
+  ['unet256.pth', 'unet256_grid', 8],
+  ['unet256_legacy.pth', 'unet256_grid', 8],
+  ['unet128.pth', 'unet128_grid', 7],
+];
+
+test('the pix2pix U-Net-256 and U-Net-128 (batch norm) from .pth equal PyTorch in eval mode within 1e-4 (tfjs)', async () => {
+  for (const [file, output, numDowns] of UNETS) {
     const g = await loadTranslationGenerator(PTH + file);
+    const size = 2 ** numDowns;
     try {
       assert.ok(g instanceof UnetGenerator, file);
-      assert.deepEqual(g.architecture, { inputNc: 3, outputNc: 3, ngf: 1, numDowns: 8, norm: 'batch', dropout: true });
-      const y = await tfjsForward(g, fixtureInput(3, 256, 256), [1, 3, 256, 256], (t) => g.forward(t, { batchNorm: 'eval', dropout: 'off' }));
-      // expected.safetensors keeps every 5th row and column (52 x 52 of 256 x 256).
-      const sampled = new Float32Array(grid.length);
-      let i = 0;
-      for (let c = 0; c < 3; c++) for (let h = 0; h < 256; h += 5) for (let w = 0; w < 256; w += 5) sampled[i++] = y[(c * 256 + h) * 256 + w];
-      const diff = maxAbs(sampled, grid);
+      assert.deepEqual(g.architecture, { inputNc: 3, outputNc: 3, ngf: 1, numDowns, norm: 'batch', dropout: true });
+      const y = await tfjsForward(g, fixtureInput(3, size, size), [1, 3, size, size], (t) => g.forward(t, { batchNorm: 'eval', dropout: 'off' }));
+      const diff = maxAbs(everyFifth(y, 3, size), pytorch(output));
       console.log(`${file}: max abs diff from PyTorch (tfjs, eval): ${diff.toExponential(2)}`);
       assert.ok(diff <= 1e-4, `${file}: ${diff}`);
     } finally {

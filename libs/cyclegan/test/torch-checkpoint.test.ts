@@ -76,6 +76,20 @@ test('fp16 storages are read as PyTorch rounded them', async () => {
   assert.ok(bias.every((v) => Math.fround(v) === v && Number.isFinite(v)));
 });
 
+test('bfloat16 storages are read as PyTorch rounded them: the top half of each float32', async () => {
+  const bf16 = await stateDict('resnet9_bf16.pth');
+  const f32 = await stateDict('resnet9.pth');
+  assert.ok([...bf16.values()].every((e) => e.dtype === 'BF16'));
+  for (const key of f32.keys()) {
+    const rounded = values(bf16, key) as Float32Array;
+    const full = values(f32, key) as Float32Array;
+    // Round to nearest even on the 16 bits dropped, as torch's float -> bfloat16 conversion does.
+    const bits = new Uint32Array(full.buffer.slice(full.byteOffset, full.byteOffset + full.byteLength));
+    const expected = new Float32Array(Uint32Array.from(bits, (b) => (((b + 0x7fff + ((b >>> 16) & 1)) >>> 16) << 16) >>> 0).buffer);
+    assert.deepEqual(rounded, expected, key);
+  }
+});
+
 async function refusal(name: string): Promise<string> {
   const file = PTH + name;
   const bytes = await readFile(file);

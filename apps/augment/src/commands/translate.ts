@@ -134,7 +134,7 @@ async function translateInto(output: string, input: DatasetInput, embedded: bool
   if (input.format === 'coco' && opts.outputFormat === 'both') console.log('  COCO input is written as COCO only (convert to Cityscapes first for a Cityscapes output)');
   const onPlan: PlanListener = (w, h, plan) => console.log(`  plan: ${w}x${h} images (padded) run ${plan.mode === 'whole' ? `whole, up to ${plan.batch} per run` : `tiled: ${plan.why}`}`);
   const engine = await createEngineKeepingPrevious(opts.engine, { model, backend: opts.backend, batch: opts.batch, tile: opts.tile, onPlan }, output);
-  console.log(`  model: ${model.path}${model.which ? ` (${model.which})` : ''}, weights sha256 ${engine.translator.info.modelHash.slice(0, 16)}…`);
+  console.log(`  model: ${model.path}${model.which ? ` (${model.which})` : ''}, weights sha256 ${engine.translator.info.modelHash.slice(0, 16)}…${model.source ? `, from ${model.source.file} (sha256 ${model.source.sha256.slice(0, 16)}…)` : ''}`);
   console.log(`  engine: ${engine.why}`);
   console.log(`  checks: ${checks.status}`);
 
@@ -151,7 +151,7 @@ async function translateInto(output: string, input: DatasetInput, embedded: bool
     }, CITYSCAPES_COCO_CATEGORIES) : await buildDataset({
       direction, source, output, formats, policy: opts.onFlag, tile: opts.tile, batch: opts.batch, seed: opts.seed,
       limit: opts.limit, shard: opts.shard, onError: opts.onError, translator: engine.translator,
-      engine: { name: engine.engine, backend: engine.backend, why: engine.why }, model: { path: model.path },
+      engine: { name: engine.engine, backend: engine.backend, why: engine.why }, model: { path: model.path, source: model.source },
       checker: checks.checker, checkStatus: checks.status,
       log: (line) => console.log(`  ${line}`),
       onPlanned: (todo) => { if (todo > 0) progress = new Progress(direction, todo); },

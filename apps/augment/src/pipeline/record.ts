@@ -40,9 +40,17 @@ export interface BuildOptionsRecord {
 }
 
 export interface ModelRecord {
+  /** sha256 of the generator's weights (modelHash). */
   hash: string;
   engine: string;
   backend: string;
+  /** sha256 of the PyTorch checkpoint the weights came from (a .pth --model, or an import-model folder). */
+  source?: string;
+}
+
+/** The model part of every manifest line; `source` only when the weights came from another file. */
+export function modelRecord(hash: string, engine: { name: string; backend: string }, source?: { sha256: string }): ModelRecord {
+  return { hash, engine: engine.name, backend: engine.backend, ...(source ? { source: source.sha256 } : {}) };
 }
 
 export interface ManifestRecord {

@@ -5,7 +5,7 @@ import type { Checker } from './checks.ts';
 import type { Translator } from '@nightshift/cyclegan';
 import { buildSamples, type ErrorPolicy } from './build-samples.ts';
 import { planBuild, type BuildPlan, type BuildSettings } from './plan.ts';
-import { STAGES, type SampleState, type StageName, type StageTimings } from './record.ts';
+import { STAGES, modelRecord, type SampleState, type StageName, type StageTimings } from './record.ts';
 import { claimOutput, readAllStates, recordCount, removeSampleState, sweepUnlisted, writeSampleState } from './state.ts';
 import { MANIFEST_FILE, REPORT_FILE, TIMINGS_FILE, withdrawManifest, writeCocoJsons, writeManifest } from './assemble.ts';
 import { CITYSCAPES_FOLDER, COCO_FOLDER } from './write-sample.ts';
@@ -17,7 +17,7 @@ export interface BuildRequest extends Omit<BuildSettings, 'model' | 'checks'> {
   onError: ErrorPolicy;
   translator: Translator;
   engine: { name: string; backend: string; why: string };
-  model: { path: string };
+  model: { path: string; source?: { file: string; sha256: string } };
   checker?: Checker;
   checkStatus: string;
   /** Called once the plan is made, with the number of samples to build. */
@@ -32,7 +32,7 @@ const now = (): number => performance.now();
 export async function buildDataset(req: BuildRequest, cityscapesCategories: readonly CocoCategory[]): Promise<BuildSummary> {
   const started = now();
   const log = req.log ?? (() => {});
-  const model = { hash: req.translator.info.modelHash, engine: req.engine.name, backend: req.engine.backend };
+  const model = modelRecord(req.translator.info.modelHash, req.engine, req.model.source);
   const settings: BuildSettings = { ...req, model, checks: req.checker ? req.checker.id : req.checkStatus };
   const plan = openBuild(settings, req.onError, cityscapesCategories);
   const { mine, kept, todo } = plan;
@@ -101,7 +101,7 @@ export function summarizeBuild(f: BuildFacts): BuildSummary {
     files: { manifest: MANIFEST_FILE, timings: TIMINGS_FILE, report: REPORT_FILE, cityscapes: settings.formats.includes('cityscapes') ? CITYSCAPES_FOLDER : null, coco: settings.formats.includes('coco') ? COCO_FOLDER : null },
     shard: settings.shard ?? null,
     samples: { ...sampleCounts(states), listed: plan.listed.length, inBuild: plan.mine.length, upToDate: plan.kept.length, built },
-    model: { path: f.modelPath, hash: settings.model.hash },
+    model: { path: f.modelPath, hash: settings.model.hash, ...(settings.model.source ? { source: settings.model.source } : {}) },
     engine: f.engine,
     options: plan.options,
     batch: f.batch,

@@ -26,7 +26,8 @@ export interface BuildSummary {
   mergedFrom?: string[];
   /** failed: samples that could not be built (each is tried again on the next run). */
   samples: { listed: number; inBuild: number; upToDate: number; built: number; failed: number; written: number; dropped: number };
-  model: { path: string; hash: string };
+  /** source: sha256 of the PyTorch checkpoint the weights came from, when they did. */
+  model: { path: string; hash: string; source?: string };
   engine: { name: string; backend: string; why: string };
   options: BuildOptionsRecord;
   batch: number;

@@ -14,11 +14,10 @@ import { writeFileAtomic } from '../atomic-write.ts';
 import type { Network } from '../networks/network.ts';
 import { PatchDiscriminator, patchDiscriminatorSpecs } from '../networks/patch-discriminator.ts';
 import { UnetGenerator, resolveUnetArchitecture, unetGeneratorSpecs, type UnetGeneratorArchitecture, type UnetGeneratorOptions } from '../networks/unet-generator.ts';
-import type { ParamSpec } from '../networks/parameters.ts';
 import { writeSafetensors, type SafetensorsEntry } from '../safetensors.ts';
 import { parseStateDict } from '../state-dict-file.ts';
 import { resolvePix2PixArchitecture, type Pix2PixArchitecture } from './pix2pix-model.ts';
-import { stateDictValues } from './state-dict-values.ts';
+import { matchStateDict } from '../state-dict-match.ts';
 
 export const PIX2PIX_CHECKPOINT_FORMAT = 'nightshift-pix2pix-checkpoint';
 export const PIX2PIX_CHECKPOINT_VERSION = 1;
@@ -105,20 +104,6 @@ export async function readPix2PixConfig(path: string): Promise<Pix2PixCheckpoint
 
 function stripModulePrefix(tensors: ReadonlyMap<string, SafetensorsEntry>): Map<string, SafetensorsEntry> {
   return new Map([...tensors].map(([k, v]) => [k.startsWith('module.') ? k.slice(7) : k, v]));
-}
-
-/** Checks keys and shapes exactly (load_state_dict(strict=True)) and converts to float32. */
-function matchStateDict(specs: readonly ParamSpec[], tensors: ReadonlyMap<string, SafetensorsEntry>, file: string, what: string): Map<string, Float32Array> {
-  const missing = specs.filter((s) => !tensors.has(s.name)).map((s) => s.name);
-  if (missing.length > 0) throw new DatasetError(file, `missing tensor${missing.length > 1 ? 's' : ''} ${missing.slice(0, 6).join(', ')}${missing.length > 6 ? ', ...' : ''} required by ${what}`);
-  const known = new Set(specs.map((s) => s.name));
-  const unexpected = [...tensors.keys()].filter((k) => !known.has(k));
-  if (unexpected.length > 0) throw new DatasetError(file, `unexpected tensor${unexpected.length > 1 ? 's' : ''} ${unexpected.slice(0, 6).join(', ')}: ${what} has no such entry`);
-  for (const s of specs) {
-    const shape = tensors.get(s.name)!.shape;
-    if (shape.join(',') !== s.torchShape.join(',')) throw new DatasetError(file, `tensor ${s.name} has shape [${shape.join(', ')}] but ${what} expects [${s.torchShape.join(', ')}]`);
-  }
-  return new Map(specs.map((s) => [s.name, stateDictValues(tensors.get(s.name)!, file)]));
 }
 
 /**

@@ -7,6 +7,7 @@ import { writeFileAtomic, type CocoCategory } from '@nightshift/labels';
 import type { Checker } from '../checks.ts';
 import { upToDate, type BuildSettings, type Planned } from '../plan.ts';
 import { finish, openBuild, summarizeBuild } from '../run.ts';
+import { modelRecord as makeModelRecord } from '../record.ts';
 import type { SourceDataset } from '../sources.ts';
 import { writeReport } from '../report.ts';
 import { writeSummary, type BuildSummary } from '../summary.ts';
@@ -35,7 +36,7 @@ export interface QueuedBuildRequest extends Omit<BuildSpec, 'modelRecord' | 'opt
 export async function runQueuedBuild(req: QueuedBuildRequest, cityscapesCategories: readonly CocoCategory[]): Promise<BuildSummary> {
   const started = performance.now();
   const log = req.log ?? (() => {});
-  const modelRecord = { hash: req.modelHash, engine: req.engine.name, backend: req.engine.backend };
+  const modelRecord = makeModelRecord(req.modelHash, req.engine, req.model.source);
   const settings: BuildSettings = { ...req, model: modelRecord, checks: req.checker ? req.checker.id : req.checkStatus };
   const plan = openBuild(settings, req.onError, cityscapesCategories);
 

@@ -1,0 +1,166 @@
+/**
+ * Which reference generator a bare state_dict is, told by its keys and shapes: the CycleGAN
+ * ResnetGenerator (`model.1.weight` stem, `model.{10+i}.conv_block` blocks) or the pix2pix
+ * UnetGenerator (`model.model.0.weight`, nested `.model.1` / `.model.3` blocks), with ngf and the
+ * channels read off the first and last convs. An architecture name in the reference's `--netG`
+ * vocabulary overrides the guess; the strict match then names what does not fit.
+ *
+ * The state_dict is first put as a network sees it, as the reference's load_networks does: the
+ * DataParallel `module.` prefix stripped, and for instance-norm generators the running statistics
+ * that InstanceNorm2d kept before PyTorch 0.4 dropped (base_model.py
+ * __patch_instance_norm_state_dict).
+ */
+import { DatasetError } from '@nightshift/labels';
+import { resolveGeneratorArchitecture, type GeneratorArchitecture } from '../config.ts';
+import { isBufferSpec, type ParamSpec } from '../networks/parameters.ts';
+import { ResnetGenerator, resnetGeneratorSpecs } from '../networks/resnet-generator.ts';
+import { UnetGenerator, resolveUnetArchitecture, unetGeneratorSpecs, type UnetGeneratorArchitecture, type UnetInference } from '../networks/unet-generator.ts';
+import type { SafetensorsEntry } from '../safetensors.ts';
+import { matchStateDict } from '../state-dict-match.ts';
+import type { TranslatorGenerator } from '../translate/tfjs-translator.ts';
+
+/** `--arch` values: the reference's `--netG` names. */
+export const GENERATOR_ARCH_NAMES = Object.freeze(['resnet_9blocks', 'resnet_6blocks', 'unet_256', 'unet_128'] as const);
+export type GeneratorArchName = (typeof GENERATOR_ARCH_NAMES)[number];
+
+export type IdentifiedGenerator =
+  | { readonly kind: 'resnet'; readonly architecture: GeneratorArchitecture }
+  | { readonly kind: 'unet'; readonly architecture: UnetGeneratorArchitecture };
+
+/** The reference's name for an identified generator, e.g. `resnet_9blocks`, `unet_256`. */
+export function referenceName(g: IdentifiedGenerator): string {
+  if (g.kind === 'resnet') return `resnet_${g.architecture.nBlocks}blocks`;
+  return `unet_${2 ** g.architecture.numDowns}`;
+}
+
+export function describeGenerator(g: IdentifiedGenerator): string {
+  const fields = Object.entries(g.architecture).map(([k, v]) => `${k} ${v}`).join(', ');
+  return `${g.kind === 'resnet' ? 'ResnetGenerator' : 'UnetGenerator'} ${referenceName(g)} (${fields})`;
+}
+
+export function generatorSpecs(g: IdentifiedGenerator): ParamSpec[] {
+  return g.kind === 'resnet' ? resnetGeneratorSpecs(g.architecture) : unetGeneratorSpecs(g.architecture);
+}
+
+/** Trainable parameters (buffers excluded), as the reference's print_networks counts them. */
+export function generatorParameters(g: IdentifiedGenerator): number {
+  return generatorSpecs(g).filter((s) => !isBufferSpec(s)).reduce((n, s) => n + s.size, 0);
+}
+
+export function stripModulePrefix(tensors: ReadonlyMap<string, SafetensorsEntry>, file: string): Map<string, SafetensorsEntry> {
+  const out = new Map<string, SafetensorsEntry>();
+  for (const [raw, entry] of tensors) {
+    const name = raw.startsWith('module.') ? raw.slice('module.'.length) : raw;
+    if (out.has(name)) throw new DatasetError(file, `tensor ${name} appears both with and without the "module." prefix`);
+    out.set(name, entry);
+  }
+  return out;
+}
+
+const LEGACY_INSTANCE_NORM = ['.running_mean', '.running_var', '.num_batches_tracked'];
+
+function shapeOf(tensors: ReadonlyMap<string, SafetensorsEntry>, key: string): readonly number[] | undefined {
+  const shape = tensors.get(key)?.shape;
+  return shape !== undefined && shape.length === 4 ? shape : undefined;
+}
+
+function resnetCandidate(tensors: ReadonlyMap<string, SafetensorsEntry>, nBlocks: number | undefined): IdentifiedGenerator {
+  const stem = shapeOf(tensors, 'model.1.weight');
+  let blocks = 0;
+  while (tensors.has(`model.${10 + blocks}.conv_block.1.weight`)) blocks++;
+  const n = nBlocks ?? blocks;
+  const head = shapeOf(tensors, `model.${17 + n}.weight`);
+  return { kind: 'resnet', architecture: resolveGeneratorArchitecture({ ngf: stem?.[0], inputNc: stem?.[1], outputNc: head?.[0], nBlocks: n }) };
+}
+
+function unetCandidate(tensors: ReadonlyMap<string, SafetensorsEntry>, numDowns: number | undefined): IdentifiedGenerator {
+  const first = shapeOf(tensors, 'model.model.0.weight');
+  const last = shapeOf(tensors, 'model.model.3.weight');
+  let depth = 1;
+  for (let prefix = 'model.model.1'; tensors.has(`${prefix}.model.1.weight`); prefix = `${prefix}.model.3`) depth++;
+  // Batch norm layers are affine (they have a weight); the reference's InstanceNorm2d is not.
+  const norm = tensors.has('model.model.1.model.2.weight') ? 'batch' : 'instance';
+  return {
+    kind: 'unet',
+    architecture: resolveUnetArchitecture({ inputNc: first?.[1], ngf: first?.[0], outputNc: last?.[1], numDowns: numDowns ?? depth, norm, dropout: true }),
+  };
+}
+
+function keysPreview(tensors: ReadonlyMap<string, SafetensorsEntry>): string {
+  const keys = [...tensors.keys()];
+  if (keys.length === 0) return 'the file has no tensors';
+  return `found ${keys.slice(0, 5).join(', ')}${keys.length > 5 ? `, ... (${keys.length} tensors)` : ''}`;
+}
+
+function guess(tensors: ReadonlyMap<string, SafetensorsEntry>, file: string, arch: GeneratorArchName | undefined): IdentifiedGenerator {
+  try {
+    if (arch !== undefined) {
+      const [family, size] = arch.split('_');
+      return family === 'resnet' ? resnetCandidate(tensors, Number.parseInt(size, 10)) : unetCandidate(tensors, Math.log2(Number(size)));
+    }
+    if (shapeOf(tensors, 'model.model.0.weight') !== undefined) return unetCandidate(tensors, undefined);
+    if (shapeOf(tensors, 'model.1.weight') !== undefined && tensors.has('model.10.conv_block.1.weight')) return resnetCandidate(tensors, undefined);
+  } catch (error) {
+    throw new DatasetError(file, `the generator's shapes are out of range: ${(error as Error).message}`);
+  }
+  throw new DatasetError(file, `not a generator this reader knows: neither the reference ResnetGenerator (model.1.weight, model.10.conv_block.1.weight, ...) nor its UnetGenerator (model.model.0.weight, ...); ${keysPreview(tensors)}`);
+}
+
+export interface IdentifyOptions {
+  /** Overrides the architecture guessed from the keys (ngf and channels are still read off the weights). */
+  readonly arch?: GeneratorArchName;
+}
+
+export interface IdentifiedStateDict {
+  readonly generator: IdentifiedGenerator;
+  /** Float32 values of every spec, in PyTorch state_dict order. */
+  readonly values: Map<string, Float32Array>;
+  /** Keys of the file that were left out: legacy InstanceNorm statistics. */
+  readonly dropped: readonly string[];
+  /** Whether the keys had the DataParallel `module.` prefix. */
+  readonly modulePrefix: boolean;
+}
+
+/** Identifies a bare generator state_dict and matches it strictly; errors name `file`. */
+export function identifyStateDict(raw: ReadonlyMap<string, SafetensorsEntry>, file: string, options: IdentifyOptions = {}): IdentifiedStateDict {
+  if (options.arch !== undefined && !GENERATOR_ARCH_NAMES.includes(options.arch)) {
+    throw new RangeError(`unknown architecture ${JSON.stringify(options.arch)}; valid: ${GENERATOR_ARCH_NAMES.join(', ')}`);
+  }
+  let tensors = stripModulePrefix(raw, file);
+  const modulePrefix = [...raw.keys()].some((k) => k.startsWith('module.'));
+  const generator = guess(tensors, file, options.arch);
+  const dropped: string[] = [];
+  const instanceNorm = generator.kind === 'resnet' || generator.architecture.norm === 'instance';
+  if (instanceNorm) {
+    tensors = new Map([...tensors].filter(([k]) => {
+      const legacy = LEGACY_INSTANCE_NORM.some((s) => k.endsWith(s));
+      if (legacy) dropped.push(k);
+      return !legacy;
+    }));
+  }
+  const how = options.arch === undefined ? 'inferred from the keys' : `requested with --arch ${options.arch}`;
+  const values = matchStateDict(generatorSpecs(generator), tensors, file, `${describeGenerator(generator)}, ${how}`);
+  return { generator, values, dropped, modulePrefix };
+}
+
+export interface CreateGeneratorOptions {
+  readonly name?: string;
+  readonly trainable?: boolean;
+  /** U-Net only: see UnetGeneratorOptions. */
+  readonly inference?: UnetInference;
+  readonly dropoutSeed?: number;
+}
+
+/** The identified generator as a network holding `values`. */
+export function createGenerator(g: IdentifiedGenerator, values: ReadonlyMap<string, Float32Array>, options: CreateGeneratorOptions = {}): TranslatorGenerator {
+  const net = g.kind === 'resnet'
+    ? new ResnetGenerator(g.architecture, { name: options.name ?? 'G', trainable: options.trainable })
+    : new UnetGenerator(g.architecture, { name: options.name ?? 'G', trainable: options.trainable, inference: options.inference, dropoutSeed: options.dropoutSeed });
+  try {
+    net.loadStateDict(values);
+  } catch (error) {
+    net.dispose();
+    throw error;
+  }
+  return net;
+}
