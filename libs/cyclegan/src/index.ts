@@ -24,6 +24,9 @@ export {
 } from './networks/parameters.ts';
 export { conv2d, convTranspose2dUp, instanceNorm, reflectPad } from './networks/layers.ts';
 export { ResnetGenerator, resnetGeneratorLayout, resnetGeneratorSpecs } from './networks/resnet-generator.ts';
+export {
+  DEFAULT_SEGMENTER, Segmenter, resolveSegmenterArchitecture, segmenterChannels, segmenterSpecs, type SegmenterArchitecture,
+} from './networks/segmenter.ts';
 export { PatchDiscriminator, patchDiscriminatorLayers, patchDiscriminatorSpecs } from './networks/patch-discriminator.ts';
 export { createCycleGanNetworks, type CreateCycleGanOptions, type CycleGanNetworks } from './networks/cyclegan-networks.ts';
 export {

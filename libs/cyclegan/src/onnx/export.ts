@@ -87,6 +87,26 @@ export class GraphBuilder {
     return name;
   }
 
+  /** The serialised ModelProto (opset ONNX_OPSET, producer nightshift) of the graph built so far. */
+  encode(model: {
+    docString: string;
+    graphName: string;
+    input: onnxProto.onnx.IValueInfoProto;
+    output: onnxProto.onnx.IValueInfoProto;
+    metadata: Record<keyof typeof ONNX_METADATA_KEYS, string>;
+  }): Uint8Array {
+    return onnx.ModelProto.encode(onnx.ModelProto.create({
+      irVersion: ONNX_IR_VERSION,
+      opsetImport: [{ domain: '', version: ONNX_OPSET }],
+      producerName: ONNX_PRODUCER,
+      producerVersion: PRODUCER_VERSION,
+      docString: model.docString,
+      graph: { name: model.graphName, node: this.nodes, initializer: this.initializers, input: [model.input], output: [model.output] },
+      metadataProps: (Object.keys(ONNX_METADATA_KEYS) as Array<keyof typeof ONNX_METADATA_KEYS>)
+        .map((k) => ({ key: ONNX_METADATA_KEYS[k], value: model.metadata[k] })),
+    })).finish();
+  }
+
   int64s(name: string, values: number[]): string {
     if (!this.known.has(name)) {
       this.known.add(name);
@@ -100,7 +120,8 @@ export function checkLittleEndian(): void {
   if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) throw new Error('ONNX export needs a little-endian host (raw_data is little-endian)');
 }
 
-function imageValueInfo(name: string, channels: number): onnxProto.onnx.IValueInfoProto {
+/** An NCHW float32 image value with symbolic batch, height and width. */
+export function imageValueInfo(name: string, channels: number): onnxProto.onnx.IValueInfoProto {
   return {
     name,
     type: {
@@ -172,27 +193,18 @@ export function generatorToOnnx(
     precision === 'fp16' ? 'output_fp16' : ONNX_OUTPUT_NAME);
   if (precision === 'fp16') g.node('Cast', [h], ONNX_OUTPUT_NAME, { to: DT.FLOAT });
 
-  const model = onnx.ModelProto.create({
-    irVersion: ONNX_IR_VERSION,
-    opsetImport: [{ domain: '', version: ONNX_OPSET }],
-    producerName: ONNX_PRODUCER,
-    producerVersion: PRODUCER_VERSION,
+  return g.encode({
     docString: 'CycleGAN ResnetGenerator (junyanz/pytorch-CycleGAN-and-pix2pix), exported by nightshift',
-    graph: {
-      name: `resnet_${nBlocks}blocks_ngf${ngf}_${precision}`,
-      node: g.nodes,
-      initializer: g.initializers,
-      input: [imageValueInfo(ONNX_INPUT_NAME, inputNc)],
-      output: [imageValueInfo(ONNX_OUTPUT_NAME, outputNc)],
+    graphName: `resnet_${nBlocks}blocks_ngf${ngf}_${precision}`,
+    input: imageValueInfo(ONNX_INPUT_NAME, inputNc),
+    output: imageValueInfo(ONNX_OUTPUT_NAME, outputNc),
+    metadata: {
+      architecture: JSON.stringify({ kind: 'ResnetGenerator', inputNc, outputNc, ngf, nBlocks }),
+      modelHash: modelHash(resnetGeneratorSpecs(arch).map((s) => tensors.get(s.name)!)),
+      precision,
+      io: 'NCHW RGB float32 in [-1, 1] -> NCHW RGB float32 in [-1, 1] (tanh)',
     },
-    metadataProps: [
-      { key: ONNX_METADATA_KEYS.architecture, value: JSON.stringify({ kind: 'ResnetGenerator', inputNc, outputNc, ngf, nBlocks }) },
-      { key: ONNX_METADATA_KEYS.modelHash, value: modelHash(resnetGeneratorSpecs(arch).map((s) => tensors.get(s.name)!)) },
-      { key: ONNX_METADATA_KEYS.precision, value: precision },
-      { key: ONNX_METADATA_KEYS.io, value: 'NCHW RGB float32 in [-1, 1] -> NCHW RGB float32 in [-1, 1] (tanh)' },
-    ],
   });
-  return onnx.ModelProto.encode(model).finish();
 }
 
 /** The ONNX model of a loaded generator. */

@@ -3,6 +3,7 @@ export {
   exportGeneratorOnnx, generatorToOnnx, writeGeneratorOnnx,
 } from './export.ts';
 export type { OnnxExportOptions, OnnxPrecision } from './export.ts';
+export { SEGMENTER_OUTPUT_NAME, segmenterToOnnx, writeSegmenterOnnx } from './segmenter-export.ts';
 export { float32ToHalf, fromHalfBits, halfToFloat32, toHalfBits } from './float16.ts';
 export { inspectGeneratorOnnx } from './model-inspect.ts';
 export type { OnnxDim, OnnxGeneratorModel, OnnxImageValue } from './model-inspect.ts';

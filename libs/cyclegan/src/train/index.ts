@@ -47,6 +47,10 @@ export {
   type UnpairedDataOptions,
   type UnpairedDataState,
 } from './data.ts';
+export {
+  IGNORE_TRAIN_ID, IMAGENET_MEAN, IMAGENET_STD, SegmenterTrainer, TORCH_ADAM, labelBatch, normaliseImages, predictTrainIds,
+  segmentationLoss, segmenterLogits, type NormaliseOptions, type SegmenterImage, type SegmenterStepInput,
+} from './segmenter-training.ts';
 export { RandomStream, type RandomStreamState } from './random-stream.ts';
 export { encodeSampleGrid, sampleGridPixels } from './sample-grid.ts';
 export { lossChartSvg, renderLossChartPng, type LossSeriesPoint } from './loss-chart.ts';
