@@ -57,3 +57,22 @@ test('a shard folder is not reused for another shard', async () => {
   assert.equal(r.code, 2);
   assert.match(r.stderr, /holds a build of .*shard 0\/2/);
 });
+
+test('--engine auto takes the same engine in every shard (fixed order, untimed); shards on different engines are refused with how to fix it', async () => {
+  const auto = ['--input', SAMPLE, '--model', model, '--limit', '3', '--no-checks'];
+  const [a0, a1] = [join(root, 'auto0'), join(root, 'auto1')];
+  for (const [out, shard] of [[a0, '0/2'], [a1, '1/2']] as const) {
+    const r = await cli(['night', ...auto, '--output', out, '--shard', shard]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /engine: onnx on cpu \(fixed order, the same in every shard/);
+  }
+  const merged = await cli(['merge', '--output', join(root, 'auto-merged'), a0, a1]);
+  assert.equal(merged.code, 0, merged.stderr);
+
+  const [m0, m1] = [join(root, 'mixed0'), join(root, 'mixed1')];
+  assert.equal((await cli(['night', ...auto, '--output', m0, '--shard', '0/2', '--engine', 'tfjs', '--backend', 'wasm'])).code, 0);
+  assert.equal((await cli(['night', ...auto, '--output', m1, '--shard', '1/2', '--engine', 'onnx', '--backend', 'cpu'])).code, 0);
+  const mixed = await cli(['merge', '--output', join(root, 'mixed'), m0, m1]);
+  assert.equal(mixed.code, 2);
+  assert.match(mixed.stderr, /was translated by onnx on cpu, but .*mixed0 by tfjs on wasm; the shards of one build must run one engine .*Rebuild .*mixed1 with --engine tfjs --backend wasm/);
+});

@@ -87,3 +87,10 @@ export * from './translate/index.ts';
 export * from './backends/index.ts';
 export * from './onnx/index.ts';
 export * from './pix2pix/index.ts';
+export {
+  ENGINE_CANDIDATES, ENGINE_REQUESTS, FIXED_ORDER, openTranslator, parseEngineCandidate,
+} from './engine-choice.ts';
+export type {
+  EngineCandidate, EngineMeasurement, EngineName, EngineReason, EngineRequest, EngineRule, OpenTranslatorOptions, OpenedTranslator,
+  PassedOver, TileRequest,
+} from './engine-choice.ts';

@@ -3,9 +3,10 @@ import assert from 'node:assert/strict';
 import { selectBackend } from '../src/backends/index.ts';
 import { ResnetGenerator } from '../src/networks/resnet-generator.ts';
 import {
-  ONNX_PROVIDERS, ONNX_PROVIDER_REQUESTS, OnnxTranslator, chooseEngine, exportGeneratorOnnx, onnxProviderMissing,
-  onnxProvidersFor, parseEngineCandidate, parseOnnxProvider, systemWebGpuAdapter,
+  ONNX_PROVIDERS, ONNX_PROVIDER_REQUESTS, OnnxTranslator, exportGeneratorOnnx, onnxProviderMissing,
+  onnxProvidersFor, parseOnnxProvider, systemWebGpuAdapter,
 } from '../src/onnx/index.ts';
+import { openTranslator, parseEngineCandidate } from '../src/engine-choice.ts';
 import { TfjsTranslator, type RgbImage } from '../src/translate/index.ts';
 
 await selectBackend('cpu');
@@ -70,16 +71,21 @@ test('same bytes as the tfjs translator (to one 8-bit level): odd sizes cropped 
   await assert.rejects(onnx.translate(images), /has been disposed/);
 });
 
-test('chooseEngine: a named engine is taken as requested; auto measures and says why', async () => {
-  const named = await chooseEngine('onnx:cpu', generator);
-  assert.deepEqual([named.engine, named.backend, named.reason], ['onnx', 'cpu', 'requested explicitly']);
-  const auto = await chooseEngine('auto', generator, ['onnx:cpu', 'tfjs:cpu', 'onnx:cuda'], { probeSize: 16, iters: 1, onnxModel: fp32 });
-  console.log(`chooseEngine: ${auto.reason}`);
-  assert.equal(auto.measurements.length, 3);
-  const ok = auto.measurements.filter((m) => m.ms !== undefined);
-  assert.equal(auto.candidate, ok.sort((p, q) => p.ms! - q.ms!)[0].candidate);
-  assert.match(auto.reason, /fastest on a 16x16 probe: /);
-  if (onnxProviderMissing('cuda')) assert.match(auto.reason, /not usable: onnx:cuda \(/);
+test('openTranslator: a named engine is taken as requested; auto measures and says why', async () => {
+  const copy = () => new ResnetGenerator({ ngf: 4, nBlocks: 1 }, { seed: 5, initGain: 0.2 });
+  const named = await openTranslator({ model: copy(), engine: 'onnx', backend: 'cpu' });
+  assert.deepEqual([named.reason.engine, named.reason.backend, named.reason.how], ['onnx', 'cpu', 'requested']);
+  named.translator.dispose();
+  const auto = await openTranslator({ model: copy(), backend: 'cpu', probeSize: 16, iters: 1 });
+  console.log(`openTranslator: ${auto.reason.line}; ${auto.reason.details.join('; ')}`);
+  assert.equal(auto.reason.measurements.length, 2);
+  const ok = auto.reason.measurements.filter((m) => m.ms !== undefined);
+  assert.equal(`${auto.reason.engine}:${auto.reason.backend}`, ok.sort((p, q) => p.ms! - q.ms!)[0].candidate);
+  assert.match(auto.reason.details[0], /fastest on a 16x16 probe: /);
+  const cuda = await openTranslator({ model: copy(), engine: 'onnx', probeSize: 16, iters: 1 });
+  if (onnxProviderMissing('cuda')) assert.match(cuda.reason.details.join('; '), /passed over onnx:cuda: /);
+  auto.translator.dispose();
+  cuda.translator.dispose();
 });
 
 test('webgpu provider (Mesa lavapipe here) matches the cpu provider; fp16 within 0.1', async (t) => {

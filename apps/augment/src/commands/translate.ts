@@ -12,7 +12,7 @@ import { Progress } from '../progress.ts';
 import { UsageError } from '../usage-error.ts';
 import { loadChecker } from '../pipeline/checks.ts';
 import { checkBuild } from '../pipeline/check-build.ts';
-import { createEngine, type EngineChoice, type EngineOptions } from '../pipeline/engine.ts';
+import { createEngine } from '../pipeline/engine.ts';
 import { mergeShards } from '../pipeline/merge.ts';
 import { resolveModel } from '../pipeline/model.ts';
 import { openSource, type SourceRequest } from '../pipeline/open-source.ts';
@@ -53,6 +53,7 @@ export interface TranslateOptions {
   queue?: RedisAddress;
   unitSize: number;
   queueTimeout: number;
+  verbose?: boolean;
 }
 
 const choices = (flags: string, description: string, valid: readonly string[], fallback?: string): Option => {
@@ -84,6 +85,7 @@ export function registerBuildCommands(program: Command, setExit: (code: number) 
       .option('--no-checks', 'skip the consistency checks: labels are carried over unchecked (recorded as such)')
       .option('--queue <redis-url>', 'coordinate a build run by `nightshift worker` processes on a BullMQ queue in this Redis (redis://host:port/db); workers must see --output and the input at the same paths', parseRedisUrl)
       .option('--unit-size <n>', '--queue: samples per work unit', (v) => parseInteger(v, '--unit-size', 1), 8)
+      .option('--verbose', 'print the full reasons for the engine choice (they are in summary.json either way)')
       .option('--queue-timeout <s>', '--queue: seconds Redis may be unreachable before the coordinator stops (a rerun resumes)', (v) => parseInteger(v, '--queue-timeout', 1), 60)
       .action(async (opts) => setExit(await runTranslate(direction, opts as TranslateOptions)));
   }
@@ -133,16 +135,20 @@ async function translateInto(output: string, input: DatasetInput, embedded: bool
   console.log(`  output: ${output} (${formats.join(' + ')})`);
   if (input.format === 'coco' && opts.outputFormat === 'both') console.log('  COCO input is written as COCO only (convert to Cityscapes first for a Cityscapes output)');
   const onPlan: PlanListener = (w, h, plan) => console.log(`  plan: ${w}x${h} images (padded) run ${plan.mode === 'whole' ? `whole, up to ${plan.batch} per run` : `tiled: ${plan.why}`}`);
-  const engine = await createEngineKeepingPrevious(opts.engine, { model, backend: opts.backend, batch: opts.batch, tile: opts.tile, onPlan }, output);
+  const engine = await createEngine(opts.engine, {
+    model, backend: opts.backend, batch: opts.batch, tile: opts.tile, onPlan, sharded: opts.shard !== undefined, previous: previousEngine(output),
+  });
+  const engineRecord = { name: engine.engine, backend: engine.backend, why: [engine.reason.line, ...engine.reason.details].join('; ') };
   console.log(`  model: ${model.path}${model.which ? ` (${model.which})` : ''}, weights sha256 ${engine.translator.info.modelHash.slice(0, 16)}…${model.source ? `, from ${model.source.file} (sha256 ${model.source.sha256.slice(0, 16)}…)` : ''}`);
-  console.log(`  engine: ${engine.why}`);
+  console.log(`  engine: ${engine.reason.line}`);
+  if (opts.verbose) for (const line of engine.reason.details) console.log(`    ${line}`);
   console.log(`  checks: ${checks.status}`);
 
   let progress: Progress | undefined;
   try {
     const summary = opts.queue ? await runQueuedBuild({
       direction, source, input: sourceRequest, output, formats, policy: opts.onFlag, tile: opts.tile, batch: opts.batch, seed: opts.seed,
-      limit: opts.limit, onError: opts.onError, model, engine: { name: engine.engine, backend: engine.backend, why: engine.why },
+      limit: opts.limit, onError: opts.onError, model, engine: engineRecord,
       modelHash: engine.translator.info.modelHash, checker: checks.checker, checkStatus: checks.status,
       redis: opts.queue, unitSize: opts.unitSize, redisTimeoutMs: opts.queueTimeout * 1000,
       log: (line) => console.log(`  ${line}`),
@@ -151,7 +157,7 @@ async function translateInto(output: string, input: DatasetInput, embedded: bool
     }, CITYSCAPES_COCO_CATEGORIES) : await buildDataset({
       direction, source, output, formats, policy: opts.onFlag, tile: opts.tile, batch: opts.batch, seed: opts.seed,
       limit: opts.limit, shard: opts.shard, onError: opts.onError, translator: engine.translator,
-      engine: { name: engine.engine, backend: engine.backend, why: engine.why }, model: { path: model.path, source: model.source },
+      engine: engineRecord, model: { path: model.path, source: model.source },
       checker: checks.checker, checkStatus: checks.status,
       log: (line) => console.log(`  ${line}`),
       onPlanned: (todo) => { if (todo > 0) progress = new Progress(direction, todo); },
@@ -171,18 +177,7 @@ async function translateInto(output: string, input: DatasetInput, embedded: bool
   }
 }
 
-/** --engine auto keeps the previous run's engine where it still works here; otherwise it measures. */
-async function createEngineKeepingPrevious(request: EngineRequest, options: EngineOptions, output: string): Promise<EngineChoice> {
-  const previous = previousEngine(output);
-  if (request !== 'auto' || !previous) return createEngine(request, options);
-  try {
-    return await createEngine(request, { ...options, previous });
-  } catch (error) {
-    if (error instanceof UsageError) throw error;
-    return createEngine(request, options); // e.g. the build moved to a machine without that backend
-  }
-}
-
+/** The engine and backend of this output's previous run, which --engine auto keeps where it still opens. */
 function previousEngine(output: string): { engine: string; backend: string } | undefined {
   try {
     const { engine } = readSummary(output);

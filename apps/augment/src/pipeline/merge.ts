@@ -45,12 +45,12 @@ export async function mergeShards(output: string, shardDirs: readonly string[]):
   const summaries = dirs.map((d) => readSummary(d));
   const states: SampleState[] = [];
   let copied = 0;
-  let reference: string | undefined;
+  let reference: { dir: string; state: SampleState } | undefined;
   for (let k = 0; k < dirs.length; k++) {
     for (const state of readAllStates(dirs[k])) {
-      const how = JSON.stringify({ model: state.manifest.model, options: state.manifest.options });
-      reference ??= how;
-      if (how !== reference) throw new UsageError(`${dirs[k]}: sample ${state.manifest.sample} was built with another model, engine or options than the other shards`);
+      reference ??= { dir: dirs[k], state };
+      const mismatch = mixedBuild(reference, dirs[k], state);
+      if (mismatch) throw new UsageError(mismatch);
       if (!outputsIntact(dirs[k], state)) throw new UsageError(`${dirs[k]}: the outputs of ${state.manifest.sample} are missing or changed; rerun that shard first`);
       for (const o of state.manifest.outputs) {
         const target = join(output, ...o.path.split('/'));
@@ -90,4 +90,19 @@ export async function mergeShards(output: string, shardDirs: readonly string[]):
   writeSummary(output, summary);
   await writeReport(output);
   return { summary, copied };
+}
+
+/**
+ * Why two shards' samples cannot be one dataset, and how to fix it; undefined when they can. Engines
+ * differ in the last bit of some pixels (docs/reliability.md), so a sample's key holds its engine.
+ */
+function mixedBuild(ref: { dir: string; state: SampleState }, dir: string, state: SampleState): string | undefined {
+  const [a, b] = [ref.state.manifest, state.manifest];
+  if (JSON.stringify({ model: a.model, options: a.options }) === JSON.stringify({ model: b.model, options: b.options })) return undefined;
+  if (a.model.hash === b.model.hash && JSON.stringify(a.options) === JSON.stringify(b.options)) {
+    return `${dir}: sample ${b.sample} was translated by ${b.model.engine} on ${b.model.backend}, but ${ref.dir} by ${a.model.engine} on ${a.model.backend}; ` +
+      `the shards of one build must run one engine (their images may differ by one level). Rebuild ${dir} with --engine ${a.model.engine} --backend ${a.model.backend} ` +
+      '(or every shard with the same --engine and --backend; --engine auto with --shard takes the same engine in every shard), then merge again';
+  }
+  return `${dir}: sample ${b.sample} was built with another model or options than the samples of ${ref.dir}; rebuild the shards with the same --model and options, then merge again`;
 }

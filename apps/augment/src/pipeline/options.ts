@@ -1,17 +1,17 @@
 // The options of a dataset build, validated up front with errors that say what to change.
+import { ENGINE_REQUESTS, type EngineRequest, type TileRequest } from '@nightshift/cyclegan';
 import { UsageError } from '../usage-error.ts';
+
+export type { EngineRequest, TileRequest };
 
 export type Direction = 'night' | 'day';
 export type DatasetFormat = 'cityscapes' | 'coco';
 export type OutputFormat = DatasetFormat | 'both';
-export type EngineRequest = 'auto' | 'tfjs' | 'onnx';
 export type BackendRequest = 'auto' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
 export type FlagPolicy = 'keep' | 'ignore' | 'drop';
-/** 'auto': whole images where they fit, tiles otherwise; 'off': never tile; a number: always tile at that size. */
-export type TileRequest = 'auto' | 'off' | number;
 
 export const OUTPUT_FORMATS: readonly OutputFormat[] = Object.freeze(['cityscapes', 'coco', 'both']);
-export const ENGINES: readonly EngineRequest[] = Object.freeze(['auto', 'tfjs', 'onnx']);
+export const ENGINES = ENGINE_REQUESTS;
 export const BACKENDS: readonly BackendRequest[] = Object.freeze(['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu']);
 export const FLAG_POLICIES: readonly FlagPolicy[] = Object.freeze(['keep', 'ignore', 'drop']);
 

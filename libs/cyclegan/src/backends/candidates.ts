@@ -8,6 +8,7 @@ import { tryRegisterFastKernels } from './fast-kernels.ts';
 import { loadTensorflow } from './tensorflow.ts';
 import { prepareWasm } from './wasm.ts';
 import { prepareWebGpu } from './webgpu.ts';
+import { probeWebGpuAdapter } from './webgpu-probe.ts';
 
 export type BackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
 export type BackendRequest = 'auto' | BackendName;
@@ -20,6 +21,8 @@ export interface PreparedBackend {
   readonly detail: string;
   /** Set when the backend works but should rank below the CPU backends for this purpose. */
   readonly demoteBelow?: { readonly name: BackendName; readonly why: string };
+  /** The rest of the set-up, run only when the backend is activated (webgpu: Dawn in this process). */
+  readonly load?: () => Promise<unknown>;
 }
 
 export interface BackendCandidate {
@@ -38,15 +41,17 @@ async function prepareTensorflow(): Promise<PreparedBackend> {
 }
 
 async function prepareWebGpuCandidate(purpose: BackendPurpose): Promise<PreparedBackend> {
-  const a = await prepareWebGpu();
+  // The adapter is looked at in a child process; Dawn starts here only if webgpu is activated.
+  const a = await probeWebGpuAdapter();
+  if (typeof a === 'string') throw new Error(a);
   const adapter = [a.vendor, a.architecture, a.description].filter(Boolean).join(' ') || 'unnamed adapter';
   const detail = `${adapter}${a.software ? ' (software adapter)' : ''}, Dawn`;
   // A software adapter (Mesa lavapipe) runs the generator about 5x slower than XNNPACK in wasm
   // (bench/BASELINE: 7.6 s vs 1.34 s at 128x128), and trains about 13x slower than wasm with our
   // fast kernels (bench/pix2pix-vs-cyclegan, CycleGAN ngf 8: 10.9 s vs 0.82 s per iteration).
   return a.software
-    ? { detail, demoteBelow: { name: 'wasm', why: `software adapter (${adapter}): slower than wasm for ${purpose}` } }
-    : { detail };
+    ? { detail, load: prepareWebGpu, demoteBelow: { name: 'wasm', why: `software adapter (${adapter}): slower than wasm for ${purpose}` } }
+    : { detail, load: prepareWebGpu };
 }
 
 async function prepareWasmCandidate(purpose: BackendPurpose): Promise<PreparedBackend> {

@@ -63,9 +63,10 @@ export async function probeBackend(): Promise<string | undefined> {
   }
 }
 
-async function activate(name: BackendName): Promise<string | undefined> {
+async function activate(name: BackendName, prepared: PreparedBackend): Promise<string | undefined> {
   let ok: boolean;
   try {
+    await prepared.load?.();
     ok = await tf.setBackend(name);
   } catch (e) {
     return `initialisation failed: ${(e as Error).message}`;
@@ -96,7 +97,7 @@ export async function selectBackend(requested: string, options: SelectBackendOpt
   if (request !== 'auto') {
     const prepared = await prepare(request, purpose);
     if (typeof prepared === 'string') throw new Error(`Backend '${request}' is not available: ${prepared}`);
-    const failure = await activate(request);
+    const failure = await activate(request, prepared);
     if (failure) throw new Error(`Backend '${request}' is not usable: ${failure}`);
     return { name: request, reason: `requested explicitly (${prepared.detail})`, skipped: [], detail: prepared.detail };
   }
@@ -115,7 +116,7 @@ export async function selectBackend(requested: string, options: SelectBackendOpt
   }
   for (let i = 0; i < order.length; i++) {
     const { name, prepared } = order[i];
-    const failure = await activate(name);
+    const failure = await activate(name, prepared);
     if (failure) {
       skipped.push({ name, why: failure });
       continue;

@@ -15,7 +15,3 @@ export type { OnnxProvider, OnnxProviderName, OnnxProviderRequest } from './prov
 export { OnnxTranslator, WHOLE_BYTES_PER_PIXEL_PER_NGF } from './onnx-translator.ts';
 export { OnnxTileBackend, stepToOnnx } from './tile-sessions.ts';
 export type { OnnxTranslatorInfo, OnnxTranslatorOptions, SkippedProvider } from './onnx-translator.ts';
-export {
-  ENGINE_CANDIDATES, chooseEngine, defaultEngineCandidates, measureEngines, parseEngineCandidate,
-} from './engine-choice.ts';
-export type { EngineCandidate, EngineChoice, EngineMeasurement, MeasureEnginesOptions } from './engine-choice.ts';

@@ -6,7 +6,8 @@
  */
 import { createRequire } from 'node:module';
 import * as ort from 'onnxruntime-node';
-import { summariseAdapter, type WebGpuAdapterSummary } from '../backends/webgpu.ts';
+import type { WebGpuAdapterSummary } from '../backends/webgpu.ts';
+import { probeWebGpuAdapter } from '../backends/webgpu-probe.ts';
 
 export type OnnxProviderName = 'cuda' | 'webgpu' | 'cpu';
 export type OnnxProviderRequest = 'auto' | OnnxProviderName;
@@ -84,24 +85,11 @@ function cudaLibraryPresent(): boolean {
   }
 }
 
-interface DawnModule { create(flags: string[]): { requestAdapter(o?: object): Promise<Parameters<typeof summariseAdapter>[0] | null> } }
-
-let adapterQuery: Promise<WebGpuAdapterSummary | string> | undefined;
-
 /**
- * The WebGPU adapter the system offers (asked through the `webgpu` package's Dawn, which sees the
- * same Vulkan/Metal/D3D12 drivers as ONNX Runtime's built-in Dawn), or why there is none. Used to
- * tell a software adapter (Mesa lavapipe: far slower than the CPU provider) from a real GPU.
+ * The WebGPU adapter the system offers (asked through the `webgpu` package's Dawn, in a child process,
+ * which sees the same Vulkan/Metal/D3D12 drivers as ONNX Runtime's built-in Dawn), or why there is
+ * none. Used to tell a software adapter (Mesa lavapipe: far slower than the CPU provider) from a real GPU.
  */
 export function systemWebGpuAdapter(): Promise<WebGpuAdapterSummary | string> {
-  adapterQuery ??= (async () => {
-    try {
-      const dawn = createRequire(import.meta.url)('webgpu') as DawnModule;
-      const adapter = await dawn.create([]).requestAdapter({ powerPreference: 'high-performance' });
-      return adapter ? summariseAdapter(adapter) : 'no WebGPU adapter (no Vulkan, Metal or D3D12 device)';
-    } catch (e) {
-      return `cannot query WebGPU adapters: ${(e as Error).message}`;
-    }
-  })();
-  return adapterQuery;
+  return probeWebGpuAdapter();
 }
