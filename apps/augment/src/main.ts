@@ -5,6 +5,7 @@ import { runValidate } from './commands/validate.ts';
 import { runConvert } from './commands/convert.ts';
 import { registerBuildCommands } from './commands/translate.ts';
 import { registerWorkerCommand } from './commands/worker.ts';
+import { registerEvaluateCommand } from './commands/evaluate.ts';
 import { runSynth } from './commands/synth.ts';
 import { runTrain } from './commands/train.ts';
 import { runImportModel } from './commands/import-model.ts';
@@ -98,6 +99,7 @@ function buildProgram(setExit: (code: number) => void): Command {
 
   registerBuildCommands(program, setExit);
   registerWorkerCommand(program, setExit);
+  registerEvaluateCommand(program, setExit);
   return program;
 }
 

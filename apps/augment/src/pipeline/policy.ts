@@ -5,11 +5,14 @@ import type { FlagPolicy } from './options.ts';
 import type { FlagAction } from './record.ts';
 import type { DecodedSample } from './sources.ts';
 
+/** What flagRegion and applyCityscapesPolicy read of a sample. */
+export type LabelledSample = Pick<DecodedSample, 'width' | 'height' | 'semantic' | 'instances' | 'objectMask'>;
+
 /**
  * The pixels a flag speaks about: an erased instance's own pixels; for a hallucination box, the
  * box's pixels that belong to no instance (the stuff label there is what the image contradicts).
  */
-export function flagRegion(sample: DecodedSample, flag: Flag): Uint8Array | undefined {
+export function flagRegion(sample: LabelledSample, flag: Flag): Uint8Array | undefined {
   if (flag.instanceId !== undefined) return sample.objectMask(flag.instanceId);
   if (!flag.box || !sample.instances) return undefined;
   const { width, height, instances } = sample;
@@ -34,7 +37,7 @@ export interface CityscapesPolicyResult {
  * Cityscapes labels under the policy: `ignore` sets flagged regions to labelId 0 (so labelTrainIds
  * 255) and removes the instance from instanceIds (value 0); `keep` changes nothing.
  */
-export function applyCityscapesPolicy(sample: DecodedSample, flags: readonly Flag[], policy: FlagPolicy): CityscapesPolicyResult {
+export function applyCityscapesPolicy(sample: LabelledSample, flags: readonly Flag[], policy: FlagPolicy): CityscapesPolicyResult {
   if (policy === 'drop') return { actions: flags.map((f) => action(f, 'dropped')) };
   if (policy === 'keep' || flags.length === 0 || !sample.semantic || !sample.instances) {
     return { actions: flags.map((f) => action(f, 'kept')) };

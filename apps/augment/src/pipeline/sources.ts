@@ -164,7 +164,8 @@ export function hashSourceFile(file: SourceFile): string {
   return file.content !== undefined ? sha256(file.content) : sha256File(file.absolute);
 }
 
-function valueMask(values: Uint16Array, value: number): Uint8Array {
+/** 1 where `values` equals `value`. */
+export function valueMask(values: Uint16Array, value: number): Uint8Array {
   const mask = new Uint8Array(values.length);
   for (let i = 0; i < values.length; i++) mask[i] = values[i] === value ? 1 : 0;
   return mask;

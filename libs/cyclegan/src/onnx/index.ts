@@ -9,9 +9,9 @@ export { inspectGeneratorOnnx } from './model-inspect.ts';
 export type { OnnxDim, OnnxGeneratorModel, OnnxImageValue } from './model-inspect.ts';
 export {
   ONNX_PROVIDERS, ONNX_PROVIDER_NAMES, ONNX_PROVIDER_REQUESTS, onnxProvider, onnxProviderMissing, onnxProvidersFor,
-  parseOnnxProvider, systemWebGpuAdapter,
+  onnxSessionOptions, openOnnxSession, parseOnnxProvider, systemWebGpuAdapter,
 } from './providers.ts';
-export type { OnnxProvider, OnnxProviderName, OnnxProviderRequest } from './providers.ts';
+export type { OnnxProvider, OnnxProviderName, OnnxProviderRequest, OpenedOnnxSession, SkippedProvider } from './providers.ts';
 export { OnnxTranslator, WHOLE_BYTES_PER_PIXEL_PER_NGF } from './onnx-translator.ts';
 export { OnnxTileBackend, stepToOnnx } from './tile-sessions.ts';
-export type { OnnxTranslatorInfo, OnnxTranslatorOptions, SkippedProvider } from './onnx-translator.ts';
+export type { OnnxTranslatorInfo, OnnxTranslatorOptions } from './onnx-translator.ts';

@@ -23,8 +23,8 @@ import { oncePerPlan, type ExecutionPlan, type PlanListener, type Translator, ty
 import { float32ToHalf, halfToFloat32 } from './float16.ts';
 import { inspectGeneratorOnnx, type OnnxGeneratorModel } from './model-inspect.ts';
 import {
-  ONNX_PROVIDERS, onnxProvider, onnxProviderMissing, parseOnnxProvider, systemWebGpuAdapter,
-  type OnnxProviderName, type OnnxProviderRequest,
+  onnxSessionOptions, openOnnxSession, parseOnnxProvider, systemWebGpuAdapter,
+  type OnnxProviderName, type OnnxProviderRequest, type SkippedProvider,
 } from './providers.ts';
 import { OnnxTileBackend } from './tile-sessions.ts';
 
@@ -53,11 +53,6 @@ export interface OnnxTranslatorOptions {
   readonly onPlan?: PlanListener;
 }
 
-export interface SkippedProvider {
-  readonly name: OnnxProviderName;
-  readonly why: string;
-}
-
 export interface OnnxTranslatorInfo extends TranslatorInfo {
   readonly engine: 'onnx';
   readonly backend: OnnxProviderName;
@@ -84,24 +79,6 @@ const OPTION_KEYS = ['provider', 'maxBatch', 'threads', 'tiling', 'tileSize', 'm
  * 2048x1024 at ngf 64 (bench/onnx.ts --only onnx, docs/onnx.md), less the process's ~0.3 GiB.
  */
 export const WHOLE_BYTES_PER_PIXEL_PER_NGF = 25;
-
-function sessionOptions(provider: OnnxProviderName, threads: number | undefined): ort.InferenceSession.SessionOptions {
-  return {
-    executionProviders: [provider],
-    graphOptimizationLevel: 'all',
-    ...(threads !== undefined ? { intraOpNumThreads: threads } : {}),
-  };
-}
-
-async function createSession(bytes: Uint8Array, provider: OnnxProviderName, threads: number | undefined): Promise<ort.InferenceSession | string> {
-  const missing = onnxProviderMissing(provider);
-  if (missing) return missing;
-  try {
-    return await ort.InferenceSession.create(bytes, sessionOptions(provider, threads));
-  } catch (e) {
-    return `session creation failed: ${(e as Error).message.split('\n')[0]}`;
-  }
-}
 
 export class OnnxTranslator implements Translator {
   readonly info: OnnxTranslatorInfo;
@@ -164,40 +141,13 @@ export class OnnxTranslator implements Translator {
         'constant folding or renaming loses them). Translate whole images (tiling \'never\' or \'auto\'), or re-export with the reference names.');
     }
 
-    const skipped: SkippedProvider[] = [];
-    let chosen: { name: OnnxProviderName; session: ort.InferenceSession; reason: string } | undefined;
-    if (request !== 'auto') {
-      const session = await createSession(bytes, request, options.threads);
-      if (typeof session === 'string') throw new Error(`ONNX provider '${request}' is not usable: ${session}`);
-      chosen = { name: request, session, reason: `requested explicitly (${onnxProvider(request).summary})` };
-    } else {
-      for (const p of ONNX_PROVIDERS) {
-        if (p.name === 'webgpu') {
-          const adapter = await systemWebGpuAdapter();
-          if (typeof adapter === 'string') { skipped.push({ name: p.name, why: adapter }); continue; }
-          if (adapter.software) {
-            skipped.push({ name: p.name, why: `software adapter (${adapter.description || adapter.vendor}): slower than the cpu provider` });
-            continue;
-          }
-        }
-        const session = await createSession(bytes, p.name, options.threads);
-        if (typeof session === 'string') { skipped.push({ name: p.name, why: session }); continue; }
-        const passedOver = skipped.map((s) => s.name);
-        chosen = {
-          name: p.name, session,
-          reason: `first provider that works here in priority order ${ONNX_PROVIDERS.map((q) => q.name).join(' > ')}: ${p.name} (${p.summary})` +
-            (passedOver.length ? `; not ${skipped.map((s) => `${s.name}: ${s.why}`).join('; ')}` : ''),
-        };
-        break;
-      }
-      if (!chosen) throw new Error(`No ONNX Runtime provider works here: ${skipped.map((s) => `${s.name}: ${s.why}`).join('; ')}`);
-    }
+    const chosen = await openOnnxSession(bytes, request, options.threads);
     const info: OnnxTranslatorInfo = Object.freeze({
-      engine: 'onnx', backend: chosen.name, modelHash: inspected.modelHash, reason: chosen.reason,
-      skipped: Object.freeze(skipped), hashSource: inspected.hashSource, producer: inspected.producer, ioType: inspected.input.type,
+      engine: 'onnx', backend: chosen.provider, modelHash: inspected.modelHash, reason: chosen.reason,
+      skipped: chosen.skipped, hashSource: inspected.hashSource, producer: inspected.producer, ioType: inspected.input.type,
     });
     const tileBackend = inspected.stateDict && inspected.architecture
-      ? new OnnxTileBackend(inspected.architecture, inspected.stateDict, sessionOptions(chosen.name, options.threads))
+      ? new OnnxTileBackend(inspected.architecture, inspected.stateDict, onnxSessionOptions(chosen.provider, options.threads))
       : undefined;
     return new OnnxTranslator(chosen.session, inspected, info, maxBatch, {
       mode: tiling, tileSize, maxWholeImageBytes: options.maxWholeImageBytes, backend: tileBackend, onPlan: options.onPlan,

@@ -1,8 +1,9 @@
 /**
  * ONNX Runtime execution providers this project can use, in one frozen table in priority order
  * (fastest first), in the style of transformers.js src/backends/onnx.js: the valid names, the
- * per-platform lists and the error messages are all derived from it. Nothing is printed; choices
- * come back with their reasons for the caller to show.
+ * per-platform lists and the error messages are all derived from it; openOnnxSession opens a model
+ * on the first that works. Nothing is printed; choices come back with their reasons for the caller
+ * to show.
  */
 import { createRequire } from 'node:module';
 import * as ort from 'onnxruntime-node';
@@ -92,4 +93,71 @@ function cudaLibraryPresent(): boolean {
  */
 export function systemWebGpuAdapter(): Promise<WebGpuAdapterSummary | string> {
   return probeWebGpuAdapter();
+}
+
+export interface SkippedProvider {
+  readonly name: OnnxProviderName;
+  readonly why: string;
+}
+
+/** An ONNX Runtime session on the provider openOnnxSession chose, and why that one. */
+export interface OpenedOnnxSession {
+  readonly session: ort.InferenceSession;
+  readonly provider: OnnxProviderName;
+  /** Why this provider, in one sentence. */
+  readonly reason: string;
+  /** The providers tried before it ('auto') and why each was passed over. */
+  readonly skipped: readonly SkippedProvider[];
+}
+
+/** Session options for a provider; `threads`: the CPU provider's intra-op pool (default: ONNX Runtime's choice). */
+export function onnxSessionOptions(provider: OnnxProviderName, threads: number | undefined): ort.InferenceSession.SessionOptions {
+  return {
+    executionProviders: [provider],
+    graphOptimizationLevel: 'all',
+    ...(threads !== undefined ? { intraOpNumThreads: threads } : {}),
+  };
+}
+
+async function createSession(bytes: Uint8Array, provider: OnnxProviderName, threads: number | undefined): Promise<ort.InferenceSession | string> {
+  const missing = onnxProviderMissing(provider);
+  if (missing) return missing;
+  try {
+    return await ort.InferenceSession.create(bytes, onnxSessionOptions(provider, threads));
+  } catch (e) {
+    return `session creation failed: ${(e as Error).message.split('\n')[0]}`;
+  }
+}
+
+/**
+ * Opens a session for an ONNX model. A named provider that does not work throws an Error that says
+ * why; 'auto' takes the first that works in priority order (cuda, then webgpu on a hardware adapter,
+ * then cpu) and says in `reason` why it and not the others.
+ */
+export async function openOnnxSession(bytes: Uint8Array, request: OnnxProviderRequest, threads?: number): Promise<OpenedOnnxSession> {
+  if (request !== 'auto') {
+    const session = await createSession(bytes, request, threads);
+    if (typeof session === 'string') throw new Error(`ONNX provider '${request}' is not usable: ${session}`);
+    return { session, provider: request, reason: `requested explicitly (${onnxProvider(request).summary})`, skipped: Object.freeze([]) };
+  }
+  const skipped: SkippedProvider[] = [];
+  for (const p of ONNX_PROVIDERS) {
+    if (p.name === 'webgpu') {
+      const adapter = await systemWebGpuAdapter();
+      if (typeof adapter === 'string') { skipped.push({ name: p.name, why: adapter }); continue; }
+      if (adapter.software) {
+        skipped.push({ name: p.name, why: `software adapter (${adapter.description || adapter.vendor}): slower than the cpu provider` });
+        continue;
+      }
+    }
+    const session = await createSession(bytes, p.name, threads);
+    if (typeof session === 'string') { skipped.push({ name: p.name, why: session }); continue; }
+    const passedOver = skipped.map((s) => s.name);
+    return {
+      session, provider: p.name, skipped: Object.freeze(skipped),
+      reason: `first provider that works here in priority order ${ONNX_PROVIDERS.map((q) => q.name).join(' > ')}: ${p.name} (${p.summary})` +
+        (passedOver.length ? `; not ${skipped.map((s) => `${s.name}: ${s.why}`).join('; ')}` : ''),
+    };
+  }
+  throw new Error(`No ONNX Runtime provider works here: ${skipped.map((s) => `${s.name}: ${s.why}`).join('; ')}`);
 }
