@@ -1,6 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
 import { env as tfjsEnv } from '@tensorflow/tfjs-core';
-import { DatasetError } from '@nightshift/labels';
 import { runValidate } from './commands/validate.ts';
 import { runConvert } from './commands/convert.ts';
 import { registerBuildCommands } from './commands/translate.ts';
@@ -10,8 +9,8 @@ import { runSynth } from './commands/synth.ts';
 import { runTrain } from './commands/train.ts';
 import { runImportModel } from './commands/import-model.ts';
 import { GENERATOR_ARCH_NAMES } from '@nightshift/cyclegan';
-import { UsageError } from './usage-error.ts';
-import { EXIT } from './exit-codes.ts';
+import { parseInteger, parseNumber } from './option-values.ts';
+import { exitCodeOf } from './exit-codes.ts';
 
 const formatOption = (flags: string, description: string) =>
   new Option(flags, description).choices(['cityscapes', 'coco']);
@@ -103,16 +102,13 @@ function buildProgram(setExit: (code: number) => void): Command {
   return program;
 }
 
-function parseNumber(value: string, flag: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n)) throw new UsageError(`${flag} must be a number, got "${value}"`);
-  return n;
-}
-
-function parseInteger(value: string, flag: string, min: number): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new UsageError(`${flag} must be an integer of at least ${min}, got "${value}"`);
-  return n;
+/** The line printed for an error the user can act on. */
+function messageOf(err: unknown): string {
+  const { code, path } = err as NodeJS.ErrnoException;
+  if (code === 'ENOSPC' || code === 'EDQUOT') {
+    return `${code === 'ENOSPC' ? 'no space left on device' : 'disk quota exceeded'}${path ? ` while writing ${path}` : ''}: free space and rerun the same command to resume`;
+  }
+  return (err as Error).message;
 }
 
 /** Runs the CLI and returns the process exit code. Errors the user can act on are printed without a stack. */
@@ -127,16 +123,9 @@ export async function main(argv: string[]): Promise<number> {
     return exitCode;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode;
-    if (err instanceof DatasetError || err instanceof UsageError) {
-      console.error(`nightshift: ${err.message}`);
-      return err instanceof UsageError ? EXIT.usage : EXIT.error;
-    }
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOSPC' || code === 'EDQUOT') {
-      const path = (err as NodeJS.ErrnoException).path;
-      console.error(`nightshift: ${code === 'ENOSPC' ? 'no space left on device' : 'disk quota exceeded'}${path ? ` while writing ${path}` : ''}: free space and rerun the same command to resume`);
-      return EXIT.error;
-    }
-    throw err;
+    const code = exitCodeOf(err);
+    if (code === undefined) throw err;
+    console.error(`nightshift: ${messageOf(err)}`);
+    return code;
   }
 }

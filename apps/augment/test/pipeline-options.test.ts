@@ -5,7 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { nightshift } from './helpers.ts';
 import { cli, SAMPLE, tempDir } from './pipeline-helpers.ts';
-import { parseShard, parseTile, resolveOutputFormats } from '../src/pipeline/options.ts';
+import { parseShard, parseTile, resolveOutputFormats } from '../src/option-values.ts';
 
 const out = (name: string): string => join(tempDir('opts'), name);
 

@@ -2,7 +2,7 @@
 // per-worker throughput, retries and failures are derived from.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseRedisUrl } from '../src/pipeline/distributed/connection.ts';
+import { parseRedisUrl } from '../src/option-values.ts';
 import { unitJobId, unitsOf } from '../src/pipeline/distributed/spec.ts';
 import { unitAttempts, workerStats, type UnitLog } from '../src/pipeline/distributed/stats.ts';
 import { UsageError } from '../src/usage-error.ts';

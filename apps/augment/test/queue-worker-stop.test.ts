@@ -3,7 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Queue } from 'bullmq';
-import { parseRedisUrl, connectionOptions } from '../src/pipeline/distributed/connection.ts';
+import { connectionOptions } from '../src/pipeline/distributed/connection.ts';
+import { parseRedisUrl } from '../src/option-values.ts';
 import { QUEUE_NAME } from '../src/pipeline/distributed/spec.ts';
 import { CLOSE_GRACE_MS } from '../src/pipeline/distributed/worker.ts';
 import { redisMissing, sleep, startRedis, stopProcess } from './queue-helpers.ts';

@@ -16,13 +16,14 @@ import { createEngine } from '../pipeline/engine.ts';
 import { mergeShards } from '../pipeline/merge.ts';
 import { resolveModel } from '../pipeline/model.ts';
 import { openSource, type SourceRequest } from '../pipeline/open-source.ts';
-import { parseRedisUrl, type RedisAddress } from '../pipeline/distributed/connection.ts';
+import type { RedisAddress } from '../pipeline/distributed/connection.ts';
 import { runQueuedBuild } from '../pipeline/distributed/coordinator.ts';
 import { QueueError } from '../pipeline/distributed/unit-queue.ts';
 import { assertOutputUsable } from '../pipeline/state.ts';
 import { lockOutput } from '../pipeline/lock.ts';
+import { parseInteger, parseRedisUrl, parseShard, parseTile, resolveOutputFormats } from '../option-values.ts';
 import {
-  BACKENDS, ENGINES, FLAG_POLICIES, OUTPUT_FORMATS, parseInteger, parseShard, parseTile, resolveOutputFormats,
+  BACKENDS, ENGINES, FLAG_POLICIES, OUTPUT_FORMATS,
   type BackendRequest, type DatasetFormat, type Direction, type EngineRequest, type FlagPolicy, type OutputFormat, type Shard, type TileRequest,
 } from '../pipeline/options.ts';
 import { STAGES } from '../pipeline/record.ts';

@@ -3,9 +3,9 @@
 // stops at once (the unit goes to another worker, as after a crash).
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
-import { parseRedisUrl, type RedisAddress } from '../pipeline/distributed/connection.ts';
+import type { RedisAddress } from '../pipeline/distributed/connection.ts';
 import { CLOSE_GRACE_MS, startWorker } from '../pipeline/distributed/worker.ts';
-import { parseInteger } from '../pipeline/options.ts';
+import { parseInteger, parseRedisUrl } from '../option-values.ts';
 import { EXIT } from '../exit-codes.ts';
 
 export interface WorkerCommandOptions {

@@ -13,7 +13,13 @@ import { checkSampleOf, decodeSample, type DecodedSample, type SourceDataset } f
 import { writeSampleState } from './state.ts';
 import { writeSample } from './write-sample.ts';
 
-/** skip: a bad sample is recorded as failed and the build goes on; fail: the first one stops the build. */
+/**
+ * What a bad sample costs. A problem in one sample's own data (a DatasetError naming the file, or a
+ * RangeError from its pixels or labels), found in a stage that handles that sample alone (decode,
+ * check, write), fails that sample: under 'skip' it is recorded as failed and the build goes on (the
+ * next run tries it again); under 'fail' it stops the build. Any other error (a bug, the engine, the
+ * disk, a translation of a whole batch) stops the build whatever the policy and the stage.
+ */
 export type ErrorPolicy = 'skip' | 'fail';
 export const ERROR_POLICIES: readonly ErrorPolicy[] = Object.freeze(['skip', 'fail']);
 
@@ -46,7 +52,7 @@ interface InFlight extends Planned {
 
 const now = (): number => performance.now();
 
-/** A sample-level problem as a DatasetError naming a file; anything else is not the sample's fault. */
+/** A problem of the sample's own data as a DatasetError naming a file (see ErrorPolicy); anything else is not the sample's fault. */
 function sampleProblem(p: Planned, error: unknown): DatasetError | undefined {
   if (error instanceof DatasetError) return error;
   if (error instanceof RangeError) return new DatasetError(p.item.files.find((f) => f.role === 'image')?.absolute ?? p.item.key, error.message);
@@ -66,7 +72,7 @@ export async function buildSamples(
   const translated = new BoundedQueue<InFlight>(depth);
   const checked = new BoundedQueue<InFlight>(depth);
 
-  // Not marked done: the next run tries a failed sample again.
+  // ErrorPolicy: a failed sample is not marked done, so the next run tries it again.
   const fail = (p: Planned, error: unknown): void => {
     const problem = sampleProblem(p, error);
     if (!problem || ctx.onError === 'fail') throw problem ?? error;
@@ -108,8 +114,13 @@ export async function buildSamples(
     async () => {
       for (let f = await translated.take(); f; f = await translated.take()) {
         const t = now();
-        const { sample } = f;
-        const flags = ctx.checker ? await ctx.checker.check(checkSampleOf(sample), f.translated!) : [];
+        let flags: Flag[];
+        try {
+          flags = ctx.checker ? await ctx.checker.check(checkSampleOf(f.sample), f.translated!) : [];
+        } catch (error) {
+          fail(f, error);
+          continue;
+        }
         const ms = now() - t;
         busy.check += ms;
         await checked.push({ ...f, flags, ms: { ...f.ms, check: ms } });

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import {
   DEFAULT_THRESHOLDS, checkConsistency, resolveThresholds, type ConsistencyThresholds, type LabelMaps,
 } from '@nightshift/consistency';
-import { UsageError } from '../usage-error.ts';
+import { BuildRequestError } from './errors.ts';
 
 export type FlagKind = 'erased' | 'hallucinated';
 
@@ -100,7 +100,7 @@ class ConsistencyChecker implements Checker {
 export async function loadChecker(options: CheckerOptions): Promise<CheckerAvailability> {
   const known = new Set(Object.keys(DEFAULT_THRESHOLDS));
   const unknown = Object.keys(options.thresholds ?? {}).filter((k) => !known.has(k));
-  if (unknown.length) throw new UsageError(`unknown check threshold ${unknown.join(', ')}; known: ${[...known].join(', ')}`);
+  if (unknown.length) throw new BuildRequestError(`unknown check threshold ${unknown.join(', ')}; known: ${[...known].join(', ')}`);
   const checker = new ConsistencyChecker((options.thresholds ?? {}) as Partial<ConsistencyThresholds>);
   return { checker, status: 'erasure and hallucination checks (libs/consistency)' };
 }

@@ -4,7 +4,7 @@ import { linkSync, mkdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } 
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { atomicTempPath } from '@nightshift/labels';
-import { UsageError } from '../usage-error.ts';
+import { BuildRequestError } from './errors.ts';
 import { processAlive, stateDir } from './state.ts';
 
 export interface OutputLock {
@@ -72,12 +72,12 @@ export function lockOutput(output: string, command: string): OutputLock {
     }
     const owner = readOwner(path);
     if (owner && (owner.host !== me.host || processAlive(owner.pid))) {
-      throw new UsageError(
+      throw new BuildRequestError(
         `--output ${output} is in use by another nightshift run (${owner.command}, pid ${owner.pid} on ${owner.host} since ${owner.since}); ` +
         `wait for it to finish, or delete ${path} if that run is gone`,
       );
     }
     rmSync(path, { force: true }); // stale: its process is gone
   }
-  throw new UsageError(`--output ${output}: could not take the lock ${path}`);
+  throw new BuildRequestError(`--output ${output}: could not take the lock ${path}`);
 }

@@ -3,7 +3,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { copyFileAtomic } from '@nightshift/labels';
-import { UsageError } from '../usage-error.ts';
+import { BuildRequestError } from './errors.ts';
 import { sha256File } from './hash.ts';
 import { STAGES, type SampleState, type StageName } from './record.ts';
 import { failuresOf, finish, flagStats, sampleCounts } from './run.ts';
@@ -18,25 +18,25 @@ export interface MergeResult {
 }
 
 export async function mergeShards(output: string, shardDirs: readonly string[]): Promise<MergeResult> {
-  if (shardDirs.length === 0) throw new UsageError('merge needs the shard folders to assemble');
+  if (shardDirs.length === 0) throw new BuildRequestError('merge needs the shard folders to assemble');
   const dirs = shardDirs.map((d) => resolve(d));
   const identities = dirs.map((d) => {
     const id = readRunIdentity(d);
-    if (!id) throw new UsageError(`${d} is not a nightshift build (no .nightshift/run.json)`);
-    if (!id.shard) throw new UsageError(`${d} is an unsharded build; merge takes the folders of --shard i/n builds`);
+    if (!id) throw new BuildRequestError(`${d} is not a nightshift build (no .nightshift/run.json)`);
+    if (!id.shard) throw new BuildRequestError(`${d} is an unsharded build; merge takes the folders of --shard i/n builds`);
     return id;
   });
   const first = identities[0];
   const n = first.shard!.count;
   const common = (id: RunIdentity): string => JSON.stringify({ d: id.direction, i: id.input, l: id.listed, c: id.cocoCategories ?? null });
   identities.forEach((id, k) => {
-    if (common(id) !== common(first)) throw new UsageError(`${dirs[k]} is a build of another input, direction or list than ${dirs[0]}`);
-    if (id.shard!.count !== n) throw new UsageError(`${dirs[k]} is shard ${id.shard!.index}/${id.shard!.count}, but ${dirs[0]} is one of ${n}`);
+    if (common(id) !== common(first)) throw new BuildRequestError(`${dirs[k]} is a build of another input, direction or list than ${dirs[0]}`);
+    if (id.shard!.count !== n) throw new BuildRequestError(`${dirs[k]} is shard ${id.shard!.index}/${id.shard!.count}, but ${dirs[0]} is one of ${n}`);
   });
   const indices = identities.map((id) => id.shard!.index).sort((a, b) => a - b);
   const missing = Array.from({ length: n }, (_, i) => i).filter((i) => !indices.includes(i));
   if (missing.length || indices.length !== n) {
-    throw new UsageError(`merge needs each of the ${n} shards exactly once; got ${identities.map((id) => `${id.shard!.index}/${n}`).join(', ')}${missing.length ? ` (missing ${missing.map((i) => `${i}/${n}`).join(', ')})` : ''}`);
+    throw new BuildRequestError(`merge needs each of the ${n} shards exactly once; got ${identities.map((id) => `${id.shard!.index}/${n}`).join(', ')}${missing.length ? ` (missing ${missing.map((i) => `${i}/${n}`).join(', ')})` : ''}`);
   }
 
   const { shard: _shard, ...unsharded } = first;
@@ -50,8 +50,8 @@ export async function mergeShards(output: string, shardDirs: readonly string[]):
     for (const state of readAllStates(dirs[k])) {
       reference ??= { dir: dirs[k], state };
       const mismatch = mixedBuild(reference, dirs[k], state);
-      if (mismatch) throw new UsageError(mismatch);
-      if (!outputsIntact(dirs[k], state)) throw new UsageError(`${dirs[k]}: the outputs of ${state.manifest.sample} are missing or changed; rerun that shard first`);
+      if (mismatch) throw new BuildRequestError(mismatch);
+      if (!outputsIntact(dirs[k], state)) throw new BuildRequestError(`${dirs[k]}: the outputs of ${state.manifest.sample} are missing or changed; rerun that shard first`);
       for (const o of state.manifest.outputs) {
         const target = join(output, ...o.path.split('/'));
         if (existsSync(target) && sha256File(target) === o.sha256) continue;
@@ -64,7 +64,7 @@ export async function mergeShards(output: string, shardDirs: readonly string[]):
     }
   }
   const keys = new Set(states.map((s) => s.manifest.sample));
-  if (keys.size !== states.length) throw new UsageError('the shards overlap: a sample appears in more than one of them');
+  if (keys.size !== states.length) throw new BuildRequestError('the shards overlap: a sample appears in more than one of them');
   const finalStates = finish(output, keys, first.cocoCategories);
 
   const busy = (stage: StageName): number => finalStates.reduce((t, s) => t + s.timings[stage], 0);

@@ -5,7 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { GENERATOR_CHECKPOINT_FORMAT, type GeneratorCheckpointConfig } from '@nightshift/cyclegan';
 import { REPO_ROOT } from '../defaults.ts';
 import { sha256File } from './hash.ts';
-import { UsageError } from '../usage-error.ts';
+import { BuildRequestError } from './errors.ts';
 import type { Direction } from './options.ts';
 
 export const DEFAULT_MODEL = join(REPO_ROOT, 'datasets', 'models', 'default');
@@ -45,13 +45,13 @@ export function resolveModel(model: string | undefined, direction: Direction): M
   const path = resolve(model ?? DEFAULT_MODEL);
   if (!existsSync(path)) {
     if (isDefault) {
-      throw new UsageError(
+      throw new BuildRequestError(
         `no model at ${DEFAULT_MODEL}: the default generator has not been trained and committed yet. ` +
         'Pass --model <checkpoint folder> (config.json + G_A.safetensors for night, G_B.safetensors for day) ' +
         'or --model <generator .safetensors or PyTorch .pth>',
       );
     }
-    throw new UsageError(`--model ${model}: no such file or folder; pass a checkpoint folder (config.json + G_A/G_B .safetensors), a generator .safetensors or a PyTorch .pth`);
+    throw new BuildRequestError(`--model ${model}: no such file or folder; pass a checkpoint folder (config.json + G_A/G_B .safetensors), a generator .safetensors or a PyTorch .pth`);
   }
   if (statSync(path).isDirectory()) {
     const source = importedSource(path);
@@ -60,7 +60,7 @@ export function resolveModel(model: string | undefined, direction: Direction): M
   }
   if (path.endsWith('.onnx')) return { path, format: 'onnx', isDefault };
   if (path.endsWith('.pth') || path.endsWith('.pt')) return { path, format: 'pytorch', isDefault, source: { file: path, sha256: sha256File(path) } };
-  if (!path.endsWith('.safetensors')) throw new UsageError(`--model ${model}: expected a checkpoint folder, a generator .safetensors, a PyTorch .pth/.pt or a generator .onnx file`);
+  if (!path.endsWith('.safetensors')) throw new BuildRequestError(`--model ${model}: expected a checkpoint folder, a generator .safetensors, a PyTorch .pth/.pt or a generator .onnx file`);
   const source = importedSource(dirname(path));
   return source ? { path, format: 'safetensors', isDefault, source } : { path, format: 'safetensors', isDefault };
 }

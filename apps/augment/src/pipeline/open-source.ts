@@ -1,7 +1,7 @@
 // The input dataset of a build, from what the user passed or from a build's run.json.
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { UsageError } from '../usage-error.ts';
+import { BuildRequestError } from './errors.ts';
 import { listCityscapesSource, listCocoSource, type SourceDataset } from './sources.ts';
 
 export interface SourceRequest {
@@ -18,8 +18,8 @@ export interface SourceRequest {
 export async function openSource(req: SourceRequest): Promise<SourceDataset> {
   if (req.format === 'coco') return listCocoSource(req.path, req.imagesRoot!);
   const folder = req.imageFolder ?? 'leftImg8bit';
-  if (!/^[^/\\]+$/.test(folder) || folder === '.' || folder === '..') throw new UsageError(`--images ${folder}: for a Cityscapes input, give the name of an image folder under the root (e.g. leftImg8bit_night)`);
+  if (!/^[^/\\]+$/.test(folder) || folder === '.' || folder === '..') throw new BuildRequestError(`--images ${folder}: for a Cityscapes input, give the name of an image folder under the root (e.g. leftImg8bit_night)`);
   const dir = join(req.path, folder);
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`${dir}: no such image folder in the Cityscapes root`);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new BuildRequestError(`${dir}: no such image folder in the Cityscapes root`);
   return listCityscapesSource(req.path, folder, req.split);
 }

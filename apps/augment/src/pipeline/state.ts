@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { atomicTempOwner, DatasetError, writeFileAtomic, type CocoCategory } from '@nightshift/labels';
-import { UsageError } from '../usage-error.ts';
+import { BuildRequestError } from './errors.ts';
 import { sha256, sha256File } from './hash.ts';
 import type { Shard } from './options.ts';
 import type { SampleState } from './record.ts';
@@ -52,7 +52,7 @@ export function readRunIdentity(output: string): RunIdentity | undefined {
 export function assertOutputUsable(output: string): void {
   // The state folder alone (a lock taken just before) does not make a folder a build, nor foreign.
   if (!readRunIdentity(output) && existsSync(output) && readdirSync(output).some((n) => n !== STATE_FOLDER)) {
-    throw new UsageError(`--output ${output} already holds files that are not a nightshift build; choose an empty or new folder`);
+    throw new BuildRequestError(`--output ${output} already holds files that are not a nightshift build; choose an empty or new folder`);
   }
 }
 
@@ -65,7 +65,7 @@ export function claimOutput(output: string, identity: RunIdentity): void {
   if (existing) {
     const same = (a: RunIdentity): string => JSON.stringify({ d: a.direction, i: a.input, s: a.shard ?? null });
     if (same(existing) !== same(identity)) {
-      throw new UsageError(
+      throw new BuildRequestError(
         `--output ${output} holds a build of ${existing.input.root} (${existing.direction}` +
         `${existing.shard ? `, shard ${existing.shard.index}/${existing.shard.count}` : ''}); ` +
         'choose another folder for a different input, direction or shard',
