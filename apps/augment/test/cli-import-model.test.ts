@@ -59,3 +59,13 @@ test('import-model refuses what is not a generator, and a bad --arch, writing no
   assert.match(r.stderr, /missing tensors model\.16\.weight \[8, 4, 3, 3\].*; unexpected tensors model\.16\.conv_block\.1\.weight \[8, 8, 3, 3\]/);
   assert.equal(existsSync(out), false);
 });
+
+test('night --arch overrides the architecture of a bare .pth; a mismatch is named, and a folder refuses --arch', async () => {
+  const out = join(tempDir('night-arch'), 'night');
+  let r = await cli(['night', '--input', SAMPLE, '--limit', '1', '--no-checks', '--model', join(PTH, 'resnet9.pth'), '--arch', 'resnet_6blocks', '--output', out]);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /resnet9\.pth: missing tensors model\.16\.weight \[8, 4, 3, 3\].*requested with --arch resnet_6blocks/);
+  r = await cli(['night', '--input', SAMPLE, '--limit', '1', '--no-checks', '--model', PTH, '--arch', 'unet_256', '--output', out]);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /--arch unet_256 applies to bare weight files/);
+});

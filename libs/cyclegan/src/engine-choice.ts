@@ -18,6 +18,7 @@ import { ResnetGenerator } from './networks/resnet-generator.ts';
 import { exportGeneratorOnnx } from './onnx/export.ts';
 import { OnnxTranslator } from './onnx/onnx-translator.ts';
 import { ONNX_PROVIDER_NAMES, onnxProviderMissing, onnxProvidersFor, type OnnxProviderName } from './onnx/providers.ts';
+import type { GeneratorArchName } from './import/identify-generator.ts';
 import { loadTranslationGenerator } from './pix2pix/load-translation-generator.ts';
 import type { RgbImage } from './translate/image.ts';
 import { TfjsTranslator, type TilingMode, type TranslatorGenerator } from './translate/tfjs-translator.ts';
@@ -81,6 +82,8 @@ export interface OpenTranslatorOptions {
   readonly model: string | TranslatorGenerator;
   /** Checkpoint folders: which generator (default G_A). */
   readonly which?: 'G_A' | 'G_B';
+  /** Bare weight files: the reference architecture name, instead of the one the keys show. */
+  readonly arch?: GeneratorArchName;
   /** Default 'auto'. */
   readonly engine?: EngineRequest;
   /** tfjs backend or ONNX Runtime provider; default 'auto'. */
@@ -240,7 +243,7 @@ export async function openTranslator(options: OpenTranslatorOptions): Promise<Op
 
   if (backend !== 'auto' && !(ENGINE_CANDIDATES as readonly string[]).some((c) => c.endsWith(`:${backend}`))) parseBackendRequest(backend);
   const generator = typeof options.model === 'string'
-    ? await loadTranslationGenerator(options.model, options.which ? { which: options.which } : {})
+    ? await loadTranslationGenerator(options.model, { ...(options.which ? { which: options.which } : {}), ...(options.arch ? { arch: options.arch } : {}) })
     : options.model;
   const opened: Translator[] = [];
   try {

@@ -1,7 +1,7 @@
 // `nightshift night|day` (build a translated dataset), and the commands around a build:
 // `check` (checks again), `report` (rebuilds report.html), `merge` (assembles shard builds).
 import { Option, type Command } from 'commander';
-import type { PlanListener } from '@nightshift/cyclegan';
+import { GENERATOR_ARCH_NAMES, type GeneratorArchName, type PlanListener } from '@nightshift/cyclegan';
 import { CITYSCAPES_COCO_CATEGORIES, formatProblem } from '@nightshift/labels';
 import { NIGHT_IMAGE_FOLDER } from '@nightshift/datasets';
 import { resolveDatasetInput, type DatasetInput } from '../dataset-input.ts';
@@ -41,6 +41,7 @@ export interface TranslateOptions {
   output?: string;
   outputFormat: OutputFormat;
   model?: string;
+  arch?: GeneratorArchName;
   engine: EngineRequest;
   backend: BackendRequest;
   batch: number;
@@ -74,6 +75,7 @@ export function registerBuildCommands(program: Command, setExit: (code: number) 
       .option('--output <dir>', `output folder, new or a previous build of the same input (default: dist/${direction})`)
       .addOption(choices('--output-format <format>', 'what to write: cityscapes, coco or both (COCO input: coco)', OUTPUT_FORMATS, 'both'))
       .option('--model <path>', 'checkpoint folder (config.json + G_A/G_B .safetensors; G_A for night, G_B for day), a generator .safetensors or .onnx, or a PyTorch .pth/.pt state_dict (CycleGAN, pix2pix or CUT; read without running its pickle code) (default: datasets/models/default)')
+      .addOption(choices('--arch <name>', 'bare weight files (.pth, .pt, .safetensors): the reference --netG architecture, instead of the one the keys show', GENERATOR_ARCH_NAMES))
       .addOption(choices('--engine <engine>', 'translation engine', ENGINES, 'auto'))
       .addOption(choices('--backend <backend>', 'tfjs backend (auto picks the fastest that works and says which)', BACKENDS, 'auto'))
       .option('--batch <n>', 'images per generator call', (v) => parseInteger(v, '--batch', 1), 4)
@@ -125,7 +127,7 @@ export async function runTranslate(direction: Direction, opts: TranslateOptions)
 
 async function translateInto(output: string, input: DatasetInput, embedded: boolean, direction: Direction, opts: TranslateOptions): Promise<number> {
   const formats = resolveOutputFormats(opts.outputFormat, input.format, opts.outputFormat !== 'both');
-  const model = resolveModel(opts.model, direction);
+  const model = resolveModel(opts.model, direction, opts.arch);
   const imageFolder = input.format === 'cityscapes' ? (opts.images ?? (embedded && direction === 'day' ? NIGHT_IMAGE_FOLDER : undefined)) : undefined;
   const sourceRequest: SourceRequest = { format: input.format, path: input.path, imagesRoot: input.imagesRoot, imageFolder, split: opts.split };
   const source = await openSource(sourceRequest);

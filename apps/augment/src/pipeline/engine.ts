@@ -37,7 +37,7 @@ export async function createEngine(request: EngineRequest, options: EngineOption
   if (model.format === 'onnx' && request === 'tfjs') throw new UsageError(`--model ${model.path} is an ONNX file, which only the onnx engine runs; use --engine onnx (or auto)`);
   try {
     const { translator, reason } = await openTranslator({
-      model: model.path, which: model.which, engine: request, backend: options.backend, tile: options.tile, batch: options.batch,
+      model: model.path, which: model.which, arch: model.arch, engine: request, backend: options.backend, tile: options.tile, batch: options.batch,
       rule: options.sharded ? 'fixed' : 'fastest', previous: options.previous, onPlan: options.onPlan,
     });
     return { translator, engine: reason.engine, backend: reason.backend, reason };

@@ -2,7 +2,7 @@
 // .safetensors, PyTorch .pth/.pt or .onnx, and the default model's place in the repository.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { GENERATOR_CHECKPOINT_FORMAT, type GeneratorCheckpointConfig } from '@nightshift/cyclegan';
+import { GENERATOR_CHECKPOINT_FORMAT, type GeneratorArchName, type GeneratorCheckpointConfig } from '@nightshift/cyclegan';
 import { REPO_ROOT } from '../defaults.ts';
 import { sha256File } from './hash.ts';
 import { BuildRequestError } from './errors.ts';
@@ -22,6 +22,8 @@ export interface ModelChoice {
    * import-model: its name and sha256, recorded in every sample's manifest line.
    */
   source?: { file: string; sha256: string };
+  /** --arch: a bare weight file's architecture, instead of the one its keys show. */
+  arch?: GeneratorArchName;
 }
 
 /** config.json of an import-model folder, if `dir` holds one. */
@@ -40,7 +42,16 @@ export function generatorFor(direction: Direction): 'G_A' | 'G_B' {
   return direction === 'night' ? 'G_A' : 'G_B';
 }
 
-export function resolveModel(model: string | undefined, direction: Direction): ModelChoice {
+export function resolveModel(model: string | undefined, direction: Direction, arch?: GeneratorArchName): ModelChoice {
+  const choice = chooseModel(model, direction);
+  if (arch === undefined) return choice;
+  if (choice.format === 'onnx' || choice.format === 'checkpoint') {
+    throw new UsageError(`--arch ${arch} applies to bare weight files (.pth, .pt, .safetensors); ${choice.path} names its own architecture`);
+  }
+  return { ...choice, arch };
+}
+
+function chooseModel(model: string | undefined, direction: Direction): ModelChoice {
   const isDefault = model === undefined;
   const path = resolve(model ?? DEFAULT_MODEL);
   if (!existsSync(path)) {
