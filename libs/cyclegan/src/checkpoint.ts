@@ -355,9 +355,7 @@ export async function loadGenerator(path: string, options: LoadGeneratorOptions 
     resolveGeneratorArchitecture,
   );
   const values = matchStateDict(resnetGeneratorSpecs(architecture), weights.tensors, weights.file, expectation);
-  const net = new ResnetGenerator(architecture, { name: options.name ?? weights.config?.name ?? 'G', trainable: options.trainable });
-  net.loadStateDict(values);
-  return net;
+  return new ResnetGenerator(architecture, { name: options.name ?? weights.config?.name ?? 'G', trainable: options.trainable, weights: values });
 }
 
 /** Loads a PatchDiscriminator the same ways as loadGenerator (`which` default D_A). */
@@ -371,9 +369,7 @@ export async function loadDiscriminator(path: string, options: LoadDiscriminator
     resolveDiscriminatorArchitecture,
   );
   const values = matchStateDict(patchDiscriminatorSpecs(architecture), weights.tensors, weights.file, expectation);
-  const net = new PatchDiscriminator(architecture, { name: options.name ?? weights.config?.name ?? 'D', trainable: options.trainable });
-  net.loadStateDict(values);
-  return net;
+  return new PatchDiscriminator(architecture, { name: options.name ?? weights.config?.name ?? 'D', trainable: options.trainable, weights: values });
 }
 
 export interface LoadedCheckpoint extends CheckpointNetworks {

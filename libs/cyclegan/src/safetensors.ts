@@ -130,6 +130,8 @@ function halfToFloat(h: number): number {
   return sign * (1 + fraction / 1024) * 2 ** (exponent - 15);
 }
 
+const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 /** A tensor's values as float32 (from F32, F16, BF16 or F64). */
 export function entryToFloat32(entry: SafetensorsEntry, file: string): Float32Array {
   const { bytes, dtype } = entry;
@@ -138,7 +140,9 @@ export function entryToFloat32(entry: SafetensorsEntry, file: string): Float32Ar
   const out = new Float32Array(n);
   switch (dtype) {
     case 'F32':
-      for (let i = 0; i < n; i++) out[i] = view.getFloat32(4 * i, true);
+      // Aligned data on a little-endian host is copied as is; otherwise read value by value.
+      if (LITTLE_ENDIAN_HOST && bytes.byteOffset % 4 === 0) out.set(new Float32Array(bytes.buffer, bytes.byteOffset, n));
+      else for (let i = 0; i < n; i++) out[i] = view.getFloat32(4 * i, true);
       return out;
     case 'F64':
       for (let i = 0; i < n; i++) out[i] = view.getFloat64(8 * i, true);

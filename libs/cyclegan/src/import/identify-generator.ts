@@ -153,14 +153,8 @@ export interface CreateGeneratorOptions {
 
 /** The identified generator as a network holding `values`. */
 export function createGenerator(g: IdentifiedGenerator, values: ReadonlyMap<string, Float32Array>, options: CreateGeneratorOptions = {}): TranslatorGenerator {
-  const net = g.kind === 'resnet'
-    ? new ResnetGenerator(g.architecture, { name: options.name ?? 'G', trainable: options.trainable })
-    : new UnetGenerator(g.architecture, { name: options.name ?? 'G', trainable: options.trainable, inference: options.inference, dropoutSeed: options.dropoutSeed });
-  try {
-    net.loadStateDict(values);
-  } catch (error) {
-    net.dispose();
-    throw error;
-  }
-  return net;
+  const common = { name: options.name ?? 'G', trainable: options.trainable, weights: values };
+  return g.kind === 'resnet'
+    ? new ResnetGenerator(g.architecture, common)
+    : new UnetGenerator(g.architecture, { ...common, inference: options.inference, dropoutSeed: options.dropoutSeed });
 }

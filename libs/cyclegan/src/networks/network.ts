@@ -35,6 +35,11 @@ export interface NetworkOptions {
   readonly name?: string;
   /** Whether the variables are trainable. Default true. */
   readonly trainable?: boolean;
+  /**
+   * Weights to start from (PyTorch layout, every key of the specs), instead of the random init:
+   * a loaded network skips drawing values it would overwrite.
+   */
+  readonly weights?: ReadonlyMap<string, Float32Array>;
 }
 
 /** One tensor of a state_dict in PyTorch layout. */
@@ -50,6 +55,15 @@ function uniqueScope(name: string): string {
   let scope = name;
   for (let i = 2; taken(scope); i++) scope = `${name}_${i}`;
   return scope;
+}
+
+/** Every spec's key present with its number of values (callers that read files name the file first). */
+function checkWeights(specs: readonly ParamSpec[], tensors: ReadonlyMap<string, Float32Array>, scope: string): void {
+  for (const s of specs) {
+    const data = tensors.get(s.name);
+    if (data === undefined) throw new RangeError(`${scope}: missing tensor ${s.name}`);
+    if (data.length !== s.size) throw new RangeError(`${scope}: tensor ${s.name} has ${data.length} values, expected ${s.size}`);
+  }
 }
 
 export abstract class Network<Architecture> {
@@ -71,8 +85,9 @@ export abstract class Network<Architecture> {
     this.scope = uniqueScope(options.name ?? kind);
     const random = new SeededRandom(seed);
     const vars = new Map<string, tf.Variable>();
+    if (options.weights !== undefined) checkWeights(specs, options.weights, this.scope);
     for (const s of specs) {
-      const data = initialValues(s, random, gain);
+      const data = options.weights?.get(s.name) ?? initialValues(s, random, gain);
       // The init is drawn in PyTorch layout so that a seed means the same weights in either framework's order.
       const value = tf.tensor(torchToTfLayout(s, data), [...s.tfShape], 'float32');
       const trainable = !isBufferSpec(s) && (options.trainable ?? true);
@@ -126,13 +141,7 @@ export abstract class Network<Architecture> {
    * (callers that read files check names and shapes first, to name the file in their errors).
    */
   loadStateDict(tensors: ReadonlyMap<string, Float32Array>): void {
-    for (const s of this.specs) {
-      const data = tensors.get(s.name);
-      if (data === undefined) throw new RangeError(`${this.scope}: missing tensor ${s.name}`);
-      if (data.length !== s.size) {
-        throw new RangeError(`${this.scope}: tensor ${s.name} has ${data.length} values, expected ${s.size}`);
-      }
-    }
+    checkWeights(this.specs, tensors, this.scope);
     tf.tidy(() => {
       for (const s of this.specs) {
         this.variable(s.name).assign(tf.tensor(torchToTfLayout(s, tensors.get(s.name)!), [...s.tfShape], 'float32'));

@@ -169,9 +169,7 @@ export async function loadUnetGenerator(path: string, options: LoadUnetGenerator
     architecture = inferUnetArchitecture(w.tensors, w.file, options.dropout);
   }
   const values = matchStateDict(unetGeneratorSpecs(architecture), w.tensors, w.file, `UnetGenerator ${JSON.stringify(architecture)}`);
-  const net = new UnetGenerator(architecture, { name: options.name ?? 'G', trainable: options.trainable, inference: options.inference, dropoutSeed: options.dropoutSeed });
-  net.loadStateDict(values);
-  return net;
+  return new UnetGenerator(architecture, { name: options.name ?? 'G', trainable: options.trainable, inference: options.inference, dropoutSeed: options.dropoutSeed, weights: values });
 }
 
 /** G and D of a pix2pix checkpoint folder (to resume training). */
