@@ -28,7 +28,7 @@ export const ONNX_PROVIDERS: readonly OnnxProvider[] = Object.freeze([
   Object.freeze({
     name: 'cuda', ep: 'cuda', platforms: Object.freeze(['linux/x64', 'win32/x64']),
     summary: 'NVIDIA GPU through CUDA and cuDNN',
-    howToGet: 'set onnxruntime-node-install=cuda12 in .npmrc (instead of =skip) and run `npm rebuild onnxruntime-node` (it downloads the CUDA provider from NuGet); needs the CUDA 12 and cuDNN 9 runtime libraries',
+    howToGet: 'run `ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install` (the package\'s onnxruntime-node-install=cuda12 setting: it downloads the CUDA provider from NuGet, which package.json\'s allowScripts keeps npm ci from doing); needs the CUDA 12 and cuDNN 9 runtime libraries',
   }),
   Object.freeze({
     name: 'webgpu', ep: 'webgpu', platforms: Object.freeze(['linux/x64', 'win32/x64', 'darwin/arm64', 'darwin/x64']),
