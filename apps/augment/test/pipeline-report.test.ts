@@ -48,3 +48,20 @@ test('report.html is self-contained, shows before/after thumbnails and loads cle
     await browser.close();
   }
 });
+
+test('report.html gives scores, thresholds and rates to 3 significant digits (manifest.jsonl keeps them whole)', async () => {
+  // The default model flags an object in the first sample (score 0.0830818... on 2026-12-07).
+  const output = join(tempDir('report-scores'), 'night');
+  const r = await cli(['night', '--input', SAMPLE, '--output', output, '--limit', '1', '--engine', 'onnx', '--backend', 'cpu']);
+  assert.equal(r.code, 0, r.stderr);
+  const [record] = readFileSync(join(output, 'manifest.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  assert.ok(record.flags.length > 0, 'the first sample has a flag');
+  const html = readFileSync(join(output, 'report.html'), 'utf8').replace(/data:[^"]*/g, '');
+  const scores = [...html.matchAll(/score (\d[\d.e-]*) \/ (\d[\d.e-]*)/g)];
+  assert.equal(scores.length, record.flags.length);
+  for (const [k, [, score, threshold]] of scores.entries()) {
+    assert.equal(score, String(Number(record.flags[k].score.toPrecision(3))));
+    assert.equal(threshold, String(Number(record.flags[k].threshold.toPrecision(3))));
+  }
+  assert.doesNotMatch(html, /\d\.\d{6,}/);
+});

@@ -16,6 +16,8 @@ export const REPORT_THUMBNAILS = 200;
 const THUMB_WIDTH = 320;
 
 const escape = (s: unknown): string => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+/** Scores, thresholds and rates to 3 significant digits (manifest.jsonl and summary.json keep them whole). */
+const sig3 = (x: number): string => String(Number(x.toPrecision(3)));
 
 export function readManifest(output: string): ManifestRecord[] {
   const path = join(output, MANIFEST_FILE);
@@ -50,14 +52,14 @@ async function sampleFigure(output: string, summary: BuildSummary, r: ManifestRe
   const scale = after && source ? after.width / imageWidth(output, outPath!, after.width) : 1;
   const boxes = r.flags.filter((f) => f.box).map((f) => {
     const [x, y, w, h] = f.box!.map((v) => v * scale);
-    return `<rect x="${x}" y="${y}" width="${w}" height="${h}" class="${f.kind}"><title>${escape(`${f.kind} ${f.className} score ${f.score} (threshold ${f.threshold})`)}</title></rect>`;
+    return `<rect x="${x}" y="${y}" width="${w}" height="${h}" class="${f.kind}"><title>${escape(`${f.kind} ${f.className} score ${sig3(f.score)} (threshold ${sig3(f.threshold)})`)}</title></rect>`;
   }).join('');
   const img = (t: typeof before, alt: string): string => t
     ? `<img src="${t.uri}" width="${t.width}" height="${t.height}" alt="${escape(alt)}">`
     : `<div class="missing">${escape(alt)}: not found</div>`;
   const overlay = after && boxes ? `<svg class="overlay" width="${after.width}" height="${after.height}">${boxes}</svg>` : '';
   const flags = r.flags.length
-    ? `<ul>${r.flags.map((f, i) => `<li>${escape(f.kind)} ${escape(f.className)}${f.instanceId !== undefined ? ` #${f.instanceId}` : ''}: score ${f.score} / ${f.threshold} → ${escape(r.actions[i]?.action ?? '')}</li>`).join('')}</ul>`
+    ? `<ul>${r.flags.map((f, i) => `<li>${escape(f.kind)} ${escape(f.className)}${f.instanceId !== undefined ? ` #${f.instanceId}` : ''}: score ${sig3(f.score)} / ${sig3(f.threshold)} → ${escape(r.actions[i]?.action ?? '')}</li>`).join('')}</ul>`
     : '';
   return `<figure class="sample${r.flags.length ? ' flagged' : ''}">
 <figcaption><b>${escape(r.sample)}</b> ${r.status === 'dropped' ? '(dropped)' : ''}${outPath ? ` <a href="${escape(outPath)}">full size</a>` : ''}</figcaption>
@@ -116,7 +118,7 @@ ${table(['stage', 'samples', 'busy seconds', 'samples / s'], STAGES.map((st) => 
 ${summary.queue ? queueSection(summary.queue) : ''}
 <h2>Flags per class</h2>
 ${/^(not available|off)/.test(summary.checks) ? `<p>Checks ${escape(summary.checks)}: no object was checked, so there are no flags.</p>` : ''}
-${table(['class', 'objects', 'flagged', 'rate'], Object.entries(summary.flags.byClass).map(([c, r]) => [c, r.objects, r.flagged, r.rate]))}
+${table(['class', 'objects', 'flagged', 'rate'], Object.entries(summary.flags.byClass).map(([c, r]) => [c, r.objects, r.flagged, sig3(r.rate)]))}
 ${summary.failures.length ? `<h2>Skipped samples</h2>${table(['sample', 'file', 'problem'], summary.failures.map((f) => [f.sample, f.pointer !== undefined ? `${f.file} at ${f.pointer}` : f.file, f.reason]))}` : ''}
 <h2>Samples</h2>
 <div class="samples">
