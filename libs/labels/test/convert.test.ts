@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  annotationMask, cityscapesSampleToCoco, cityscapesToCoco, cocoSamples, cocoToCityscapes, readCityscapes,
+  annotationMask, cityscapesSampleToCoco, cityscapesToCoco, cocoFrameRef, cocoSamples, cocoToCityscapes, readCityscapes,
   readCityscapesSample, listCityscapesFrames, readCocoDataset, rleEncode, valueRle, validateCocoDataset,
   CITYSCAPES_COCO_CATEGORIES, labelById, labelByName,
 } from '../src/index.ts';
@@ -107,4 +107,23 @@ test('COCO → Cityscapes keeps the masks of categories that are Cityscapes clas
   }
   const unmappedAnnotations = coco.annotations.length - mapped.length;
   assert.equal(Object.values(result.unmapped).reduce((a, b) => a + b, 0), unmappedAnnotations);
+});
+
+test('COCO → Cityscapes keeps the frame a Cityscapes file_name names; other names become coco_<image id>', () => {
+  assert.deepEqual(cocoFrameRef({ id: 1, file_name: 'lindau_000000_000019_leftImg8bit.png' }, 'val'), { split: 'val', city: 'lindau', id: 'lindau_000000_000019' });
+  assert.deepEqual(cocoFrameRef({ id: 2, file_name: 'val/frankfurt/frankfurt_000001_012345.jpg' }, 'val'), { split: 'val', city: 'frankfurt', id: 'frankfurt_000001_012345' });
+  assert.deepEqual(cocoFrameRef({ id: 3, file_name: '000000139.jpg' }, 'train'), { split: 'train', city: 'coco', id: 'coco_000003_000000' });
+});
+
+test('Cityscapes → COCO → Cityscapes gives back the frame names', needs(CITYSCAPES), async (t) => {
+  const out = mkdtempSync(join(tmpdir(), 'ns-roundtrip-'));
+  t.after(() => rmSync(out, { recursive: true, force: true }));
+  const coco = await cityscapesToCoco(CITYSCAPES, join(out, 'coco'));
+  const back = join(out, 'cityscapes');
+  for (const json of coco.jsonPaths) {
+    const split = json.replace(/^.*instances_(\w+)\.json$/, '$1');
+    await cocoToCityscapes(await readCocoDataset(json), join(out, 'coco', split), back, split);
+  }
+  const ids = (root: string) => listCityscapesFrames(root).map((f) => `${f.split}/${f.city}/${f.id}`).sort();
+  assert.deepEqual(ids(back), ids(CITYSCAPES));
 });
