@@ -199,11 +199,19 @@ function candidatesFor(engine: EngineRequest, backend: string): EngineCandidate[
   });
 }
 
-/** "webgpu: no adapter" for a backend every engine lacks for the same reason, else "onnx:webgpu: ..." per candidate. */
+/**
+ * The one-line form of what was passed over: "webgpu: no adapter" where every engine on that backend
+ * lacks it for the same reason, "onnx:webgpu: ..." otherwise; tfjs:cpu (never the fastest) is left
+ * to the details.
+ */
 function passedOverLine(passedOver: readonly PassedOver[]): string[] {
   const byBackend = new Map<string, PassedOver[]>();
-  for (const p of passedOver) byBackend.set(split(p.candidate)[1], [...(byBackend.get(split(p.candidate)[1]) ?? []), p]);
-  return [...byBackend.entries()].flatMap(([backend, list]) => (new Set(list.map((p) => p.short)).size === 1 && list.length > 1
+  for (const p of passedOver) {
+    if (p.candidate === 'tfjs:cpu') continue;
+    const backend = split(p.candidate)[1];
+    byBackend.set(backend, [...(byBackend.get(backend) ?? []), p]);
+  }
+  return [...byBackend.entries()].flatMap(([backend, list]) => (new Set(list.map((p) => p.short)).size === 1
     ? [`${backend}: ${list[0].short}`]
     : list.map((p) => `${p.candidate}: ${p.short}`)));
 }
