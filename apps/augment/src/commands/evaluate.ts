@@ -10,7 +10,7 @@ import { EXIT } from '../exit-codes.ts';
 import { checkOutputBesideInput } from '../output-folder.ts';
 import { Progress } from '../progress.ts';
 import { UsageError } from '../usage-error.ts';
-import { parseInteger } from '../pipeline/options.ts';
+import { parseInteger } from '../option-values.ts';
 import {
   compareBuild, evaluateDataset, writeComparison, writeEvaluation,
   type SegmenterOptions, type WindowSize,
