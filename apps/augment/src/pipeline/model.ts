@@ -46,7 +46,7 @@ export function resolveModel(model: string | undefined, direction: Direction, ar
   const choice = chooseModel(model, direction);
   if (arch === undefined) return choice;
   if (choice.format === 'onnx' || choice.format === 'checkpoint') {
-    throw new UsageError(`--arch ${arch} applies to bare weight files (.pth, .pt, .safetensors); ${choice.path} names its own architecture`);
+    throw new BuildRequestError(`--arch ${arch} applies to bare weight files (.pth, .pt, .safetensors); ${choice.path} names its own architecture`);
   }
   return { ...choice, arch };
 }
