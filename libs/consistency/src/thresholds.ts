@@ -1,8 +1,9 @@
-// Every tunable number of the checks, in one place. Defaults were chosen on the fault-injection benchmark
-// (bench/consistency.ts) with calibration seeds 1000..1299 (`--calibrate`, 300 scenes: 100 left the tails
-// of the clean score distributions too thin, and thresholds from them gave 1.6-2.4x the allowed false regions
-// on the evaluation seeds), disjoint from its evaluation seeds (from 500000) and from the seeds the default
-// generator was trained on (0..399); see the comment of each value for how.
+// Every tunable number of the checks, in one place, with the reason for its value. The calibrated ones
+// come from the fault-injection benchmark, `node --import tsx bench/consistency.ts --calibrate`
+// (2026-11-27), on calibration seeds 1000..1299, disjoint from its evaluation seeds (from 500000) and
+// from the seeds the default generator was trained on (0..399). 300 scenes, because the tails of the
+// clean score distributions need them: thresholds calibrated on 100 give 1.6-2.4x the allowed false
+// regions on the evaluation seeds.
 import { labelIdsByName } from '@nightshift/labels';
 
 export interface ConsistencyThresholds {
@@ -78,9 +79,9 @@ export interface ConsistencyThresholds {
    */
   hallucinationMinSide: number;
   /**
-   * Hallucination (structure): the discount is (side / hallucinationMinSide)^this per axis. A steep but
-   * continuous stand-in for dropping thin regions (the former rule): one grey level of engine noise moves
-   * an effective side by a fraction of a pixel, which must not flip a region in or out. 8 (a region at
+   * Hallucination (structure): the discount is (side / hallucinationMinSide)^this per axis. Steep but
+   * continuous, rather than dropping thin regions outright: one grey level of engine noise moves an
+   * effective side by a fraction of a pixel, which must not flip a region in or out. 8 (a region at
    * 0.8 of the minimum side keeps 17 % of its score, at 0.6 under 2 %) was set by design, not tuned on
    * the benchmark; hallucinationThreshold was calibrated with it.
    */
@@ -119,7 +120,8 @@ export interface ConsistencyThresholds {
    * at least this. Calibrated together with hallucinationThreshold (see there): the best split leaves this
    * cue the clean calibration regions above 10.0; engine noise moves the scores of the 89 clean
    * stray-light regions (small, so a few ramp pixels weigh) by up to 50 % (99th percentile), so
-   * 10.0 x 1.5 = 15.
+   * 10.0 x 1.5 = 15. Regions are flagged at a score of at least the threshold, and whole emitter
+   * pixels count 1 each: 15.000001 flags more than 15, not a region of exactly 15 pixels.
    */
   strayLightThreshold: number;
 }
