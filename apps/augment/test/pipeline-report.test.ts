@@ -2,15 +2,13 @@
 // every thumbnail decodes, the tables are there, and `nightshift report` rebuilds it from the manifest.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, statSync, unlinkSync } from 'node:fs';
+import { readFileSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 import { cli, SAMPLE, tempDir, tinyCheckpoint } from './pipeline-helpers.ts';
+import { CHROMIUM, CHROMIUM_ARGS, needsChromium, openLocalPage } from './chromium-helpers.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-
-test('report.html is self-contained, shows before/after thumbnails and loads cleanly in Chromium', { skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} is absent` }, async () => {
+test('report.html is self-contained, shows before/after thumbnails and loads cleanly in Chromium', { skip: needsChromium }, async () => {
   const model = await tinyCheckpoint(9);
   const output = join(tempDir('report'), 'night');
   const r = await cli(['night', '--input', SAMPLE, '--model', model, '--output', output, '--limit', '2', '--backend', 'wasm']);
@@ -24,14 +22,9 @@ test('report.html is self-contained, shows before/after thumbnails and loads cle
   assert.doesNotMatch(html, /src="(?!data:)/, 'every image is inline');
   assert.match(html, /href="cityscapes\/leftImg8bit\/val\/synthetic\/synthetic_000001_000000_leftImg8bit.png"/);
 
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   try {
-    const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
-    const problems: string[] = [];
-    page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`); });
-    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-    page.on('requestfailed', (q) => problems.push(`request failed: ${q.url()}`));
-    await page.goto(pathToFileURL(report).href, { waitUntil: 'load' });
+    const { page, problems } = await openLocalPage(browser, report, 1100);
     type Img = { naturalWidth: number; naturalHeight: number; alt: string };
     const images = await page.$$eval('img', (els) => els.map((e) => { const i = e as unknown as Img; return { w: i.naturalWidth, h: i.naturalHeight, alt: i.alt }; }));
     assert.deepEqual(images.map((i) => i.alt), ['before', 'after', 'before', 'after']);

@@ -87,6 +87,7 @@ export async function compareBuild(options: CompareOptions): Promise<BuildCompar
   }
 }
 
+/** A drop shown as the change it is (a drop of 0.2 reads −20.0). */
 const signed = (v: number): string => (Number.isNaN(v) ? 'n/a' : `${v > 0 ? '−' : v < 0 ? '+' : '±'}${Math.abs(100 * v).toFixed(1)}`);
 const dropCell = (v: number): string => `<span class="${v > 0 ? 'neg' : v < 0 ? 'pos' : ''}">${signed(v)}</span>`;
 
@@ -108,7 +109,7 @@ export async function comparisonHtml(c: BuildComparison): Promise<string> {
   const { sourceName: a, twinName: b } = c;
   const m = (s: Side, k: keyof Side): number => s[k].evaluation.averageScoreClasses;
   const key = `<div class="key"><div>${escape(a)} mean IoU<b>${pct(m(c.source, 'all'))}</b></div><div>${escape(b)} mean IoU<b>${pct(m(c.twin, 'all'))}</b></div>
-<div>drop<b>${signed(c.drop.all.meanIou)}</b></div><div>drop, flagged regions void<b>${signed(c.drop.flagsVoid.meanIou)}</b></div>
+<div>${escape(b)} − ${escape(a)}<b>${signed(c.drop.all.meanIou)}</b></div><div>${escape(b)} − ${escape(a)}, flagged regions void<b>${signed(c.drop.flagsVoid.meanIou)}</b></div>
 <div>share of the drop the flags explain<b>${pct(c.explainedByFlags)}${Number.isNaN(c.explainedByFlags) ? '' : '%'}</b></div></div>`;
   const rows = EVAL_CLASSES.map((l) => [
     escape(l.name),
@@ -124,7 +125,7 @@ export async function comparisonHtml(c: BuildComparison): Promise<string> {
     const tv = c.twin.flagsVoid.evaluation.categoryScores[k];
     return [escape(k), pct(sa), pct(ta), dropCell(sa - ta), pct(sv), pct(tv), dropCell(sv - tv)];
   });
-  const header = ['', `${a}`, `${b}`, 'drop', `${a}, flags void`, `${b}, flags void`, 'drop, flags void'];
+  const header = ['', a, b, `${b} − ${a}`, `${a}, flags void`, `${b}, flags void`, `${b} − ${a}, flags void`];
   const dayScores = new Map(c.source.all.evaluation.frames.map((f) => [f.name, f.meanIou]));
   const body = `<p>${escape(`The same segmenter on ${c.frames} frames of the build ${c.build}: the ${a} frames it was built from, and their ${b} twins. Both are scored against the ${a} ground truth, once on every labelled pixel and once with the flagged regions void (${c.flaggedPixels} pixels in ${c.flaggedFrames} frames).`)}<br>
 ${escape(describePredictions(c.predictions))}</p>
@@ -132,7 +133,7 @@ ${key}
 <h2>IoU per class (every pixel)</h2>
 ${iouBars([{ name: a, scores: c.source.all.evaluation.classScores, fill: '#f2b134' }, { name: b, scores: c.twin.all.evaluation.classScores, fill: '#34495e' }])}
 <h2>Drop per class</h2>
-<p>Percent IoU; drop is ${escape(a)} minus ${escape(b)} (red: lower on ${escape(b)}).</p>
+<p>Percent IoU; the differences are ${escape(b)} minus ${escape(a)} (red: lower on ${escape(b)}).</p>
 ${table(header, rows, true)}
 <h2>Drop per category</h2>
 ${table(header, catRows, true)}

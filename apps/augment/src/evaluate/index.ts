@@ -11,5 +11,5 @@ export {
   IMAGENET_MEAN, IMAGENET_STD, OnnxSegmenter, SEGMENTER_CLASSES, argmaxResized, resizeBilinear, windows,
   type SegmenterInfo, type SegmenterOptions, type WindowSize,
 } from './segmenter.ts';
-export { listTruth, readTruth, voidFlaggedRegions, type TruthFrame, type TruthLabels, type TruthSet } from './truth.ts';
+export { buildSourceTruth, listTruth, readTruth, voidFlaggedRegions, type TruthFrame, type TruthLabels, type TruthSet } from './truth.ts';
 export type { WorstFrame } from './worst-frames.ts';
