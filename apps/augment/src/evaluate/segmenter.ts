@@ -5,13 +5,12 @@
 // whose logits are averaged (mmsegmentation's slide inference).
 import { readFile } from 'node:fs/promises';
 import * as ort from 'onnxruntime-node';
-import { openOnnxSession, type OnnxProviderName, type OnnxProviderRequest, type SkippedProvider } from '@nightshift/cyclegan';
+import { IMAGENET_MEAN, IMAGENET_STD, openOnnxSession, type OnnxProviderName, type OnnxProviderRequest, type SkippedProvider } from '@nightshift/cyclegan';
 import { DatasetError, TRAIN_LABELS, type RgbImage } from '@nightshift/labels';
 
 /** Classes the logits must have: the 19 trainIds. */
 export const SEGMENTER_CLASSES = TRAIN_LABELS.length;
-export const IMAGENET_MEAN: readonly [number, number, number] = Object.freeze([0.485, 0.456, 0.406]);
-export const IMAGENET_STD: readonly [number, number, number] = Object.freeze([0.229, 0.224, 0.225]);
+export { IMAGENET_MEAN, IMAGENET_STD };
 
 export interface WindowSize { readonly height: number; readonly width: number }
 
