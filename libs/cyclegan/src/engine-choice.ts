@@ -17,7 +17,7 @@ import { probeWebGpuAdapter } from './backends/webgpu-probe.ts';
 import { ResnetGenerator } from './networks/resnet-generator.ts';
 import { exportGeneratorOnnx } from './onnx/export.ts';
 import { OnnxTranslator } from './onnx/onnx-translator.ts';
-import { ONNX_PROVIDER_NAMES, onnxProviderMissing, onnxProvidersFor, type OnnxProviderName } from './onnx/providers.ts';
+import { ONNX_PROVIDER_NAMES, onnxProvider, onnxProviderMissing, onnxProvidersFor, type OnnxProviderName } from './onnx/providers.ts';
 import type { GeneratorArchName } from './import/identify-generator.ts';
 import { loadTranslationGenerator } from './pix2pix/load-translation-generator.ts';
 import type { RgbImage } from './translate/image.ts';
@@ -274,7 +274,7 @@ export async function openTranslator(options: OpenTranslatorOptions): Promise<Op
         bytes ??= exportGeneratorOnnx(generator as ResnetGenerator);
         const t = await OnnxTranslator.create(await bytes, { ...common, provider: name as OnnxProviderName, onPlan });
         opened.push(t);
-        accounts.set(t, `onnx on ${name}: ${t.info.reason} (model exported to ONNX in memory)`);
+        accounts.set(t, `onnx on ${name}: ${onnxProvider(name as OnnxProviderName).summary} (model exported to ONNX in memory)`);
         return t;
       }
       const selection = await selectBackend(name);

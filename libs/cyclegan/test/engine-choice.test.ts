@@ -49,6 +49,8 @@ test('rule fastest keeps the translator it timed, and says every time on one lin
   assert.equal(translator, timed.get('onnx:cpu'), 'the measured onnx translator is the one returned');
   assert.equal(reason.line, 'onnx on cpu (fastest: onnx:cpu 7.3 ms, tfjs:cpu 30.0 ms)');
   assert.match(reason.details[0], /fastest on a 16x16 probe: onnx:cpu; measured onnx:cpu 7\.3 ms, tfjs:cpu 30\.0 ms \(4\.1x slower\)/);
+  assert.doesNotMatch(reason.details.join('; '), /requested/, 'nothing was requested');
+  assert.match(reason.details.at(-1)!, /^onnx on cpu: MLAS kernels on the CPU/);
   const [out] = await translator.translate([{ width: 20, height: 12, data: new Uint8Array(20 * 12 * 3).fill(90) }]);
   assert.deepEqual([out.width, out.height], [20, 12]);
   translator.dispose();
