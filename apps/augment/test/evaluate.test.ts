@@ -89,12 +89,20 @@ for (const name of ['pointwise', 'strided']) {
   });
 }
 
-test('sliding windows at --crop give the whole-frame scores for a pointwise model', async () => {
+test('sliding windows at --crop give the whole-frame scores for a pointwise model, and PyTorch\'s slide inference for a strided one', async () => {
   const whole = await evaluate(['--dataset', SAMPLE, '--segmenter', model('pointwise'), '--provider', 'cpu']);
   const windowed = await evaluate(['--dataset', SAMPLE, '--segmenter', model('pointwise'), '--provider', 'cpu', '--crop', '100', '--stride', '70']);
   assert.equal(windowed.code, 0, windowed.stderr);
   assert.deepEqual(windowed.json!.predictions.segmenter.crop, { height: 100, width: 100 });
   assert.deepEqual(scores(windowed.json!), scores(whole.json!));
+  // A model that is not pointwise: windows as mmsegmentation's slide_inference runs them in PyTorch.
+  const slid = await evaluate(['--dataset', SAMPLE, '--segmenter', model('strided'), '--provider', 'cpu', '--crop', '100', '--stride', '70']);
+  const slidTorch = await evaluate(['--dataset', SAMPLE, '--predictions', torchPredictions('strided-slide100')]);
+  assert.equal(slid.code, 0, slid.stderr);
+  assert.ok(Math.abs(slid.json!.averageScoreClasses - slidTorch.json!.averageScoreClasses) <= 1e-4);
+  assert.deepEqual(slid.json!.confMatrix, slidTorch.json!.confMatrix);
+  const strided = await evaluate(['--dataset', SAMPLE, '--predictions', torchPredictions('strided')]);
+  assert.notDeepEqual(slidTorch.json!.confMatrix, strided.json!.confMatrix, 'windows change this model\'s predictions');
   // Windows cover the axis, flush with its end, mmsegmentation's slide_inference grid.
   assert.deepEqual(windows(256, 100, 70), [[0, 100], [70, 100], [140, 100], [156, 100]]);
   assert.deepEqual(windows(512, 512, 341), [[0, 512]]);
