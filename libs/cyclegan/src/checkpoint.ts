@@ -24,7 +24,8 @@ import {
 } from './config.ts';
 import type { NetworkOptions } from './networks/network.ts';
 import { PatchDiscriminator, patchDiscriminatorSpecs } from './networks/patch-discriminator.ts';
-import { ResnetGenerator, resnetGeneratorSpecs } from './networks/resnet-generator.ts';
+import { inferGeneratorArchitecture, ResnetGenerator, resnetGeneratorSpecs } from './networks/resnet-generator.ts';
+import { convShape, keysPreview } from './networks/state-dict-shapes.ts';
 import { writeSafetensors, type SafetensorsEntry } from './safetensors.ts';
 import { matchStateDict, shapeText } from './state-dict-match.ts';
 import { parseStateDict } from './state-dict-file.ts';
@@ -189,31 +190,6 @@ function normaliseStateDict(tensors: ReadonlyMap<string, SafetensorsEntry>, file
     out.set(name, entry);
   }
   return out;
-}
-
-function keysPreview(tensors: ReadonlyMap<string, SafetensorsEntry>): string {
-  const keys = [...tensors.keys()];
-  return keys.length === 0 ? 'the file has no tensors' : `found ${keys.slice(0, 5).join(', ')}${keys.length > 5 ? ', ...' : ''}`;
-}
-
-function convShape(tensors: ReadonlyMap<string, SafetensorsEntry>, key: string, file: string, what: string): readonly number[] {
-  const entry = tensors.get(key);
-  if (entry === undefined) throw new DatasetError(file, `not a ${what} state_dict: no tensor ${key} (${keysPreview(tensors)})`);
-  if (entry.shape.length !== 4) throw new DatasetError(file, `tensor ${key} has shape ${shapeText(entry.shape)}, expected a 4-d conv weight`);
-  return entry.shape;
-}
-
-/** ngf, nBlocks, inputNc and outputNc read off a ResnetGenerator state_dict. */
-export function inferGeneratorArchitecture(tensors: ReadonlyMap<string, SafetensorsEntry>, file: string): GeneratorArchitecture {
-  const stem = convShape(tensors, 'model.1.weight', file, 'ResnetGenerator');
-  let nBlocks = 0;
-  while (tensors.has(`model.${10 + nBlocks}.conv_block.1.weight`)) nBlocks++;
-  const head = convShape(tensors, `model.${17 + nBlocks}.weight`, file, `ResnetGenerator (${nBlocks} residual blocks)`);
-  try {
-    return resolveGeneratorArchitecture({ ngf: stem[0], inputNc: stem[1], nBlocks, outputNc: head[0] });
-  } catch (error) {
-    throw new DatasetError(file, `inferred generator architecture is invalid: ${(error as Error).message}`);
-  }
 }
 
 /** ndf, nLayers and inputNc read off an NLayerDiscriminator state_dict. */

@@ -14,7 +14,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BACKEND_NAMES, loadTensorflow, parseBackendRequest, selectBackend, type BackendName, type BackendRequest } from './backends/index.ts';
 import { probeWebGpuAdapter } from './backends/webgpu-probe.ts';
-import { ResnetGenerator } from './networks/resnet-generator.ts';
 import { exportGeneratorOnnx } from './onnx/export.ts';
 import { OnnxTranslator } from './onnx/onnx-translator.ts';
 import { ONNX_PROVIDER_NAMES, onnxProvider, onnxProviderMissing, onnxProvidersFor, type OnnxProviderName } from './onnx/providers.ts';
@@ -255,7 +254,7 @@ export async function openTranslator(options: OpenTranslatorOptions): Promise<Op
     : options.model;
   const opened: Translator[] = [];
   try {
-    const onnxRuns = generator instanceof ResnetGenerator ? undefined : 'a pix2pix U-Net generator: the ONNX export covers the ResNet generator only';
+    const onnxRuns = generator.kind.onnx ? undefined : `${generator.kind.description}: its kind has no ONNX export`;
     if (engine === 'onnx' && onnxRuns) throw new RangeError(`${typeof options.model === 'string' ? options.model : 'the generator'} is ${onnxRuns}; use the tfjs engine`);
     const allowed = candidatesFor(engine, backend);
     if (allowed.length === 0) {
@@ -271,7 +270,7 @@ export async function openTranslator(options: OpenTranslatorOptions): Promise<Op
     const open = async (c: EngineCandidate): Promise<Translator> => {
       const [e, name] = split(c);
       if (e === 'onnx') {
-        bytes ??= exportGeneratorOnnx(generator as ResnetGenerator);
+        bytes ??= exportGeneratorOnnx(generator);
         const t = await OnnxTranslator.create(await bytes, { ...common, provider: name as OnnxProviderName, onPlan });
         opened.push(t);
         accounts.set(t, `onnx on ${name}: ${onnxProvider(name as OnnxProviderName).summary} (model exported to ONNX in memory)`);
@@ -334,7 +333,7 @@ export async function openTranslator(options: OpenTranslatorOptions): Promise<Op
           fixed: `--engine auto, rule fixed: the first that works of ${order.join(', ')}, untimed, so that every shard of a build takes the same engine`,
         }[how];
         const short = {
-          requested: 'requested', only: onnxRuns ? 'a pix2pix U-Net generator runs on the tfjs engine' : 'the only one here', fixed: 'fixed order, the same in every shard',
+          requested: 'requested', only: onnxRuns ? `${generator.kind.description} runs on the tfjs engine` : 'the only one here', fixed: 'fixed order, the same in every shard',
         }[how];
         return keep(t, c, {
           how, measurements: [],

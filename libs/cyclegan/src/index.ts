@@ -23,7 +23,20 @@ export {
   type ParamSpec,
 } from './networks/parameters.ts';
 export { conv2d, convTranspose2dUp, instanceNorm, reflectPad } from './networks/layers.ts';
-export { ResnetGenerator, resnetGeneratorLayout, resnetGeneratorSpecs } from './networks/resnet-generator.ts';
+export {
+  Generator,
+  generatorSpecs,
+  type BaseGeneratorArchitecture,
+  type GeneratorForwardOptions,
+  type GeneratorInputSize,
+  type GeneratorKind,
+  type StateDictShapes,
+} from './networks/generator.ts';
+export { convNames, inferRepeats, sequential, stepSpecs, type GeneratorOp, type GeneratorStep, type SequentialModule } from './networks/generator-steps.ts';
+export { defineGenerator, generatorKind, generatorKinds, registerGeneratorKind } from './networks/generator-kinds.ts';
+export {
+  RESNET_GENERATOR, ResnetGenerator, inferGeneratorArchitecture, resnetGeneratorSpecs, resnetGeneratorSteps,
+} from './networks/resnet-generator.ts';
 export {
   DEFAULT_SEGMENTER, Segmenter, resolveSegmenterArchitecture, segmenterChannels, segmenterSpecs, type SegmenterArchitecture,
 } from './networks/segmenter.ts';
@@ -66,7 +79,6 @@ export {
   CHECKPOINT_FORMAT,
   CHECKPOINT_VERSION,
   inferDiscriminatorArchitecture,
-  inferGeneratorArchitecture,
   loadCheckpoint,
   loadDiscriminator,
   loadGenerator,

@@ -23,27 +23,17 @@ export function conv2d(
 }
 
 /**
- * nn.ConvTranspose2d(k=4, stride=2, padding=1) (the U-Net's up-convolution): a 'valid' transposed
- * conv gives 2H+2 rows and PyTorch's padding=1 drops one at each end, i.e. [1:2H+1].
+ * A stride-2 nn.ConvTranspose2d that doubles the size: k=3 with padding=1, output_padding=1 (the
+ * ResNet's up-convolution) or k=4 with padding=1 (the U-Net's). A 'valid' transposed conv gives
+ * 2H+k-2 rows; PyTorch's padding drops the first (and for k=4 the last, for k=3 output_padding keeps
+ * it), i.e. rows [1:2H+1]. TF's 'same' would give [0:2H], one pixel off.
  */
-export function convTranspose2dK4Up(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor1D | undefined): tf.Tensor4D {
+export function convTranspose2dUp(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor1D | undefined): tf.Tensor4D {
   const [n, h, w] = x.shape;
-  const outC = filter.shape[2];
-  const full = tf.conv2dTranspose(x, filter, [n, 2 * h + 2, 2 * w + 2, outC], 2, 'valid');
+  const [k, , outC] = filter.shape;
+  const full = tf.conv2dTranspose(x, filter, [n, 2 * h + k - 2, 2 * w + k - 2, outC], 2, 'valid');
   const y = tf.slice(full, [0, 1, 1, 0], [n, 2 * h, 2 * w, outC]);
   return bias === undefined ? y : tf.add(y, bias);
-}
-
-/**
- * nn.ConvTranspose2d(k=3, stride=2, padding=1, output_padding=1): a 'valid' transposed conv gives
- * 2H+1 rows; PyTorch's padding drops the first and output_padding keeps the last, i.e. [1:2H+1].
- * TF's 'same' would give [0:2H], one pixel off.
- */
-export function convTranspose2dUp(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor1D): tf.Tensor4D {
-  const [n, h, w] = x.shape;
-  const outC = filter.shape[2];
-  const full = tf.conv2dTranspose(x, filter, [n, 2 * h + 1, 2 * w + 1, outC], 2, 'valid');
-  return tf.add(tf.slice(full, [0, 1, 1, 0], [n, 2 * h, 2 * w, outC]), bias);
 }
 
 /** nn.InstanceNorm2d(affine=False): per sample and channel over H and W, biased variance, eps 1e-5. */

@@ -1,8 +1,9 @@
 /**
  * The reference UnetGenerator (junyanz models/networks.py, `unet_256` = 8 downsamplings, `unet_128` =
- * 7), built from nested UnetSkipConnectionBlocks, NHWC. Variables carry the reference state_dict keys:
- * the outermost block is `model`, its nn.Sequential `model.model`; the next block is its index 1
- * (`model.model.1`), every deeper one index 3 of its parent's Sequential (`….model.3`).
+ * 7), built from nested UnetSkipConnectionBlocks, as a step table. Each block's nn.Sequential is
+ * listed module by module, so the state_dict keys come from the modules' positions: the outermost
+ * block is `model`, its Sequential `model.model`, the next block its index 1 (`model.model.1`), every
+ * deeper one index 3 of its parent's Sequential (`….model.3`).
  *
  *   outermost:  [Conv4s2, <sub>, ReLU, ConvT4s2 (bias), Tanh]
  *   middle:     [LReLU 0.2, Conv4s2, Norm, <sub>, ReLU, ConvT4s2, Norm, (Dropout 0.5)]  -> cat(skip, ·)
@@ -23,13 +24,17 @@
  * reference's --eval: running statistics, no dropout.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { DatasetError } from '@nightshift/labels';
 import { deriveSeed, SeededRandom } from '../random.ts';
-import { batchNorm, NORM_TYPES, type BatchNormMode, type BatchStatsLog, type NormType } from './batch-norm.ts';
-import { conv2d, convTranspose2dK4Up, instanceNorm } from './layers.ts';
-import { Network, type NetworkOptions } from './network.ts';
+import { NORM_TYPES, type NormType } from './batch-norm.ts';
 import {
-  batchNorm2dParams, conv2dNoBiasParams, conv2dParams, convTranspose2dNoBiasParams, convTranspose2dParams, type ParamSpec,
-} from './parameters.ts';
+  Generator, generatorSpecs, type DropoutMasks, type GeneratorForwardOptions, type GeneratorKind, type StateDictShapes,
+} from './generator.ts';
+import { convNames, inferRepeats, sequential, type GeneratorStep, type SequentialModule } from './generator-steps.ts';
+import type { NetworkOptions } from './network.ts';
+import type { ParamSpec } from './parameters.ts';
+
+export type { DropoutMasks } from './generator.ts';
 
 export interface UnetGeneratorArchitecture {
   readonly inputNc: number;
@@ -72,72 +77,84 @@ export function resolveUnetArchitecture(options: Partial<UnetGeneratorArchitectu
   return Object.freeze({ inputNc: o.inputNc, outputNc: o.outputNc, ngf: o.ngf, numDowns: o.numDowns, norm: o.norm, dropout: o.dropout });
 }
 
-export type UnetBlockKind = 'outermost' | 'middle' | 'innermost';
+const conv = (inC: number, outC: number, bias: boolean): SequentialModule =>
+  (name) => ({ op: 'conv', name, inC, outC, kernel: 4, stride: 2, zeroPad: 1, bias });
+const up = (inC: number, outC: number, bias: boolean): SequentialModule =>
+  (name) => ({ op: 'conv-transpose-up', name, inC, outC, kernel: 4, bias });
+const relu: SequentialModule = () => ({ op: 'relu' });
+// In place in the reference, so the saved skip half sees it too (see the module comment).
+const leakyReluThenSave: SequentialModule = () => [{ op: 'leaky-relu', slope: 0.2 }, { op: 'save' }];
 
-/** One UnetSkipConnectionBlock: its layers' state_dict prefixes and channels. */
-export interface UnetBlock {
-  readonly level: number;
-  readonly kind: UnetBlockKind;
-  readonly inC: number;
-  readonly innerC: number;
-  readonly outerC: number;
-  readonly downConv: string;
-  readonly downNorm?: string;
-  readonly upConv: string;
-  readonly upNorm?: string;
-  /** Name of the nn.Dropout module (its Sequential index), when the block has one. */
-  readonly dropout?: string;
-}
-
-/** The blocks from outermost (level 0) to innermost (level numDowns - 1). */
-export function unetGeneratorLayout(options: Partial<UnetGeneratorArchitecture> = {}): UnetBlock[] {
-  const a = resolveUnetArchitecture(options);
-  const blocks: UnetBlock[] = [];
-  let prefix = 'model';
-  for (let level = 0; level < a.numDowns; level++) {
-    if (level === 1) prefix = 'model.model.1';
-    else if (level > 1) prefix = `${prefix}.model.3`;
-    const s = `${prefix}.model`;
-    const innerC = a.ngf * Math.min(2 ** level, 8);
-    const outerC = level === 0 ? a.outputNc : a.ngf * Math.min(2 ** (level - 1), 8);
-    if (level === 0) {
-      blocks.push({ level, kind: 'outermost', inC: a.inputNc, innerC, outerC, downConv: `${s}.0`, upConv: `${s}.3` });
-    } else if (level === a.numDowns - 1) {
-      blocks.push({ level, kind: 'innermost', inC: outerC, innerC, outerC, downConv: `${s}.1`, upConv: `${s}.3`, upNorm: `${s}.4` });
-    } else {
-      const dropout = a.dropout && level >= 4 ? `${s}.7` : undefined;
-      blocks.push({ level, kind: 'middle', inC: outerC, innerC, outerC, downConv: `${s}.1`, downNorm: `${s}.2`, upConv: `${s}.5`, upNorm: `${s}.6`, dropout });
-    }
+/**
+ * The UnetSkipConnectionBlock at `level` (0 outermost, numDowns - 1 innermost) registered as `name`,
+ * its nn.Sequential at `${name}.model`.
+ */
+function unetBlock(a: UnetGeneratorArchitecture, level: number, name: string): GeneratorStep[] {
+  const batch = a.norm === 'batch';
+  const norm = (channels: number): SequentialModule => (n) => (batch ? { op: 'batch-norm', name: n, channels } : { op: 'instance-norm', channels });
+  const innerC = a.ngf * Math.min(2 ** level, 8);
+  const outerC = level === 0 ? a.outputNc : a.ngf * Math.min(2 ** (level - 1), 8);
+  const sub: SequentialModule = (n) => unetBlock(a, level + 1, n);
+  const seq = `${name}.model`;
+  if (level === 0) {
+    return sequential(seq, [conv(a.inputNc, innerC, !batch), sub, relu, up(2 * innerC, outerC, true), () => ({ op: 'tanh' })]);
   }
-  return blocks;
+  if (level === a.numDowns - 1) {
+    return [...sequential(seq, [leakyReluThenSave, conv(outerC, innerC, !batch), relu, up(innerC, outerC, !batch), norm(outerC)]), { op: 'concat-saved' }];
+  }
+  const dropout: SequentialModule[] = a.dropout && level >= 4 ? [(n) => ({ op: 'dropout', name: n })] : [];
+  return [
+    ...sequential(seq, [leakyReluThenSave, conv(outerC, innerC, !batch), norm(innerC), sub, relu, up(2 * innerC, outerC, !batch), norm(outerC), ...dropout]),
+    { op: 'concat-saved' },
+  ];
 }
+
+/** The generator's layers in forward order. */
+export function unetGeneratorSteps(architecture: UnetGeneratorArchitecture): GeneratorStep[] {
+  return unetBlock(architecture, 0, 'model');
+}
+
+/**
+ * ngf, numDowns, channels and norm of a UnetGenerator state_dict. Dropout has no weights and cannot
+ * be seen: it is taken as on (pix2pix's default) unless given.
+ */
+export function inferUnetArchitecture(tensors: StateDictShapes, file: string, dropout = true): UnetGeneratorArchitecture {
+  const probe = { ...UNET_256, inputNc: 1, outputNc: 1, ngf: 1 };
+  const table = (numDowns: number) => unetGeneratorSteps({ ...probe, numDowns });
+  const [outerDown, innerDown, , outerUp] = convNames(table(2));
+  const first = tensors.get(`${outerDown}.weight`);
+  const last = tensors.get(`${outerUp}.weight`);
+  if (first === undefined || last === undefined || first.shape.length !== 4 || last.shape.length !== 4) {
+    throw new DatasetError(file, `not a UnetGenerator state_dict: no 4-d ${outerDown}.weight and ${outerUp}.weight`);
+  }
+  const numDowns = tensors.has(`${innerDown}.weight`) ? inferRepeats(tensors, table, 2, INT_LIMITS.numDowns[1] + 1) : 1;
+  const firstNorm = table(3).find((s) => s.op === 'batch-norm');
+  const norm = firstNorm?.op === 'batch-norm' && tensors.has(`${firstNorm.name}.running_mean`) ? 'batch' : 'instance';
+  try {
+    return resolveUnetArchitecture({ inputNc: first.shape[1], ngf: first.shape[0], outputNc: last.shape[1], numDowns, norm, dropout });
+  } catch (e) {
+    throw new DatasetError(file, `inferred U-Net architecture is invalid: ${(e as Error).message}`);
+  }
+}
+
+export const UNET_GENERATOR: GeneratorKind<UnetGeneratorArchitecture> = Object.freeze({
+  name: 'unet',
+  className: 'UnetGenerator',
+  description: 'a pix2pix U-Net generator',
+  resolve: resolveUnetArchitecture,
+  steps: unetGeneratorSteps,
+  inputSize: ({ numDowns }: UnetGeneratorArchitecture) => ({
+    multiple: 2 ** numDowns, min: 2 ** numDowns, rule: `multiples of ${2 ** numDowns} (2^numDowns, numDowns ${numDowns})`,
+  }),
+  infer: (shapes: StateDictShapes, file: string) => inferUnetArchitecture(shapes, file),
+  wholeImageOnly: 'a U-Net runs on whole images',
+  info: ({ numDowns }: UnetGeneratorArchitecture) => ({ nBlocks: 0, numDowns }),
+  create: (architecture: UnetGeneratorArchitecture, options: NetworkOptions) => new UnetGenerator(architecture, options),
+});
 
 /** Every state_dict entry (parameters and BatchNorm buffers), in PyTorch state_dict order. */
 export function unetGeneratorSpecs(options: Partial<UnetGeneratorArchitecture> = {}): ParamSpec[] {
-  const a = resolveUnetArchitecture(options);
-  const blocks = unetGeneratorLayout(a);
-  const batch = a.norm === 'batch';
-  const conv = (name: string, i: number, o: number, bias: boolean) => (bias ? conv2dParams(name, i, o, 4) : conv2dNoBiasParams(name, i, o, 4));
-  const convT = (name: string, i: number, o: number, bias: boolean) =>
-    (bias ? convTranspose2dParams(name, i, o, 4) : convTranspose2dNoBiasParams(name, i, o, 4));
-  const norm = (name: string | undefined, c: number) => (batch && name !== undefined ? batchNorm2dParams(name, c) : []);
-  // Recursion order: a block's down layers, then its submodule, then its up layers.
-  const specsOf = (level: number): ParamSpec[] => {
-    const b = blocks[level];
-    if (b.kind === 'innermost') {
-      return [...conv(b.downConv, b.inC, b.innerC, !batch), ...convT(b.upConv, b.innerC, b.outerC, !batch), ...norm(b.upNorm, b.outerC)];
-    }
-    const down = [...conv(b.downConv, b.inC, b.innerC, !batch), ...norm(b.downNorm, b.innerC)];
-    const up = [...convT(b.upConv, 2 * b.innerC, b.outerC, b.kind === 'outermost' || !batch), ...norm(b.upNorm, b.outerC)];
-    return [...down, ...specsOf(level + 1), ...up];
-  };
-  return specsOf(0);
-}
-
-/** Dropout masks by layer: 0 or 1 / (1 - 0.5) = 2 per element, as nn.Dropout(0.5) in train mode. */
-export interface DropoutMasks {
-  /** The mask for `layer` (a Dropout module's state_dict-style prefix) of an NHWC activation of `shape`. */
-  mask(layer: string, shape: readonly [number, number, number, number]): tf.Tensor4D;
+  return generatorSpecs(UNET_GENERATOR, options);
 }
 
 /**
@@ -166,14 +183,7 @@ export class SeededDropoutMasks implements DropoutMasks {
 }
 
 /** How a forward pass treats BatchNorm and Dropout. */
-export interface UnetForwardOptions {
-  /** 'train': batch statistics (default); 'eval': running statistics. Ignored with instance norm. */
-  readonly batchNorm?: BatchNormMode;
-  /** Receives the BatchNorm batch statistics in train mode (see networks/batch-norm.ts). */
-  readonly statsLog?: BatchStatsLog;
-  /** Masks for the Dropout layers; 'off' (default) is eval-mode dropout (identity). */
-  readonly dropout?: DropoutMasks | 'off';
-}
+export type UnetForwardOptions = GeneratorForwardOptions;
 
 /** apply()'s behaviour, see the module comment. */
 export type UnetInference = 'reference-test' | 'eval';
@@ -185,15 +195,12 @@ export interface UnetGeneratorOptions extends NetworkOptions {
   readonly dropoutSeed?: number;
 }
 
-export class UnetGenerator extends Network<UnetGeneratorArchitecture> {
-  readonly blocks: readonly UnetBlock[];
+export class UnetGenerator extends Generator<UnetGeneratorArchitecture> {
   readonly inference: UnetInference;
   readonly dropoutSeed: number;
 
   constructor(architecture: Partial<UnetGeneratorArchitecture> = {}, options: UnetGeneratorOptions = {}) {
-    const arch = resolveUnetArchitecture(architecture);
-    super(arch, unetGeneratorSpecs(arch), options, 'UnetGenerator');
-    this.blocks = unetGeneratorLayout(arch);
+    super(UNET_GENERATOR, architecture, options);
     this.inference = options.inference ?? 'reference-test';
     if (this.inference !== 'reference-test' && this.inference !== 'eval') {
       throw new TypeError(`Unknown inference ${JSON.stringify(this.inference)}; valid: reference-test, eval`);
@@ -201,16 +208,11 @@ export class UnetGenerator extends Network<UnetGeneratorArchitecture> {
     this.dropoutSeed = options.dropoutSeed ?? 0;
   }
 
-  /** Input height and width must be multiples of this (2^numDowns: 256 for unet_256). */
-  get sizeMultiple(): number {
-    return 2 ** this.architecture.numDowns;
-  }
-
   /**
    * Translation: x [N, H, W, inputNc] in [-1, 1], H and W multiples of sizeMultiple; returns
    * [N, H, W, outputNc] in [-1, 1]. See the module comment for the 'reference-test' / 'eval' modes.
    */
-  apply(x: tf.Tensor4D): tf.Tensor4D {
+  override apply(x: tf.Tensor4D): tf.Tensor4D {
     this.checkInput(x);
     const { norm, dropout } = this.architecture;
     if (this.inference === 'eval') return this.forward(x, { batchNorm: 'eval', dropout: 'off' });
@@ -221,46 +223,5 @@ export class UnetGenerator extends Network<UnetGeneratorArchitecture> {
       tf.split(x, n, 0).map((xi) => this.forward(xi as tf.Tensor4D, { batchNorm: 'train', dropout: new SeededDropoutMasks(this.dropoutSeed) })),
       0,
     ));
-  }
-
-  /** The network's forward pass with explicit BatchNorm and Dropout behaviour (training uses this). */
-  forward(x: tf.Tensor4D, options: UnetForwardOptions = {}): tf.Tensor4D {
-    this.checkInput(x);
-    const mode = options.batchNorm ?? 'train';
-    const masks = options.dropout ?? 'off';
-    const batch = this.architecture.norm === 'batch';
-    const bias = (name: string): tf.Tensor1D | undefined =>
-      this.specs.some((s) => s.name === `${name}.bias`) ? this.bias(name) : undefined;
-    const normalise = (h: tf.Tensor4D, name: string | undefined): tf.Tensor4D => {
-      if (name === undefined) return h;
-      return batch ? batchNorm(this, name, h, mode, options.statsLog) : instanceNorm(h);
-    };
-    const block = (level: number, input: tf.Tensor4D): tf.Tensor4D => {
-      const b = this.blocks[level];
-      if (b.kind === 'outermost') {
-        const down = conv2d(input, this.weight(b.downConv), bias(b.downConv), 2, 1);
-        const inner = block(level + 1, down);
-        return tf.tanh(convTranspose2dK4Up(tf.relu(inner), this.weight(b.upConv), bias(b.upConv)));
-      }
-      const skip = tf.leakyRelu(input, 0.2); // in place in the reference, so the skip half sees it too
-      const down = normalise(conv2d(skip, this.weight(b.downConv), bias(b.downConv), 2, 1), b.downNorm);
-      const inner = b.kind === 'innermost' ? down : block(level + 1, down);
-      let up = normalise(convTranspose2dK4Up(tf.relu(inner), this.weight(b.upConv), bias(b.upConv)), b.upNorm);
-      if (b.dropout !== undefined && masks !== 'off') up = tf.mul(up, masks.mask(b.dropout, up.shape));
-      return tf.concat([skip, up], 3);
-    };
-    return tf.tidy(() => block(0, x));
-  }
-
-  private checkInput(x: tf.Tensor4D): void {
-    if (x.rank !== 4) throw new RangeError(`${this.scope}.apply: expected an NHWC tensor of rank 4 but received rank ${x.rank}`);
-    const [, h, w, c] = x.shape;
-    if (c !== this.architecture.inputNc) {
-      throw new RangeError(`${this.scope}.apply: expected ${this.architecture.inputNc} input channels (NHWC) but received ${c} (shape [${x.shape.join(',')}])`);
-    }
-    const m = this.sizeMultiple;
-    if (h % m !== 0 || w % m !== 0 || h < m || w < m) {
-      throw new RangeError(`${this.scope}.apply: height and width must be multiples of ${m} (2^numDowns, numDowns ${this.architecture.numDowns}), received ${w}x${h}; pad or resize the image`);
-    }
   }
 }

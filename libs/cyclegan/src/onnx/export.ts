@@ -1,8 +1,9 @@
 /**
- * Our ResnetGenerator as an ONNX model (opset 17), written with onnx-proto. The graph reads like
- * networks/resnet-generator.ts: Pad(reflect), Conv, InstanceNormalization (scale 1, bias 0, eps
+ * Our generators as ONNX models (opset 17), written with onnx-proto from the kind's step table
+ * (networks/generator-steps.ts): Pad(reflect), Conv, InstanceNormalization (scale 1, bias 0, eps
  * 1e-5), Relu, Add, ConvTranspose (stride 2, pads 1, output_padding 1), Tanh. Initialisers carry the
  * PyTorch state_dict names and layout (ONNX Conv and ConvTranspose use PyTorch's weight layouts).
+ * Kinds with steps outside that list (the U-Net's batch statistics and dropout) have no export.
  *
  * I/O: `input` [batch, 3, height, width] float32 RGB in [-1, 1] -> `output` the same shape, tanh.
  * fp16: weights and all compute in float16, with a Cast at each end so that the I/O stays float32
@@ -11,9 +12,11 @@
  */
 import { createRequire } from 'node:module';
 import onnxProto from 'onnx-proto';
-import { resolveGeneratorArchitecture, type GeneratorArchitecture } from '../config.ts';
+import type { GeneratorArchitecture } from '../config.ts';
+import type { BaseGeneratorArchitecture, Generator, GeneratorKind } from '../networks/generator.ts';
+import { stepSpecs, type GeneratorStep } from '../networks/generator-steps.ts';
 import type { StateDictTensor } from '../networks/network.ts';
-import { resnetGeneratorLayout, resnetGeneratorSpecs, type ResnetGenerator } from '../networks/resnet-generator.ts';
+import { RESNET_GENERATOR } from '../networks/resnet-generator.ts';
 import { modelHash } from '../translate/model-hash.ts';
 import { writeFileAtomic } from '../atomic-write.ts';
 import { float32ToHalf } from './float16.ts';
@@ -134,73 +137,102 @@ export function imageValueInfo(name: string, channels: number): onnxProto.onnx.I
 }
 
 /**
- * The ONNX model (serialised ModelProto) of a ResnetGenerator given by its state_dict (PyTorch names,
- * shapes and layout, as Network.stateDict() returns it) and architecture.
+ * The graph of a step table: one ONNX node per step, named after the step's layer (`model.1.conv`,
+ * `model.1.norm`, `model.0.pad`, `model.10.add`); the last step writes `output`. Returns the output.
  */
-export function generatorToOnnx(
+function stepsToGraph(g: GraphBuilder, steps: readonly GeneratorStep[], input: string, output: string, param: (name: string) => string): string {
+  let h = input;
+  let layer = '';
+  const saved: string[] = [];
+  steps.forEach((s, i) => {
+    const out = (name: string): string => (i === steps.length - 1 ? output : name);
+    switch (s.op) {
+      case 'reflect-pad':
+        h = g.node('Pad', [h, g.int64s(`pads_${s.size}`, [0, 0, s.size, s.size, 0, 0, s.size, s.size])], out(`${s.name}.pad`), { mode: 'reflect' });
+        break;
+      case 'conv':
+        layer = s.name;
+        h = g.node('Conv', [h, param(`${s.name}.weight`), ...(s.bias ? [param(`${s.name}.bias`)] : [])], out(`${s.name}.conv`), {
+          kernel_shape: [s.kernel, s.kernel], strides: [s.stride, s.stride], pads: [s.zeroPad, s.zeroPad, s.zeroPad, s.zeroPad], dilations: [1, 1], group: 1,
+        });
+        break;
+      case 'conv-transpose-up':
+        if (s.kernel !== 3) throw new RangeError(`ONNX export: no kernel ${s.kernel} transposed conv (${s.name}) yet`);
+        layer = s.name;
+        h = g.node('ConvTranspose', [h, param(`${s.name}.weight`), ...(s.bias ? [param(`${s.name}.bias`)] : [])], out(`${s.name}.conv_transpose`), {
+          kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], output_padding: [1, 1], dilations: [1, 1], group: 1,
+        });
+        break;
+      case 'instance-norm':
+        h = g.node('InstanceNormalization', [h, g.floats(`in_scale_${s.channels}`, [s.channels], new Float32Array(s.channels).fill(1)),
+          g.floats(`in_bias_${s.channels}`, [s.channels], new Float32Array(s.channels))], out(`${layer}.norm`), { epsilon: 1e-5 });
+        break;
+      case 'relu':
+        h = g.node('Relu', [h], out(`${layer}.relu`));
+        break;
+      case 'tanh':
+        h = g.node('Tanh', [h], out(`${layer}.tanh`));
+        break;
+      case 'save':
+        saved.push(h);
+        break;
+      case 'add-saved': {
+        const skip = saved.pop();
+        if (skip === undefined) throw new RangeError(`ONNX export: ${s.name} adds an activation that no step saved`);
+        h = g.node('Add', [skip, h], out(`${s.name}.add`));
+        break;
+      }
+      default:
+        throw new RangeError(`ONNX export: no ${s.op} step yet`);
+    }
+  });
+  if (h !== output) throw new RangeError('ONNX export: the step table ends with a step that writes no node');
+  return h;
+}
+
+/**
+ * The ONNX model (serialised ModelProto) of a generator of `kind` given by its state_dict (PyTorch
+ * names, shapes and layout, as Network.stateDict() returns it) and architecture: its step table
+ * walked by stepsToGraph.
+ */
+export function generatorToOnnx<A extends BaseGeneratorArchitecture = GeneratorArchitecture>(
   stateDict: readonly StateDictTensor[],
-  architecture: Partial<GeneratorArchitecture>,
+  architecture: NoInfer<Partial<A>>,
   options: OnnxExportOptions = {},
+  kind: GeneratorKind<A> = RESNET_GENERATOR as unknown as GeneratorKind<A>,
 ): Uint8Array {
   checkLittleEndian();
-  const arch = resolveGeneratorArchitecture(architecture);
+  if (!kind.onnx) throw new RangeError(`generatorToOnnx: ${kind.description} (${kind.className}) has no ONNX export`);
+  const arch = kind.resolve(architecture);
   const precision = options.precision ?? 'fp32';
   if (!ONNX_PRECISIONS.includes(precision)) {
     throw new TypeError(`Unsupported ONNX precision ${JSON.stringify(precision)}. Should be one of: ${ONNX_PRECISIONS.join(', ')}.`);
   }
+  const steps = kind.steps(arch);
+  const specs = stepSpecs(steps);
   const tensors = new Map(stateDict.map((t) => [t.name, t]));
-  for (const spec of resnetGeneratorSpecs(arch)) {
+  for (const spec of specs) {
     const t = tensors.get(spec.name);
     if (!t) throw new RangeError(`generatorToOnnx: the state_dict has no tensor ${spec.name}`);
     if (t.shape.join(',') !== spec.torchShape.join(',')) {
       throw new RangeError(`generatorToOnnx: ${spec.name} has shape [${t.shape}], expected [${spec.torchShape}] for ${JSON.stringify(arch)}`);
     }
   }
-  const { ngf, nBlocks, inputNc, outputNc } = arch;
+  const { inputNc, outputNc } = arch;
   const g = new GraphBuilder(precision);
   const param = (name: string): string => g.floats(name, tensors.get(name)!.shape, tensors.get(name)!.data);
-  const reflectPad = (x: string, p: number, name: string): string =>
-    g.node('Pad', [x, g.int64s(`pads_${p}`, [0, 0, p, p, 0, 0, p, p])], name, { mode: 'reflect' });
-  const conv = (x: string, layer: string, k: number, stride: number, pad: number): string =>
-    g.node('Conv', [x, param(`${layer}.weight`), param(`${layer}.bias`)], `${layer}.conv`, {
-      kernel_shape: [k, k], strides: [stride, stride], pads: [pad, pad, pad, pad], dilations: [1, 1], group: 1,
-    });
-  const norm = (x: string, channels: number, name: string): string =>
-    g.node('InstanceNormalization', [x, g.floats(`in_scale_${channels}`, [channels], new Float32Array(channels).fill(1)),
-      g.floats(`in_bias_${channels}`, [channels], new Float32Array(channels))], name, { epsilon: 1e-5 });
-  const convNormRelu = (x: string, layer: string, k: number, stride: number, pad: number, channels: number): string =>
-    g.node('Relu', [norm(conv(x, layer, k, stride, pad), channels, `${layer}.norm`)], `${layer}.relu`);
-
-  const l = resnetGeneratorLayout(nBlocks);
-  let h = precision === 'fp16' ? g.node('Cast', [ONNX_INPUT_NAME], 'input_fp16', { to: DT.FLOAT16 }) : ONNX_INPUT_NAME;
-  h = convNormRelu(reflectPad(h, 3, 'model.0.pad'), l.stem, 7, 1, 0, ngf);
-  h = convNormRelu(h, l.down[0], 3, 2, 1, 2 * ngf);
-  h = convNormRelu(h, l.down[1], 3, 2, 1, 4 * ngf);
-  l.blocks.forEach(([a, b], i) => {
-    const block = `model.${10 + i}`;
-    const y = convNormRelu(reflectPad(h, 1, `${block}.conv_block.0.pad`), a, 3, 1, 0, 4 * ngf);
-    const z = norm(conv(reflectPad(y, 1, `${block}.conv_block.4.pad`), b, 3, 1, 0), 4 * ngf, `${b}.norm`);
-    h = g.node('Add', [h, z], `${block}.add`);
-  });
-  l.up.forEach((layer, i) => {
-    const channels = (4 * ngf) >> (i + 1);
-    const up = g.node('ConvTranspose', [h, param(`${layer}.weight`), param(`${layer}.bias`)], `${layer}.conv_transpose`, {
-      kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], output_padding: [1, 1], dilations: [1, 1], group: 1,
-    });
-    h = g.node('Relu', [norm(up, channels, `${layer}.norm`)], `${layer}.relu`);
-  });
-  h = g.node('Tanh', [conv(reflectPad(h, 3, `model.${16 + nBlocks}.pad`), l.head, 7, 1, 0)],
-    precision === 'fp16' ? 'output_fp16' : ONNX_OUTPUT_NAME);
+  const input = precision === 'fp16' ? g.node('Cast', [ONNX_INPUT_NAME], 'input_fp16', { to: DT.FLOAT16 }) : ONNX_INPUT_NAME;
+  const h = stepsToGraph(g, steps, input, precision === 'fp16' ? 'output_fp16' : ONNX_OUTPUT_NAME, param);
   if (precision === 'fp16') g.node('Cast', [h], ONNX_OUTPUT_NAME, { to: DT.FLOAT });
 
   return g.encode({
-    docString: 'CycleGAN ResnetGenerator (junyanz/pytorch-CycleGAN-and-pix2pix), exported by nightshift',
-    graphName: `resnet_${nBlocks}blocks_ngf${ngf}_${precision}`,
+    docString: `${kind.onnx.doc}, exported by nightshift`,
+    graphName: `${kind.onnx.graphName(arch)}_${precision}`,
     input: imageValueInfo(ONNX_INPUT_NAME, inputNc),
     output: imageValueInfo(ONNX_OUTPUT_NAME, outputNc),
     metadata: {
-      architecture: JSON.stringify({ kind: 'ResnetGenerator', inputNc, outputNc, ngf, nBlocks }),
-      modelHash: modelHash(resnetGeneratorSpecs(arch).map((s) => tensors.get(s.name)!)),
+      architecture: JSON.stringify({ kind: kind.className, ...arch }),
+      modelHash: modelHash(specs.map((s) => tensors.get(s.name)!)),
       precision,
       io: 'NCHW RGB float32 in [-1, 1] -> NCHW RGB float32 in [-1, 1] (tanh)',
     },
@@ -208,12 +240,12 @@ export function generatorToOnnx(
 }
 
 /** The ONNX model of a loaded generator. */
-export async function exportGeneratorOnnx(generator: ResnetGenerator, options: OnnxExportOptions = {}): Promise<Uint8Array> {
-  return generatorToOnnx(await generator.stateDict(), generator.architecture, options);
+export async function exportGeneratorOnnx(generator: Generator, options: OnnxExportOptions = {}): Promise<Uint8Array> {
+  return generatorToOnnx(await generator.stateDict(), generator.architecture, options, generator.kind);
 }
 
 /** Writes the ONNX model of a generator to `path` (temporary name, fsync, rename). Returns its bytes. */
-export async function writeGeneratorOnnx(generator: ResnetGenerator, path: string, options: OnnxExportOptions = {}): Promise<Uint8Array> {
+export async function writeGeneratorOnnx(generator: Generator, path: string, options: OnnxExportOptions = {}): Promise<Uint8Array> {
   const bytes = await exportGeneratorOnnx(generator, options);
   await writeFileAtomic(path, bytes);
   return bytes;

@@ -1,16 +1,16 @@
 /**
  * What an ONNX file holds, read with onnx-proto before a session is made: its single image input and
  * output (name, element type, NCHW shape with fixed or symbolic dims), producer, our metadata, and
- * its weights as a PyTorch state_dict when the initialisers carry the reference's names (our export
- * and a plain torch.onnx.export of the reference generator both do). Layouts other than the
+ * its generator kind and weights as a PyTorch state_dict when the initialisers carry the reference's
+ * names (our export and a plain torch.onnx.export of the reference generator both do). Layouts other than the
  * reference's (RGB, NCHW, [-1, 1]) are refused with a message that says what was found.
  */
 import { createHash } from 'node:crypto';
 import { DatasetError } from '@nightshift/labels';
 import onnxProto from 'onnx-proto';
-import type { GeneratorArchitecture } from '../config.ts';
+import { generatorSpecs, type BaseGeneratorArchitecture, type GeneratorKind } from '../networks/generator.ts';
+import { generatorKinds } from '../networks/generator-kinds.ts';
 import type { StateDictTensor } from '../networks/network.ts';
-import { resnetGeneratorSpecs } from '../networks/resnet-generator.ts';
 import { modelHash } from '../translate/model-hash.ts';
 import { ONNX_METADATA_KEYS } from './export.ts';
 import { halfToFloat32 } from './float16.ts';
@@ -40,8 +40,10 @@ export interface OnnxGeneratorModel {
   readonly opset: number | undefined;
   /** metadata_props as a plain record. */
   readonly metadata: Readonly<Record<string, string>>;
-  /** The ResnetGenerator architecture when the weights map onto the reference's state_dict. */
-  readonly architecture: GeneratorArchitecture | undefined;
+  /** The generator kind when the weights map onto one's state_dict (see referenceWeights). */
+  readonly kind: GeneratorKind | undefined;
+  /** That kind's architecture. */
+  readonly architecture: BaseGeneratorArchitecture | undefined;
   /** The weights in PyTorch layout (float32) when they map onto the reference's state_dict. */
   readonly stateDict: readonly StateDictTensor[] | undefined;
   /** modelHash() of the state_dict; else sha256 of the file's bytes (see hashSource). */
@@ -90,27 +92,54 @@ function tensorToFloat32(t: onnxProto.onnx.ITensorProto): Float32Array | undefin
   return undefined;
 }
 
-/** The reference architecture whose state_dict the initialisers spell, with the weights, if any. */
-function referenceWeights(initializers: readonly onnxProto.onnx.ITensorProto[]):
-  { architecture: GeneratorArchitecture; stateDict: StateDictTensor[] } | undefined {
-  const byName = new Map(initializers.map((t) => [t.name ?? '', t]));
-  const stem = byName.get('model.1.weight');
-  const head = [...byName.keys()].filter((n) => /^model\.\d+\.weight$/.test(n)).map((n) => Number(n.split('.')[1])).sort((a, b) => b - a)[0];
-  if (!stem || head === undefined || stem.dims?.length !== 4) return undefined;
-  const headT = byName.get(`model.${head}.weight`)!;
-  const architecture: GeneratorArchitecture = {
-    inputNc: int(stem.dims[1]), ngf: int(stem.dims[0]), outputNc: int(headT.dims?.[0]), nBlocks: head - 17,
-  };
-  if (architecture.nBlocks < 0) return undefined;
+/** The initialisers as the state_dict of `kind` / `architecture` (float32, PyTorch layout), if they spell it. */
+function stateDictOf(
+  byName: ReadonlyMap<string, onnxProto.onnx.ITensorProto>, kind: GeneratorKind, architecture: BaseGeneratorArchitecture,
+): StateDictTensor[] | undefined {
   const stateDict: StateDictTensor[] = [];
-  for (const spec of resnetGeneratorSpecs(architecture)) {
+  for (const spec of generatorSpecs(kind, architecture)) {
     const t = byName.get(spec.name);
     if (!t || (t.dims ?? []).map(int).join(',') !== spec.torchShape.join(',')) return undefined;
     const data = tensorToFloat32(t);
     if (!data || data.length !== spec.size) return undefined;
     stateDict.push({ name: spec.name, shape: spec.torchShape, data });
   }
-  return { architecture, stateDict };
+  return stateDict;
+}
+
+/**
+ * The generator kind and architecture whose state_dict the initialisers spell, with the weights, if
+ * any: the one our export's metadata names, else the first registered kind with an ONNX export that
+ * reads an architecture off the initialisers' shapes (a plain torch.onnx.export keeps the names).
+ */
+function referenceWeights(initializers: readonly onnxProto.onnx.ITensorProto[], metadata: Readonly<Record<string, string>>, file: string):
+  { kind: GeneratorKind; architecture: BaseGeneratorArchitecture; stateDict: StateDictTensor[] } | undefined {
+  const byName = new Map(initializers.map((t) => [t.name ?? '', t]));
+  const shapes = new Map([...byName].map(([name, t]) => [name, { shape: (t.dims ?? []).map(int) }]));
+  const candidates: Array<() => [GeneratorKind, BaseGeneratorArchitecture]> = [];
+  const declared = metadata[ONNX_METADATA_KEYS.architecture];
+  if (declared !== undefined) {
+    candidates.push(() => {
+      const { kind: className, ...architecture } = JSON.parse(declared) as { kind: string };
+      const kind = generatorKinds().find((k) => k.className === className)!;
+      return [kind, kind.resolve(architecture)];
+    });
+  }
+  for (const kind of generatorKinds()) {
+    if (kind.onnx && kind.infer) candidates.push(() => [kind, kind.infer!(shapes, file)]);
+  }
+  for (const candidate of candidates) {
+    let found: [GeneratorKind, BaseGeneratorArchitecture];
+    try {
+      found = candidate();
+    } catch {
+      continue; // not this kind
+    }
+    const [kind, architecture] = found;
+    const stateDict = stateDictOf(byName, kind, architecture);
+    if (stateDict) return { kind, architecture, stateDict };
+  }
+  return undefined;
 }
 
 /**
@@ -136,7 +165,7 @@ export function inspectGeneratorOnnx(bytes: Uint8Array, file: string): OnnxGener
   const input = imageValue(inputs[0], 'input', file);
   const output = imageValue(outputs[0], 'output', file);
   const metadata = Object.fromEntries(model.metadataProps.map((p) => [p.key ?? '', p.value ?? '']));
-  const weights = referenceWeights(initializers);
+  const weights = referenceWeights(initializers, metadata, file);
   const fromMetadata = metadata[ONNX_METADATA_KEYS.modelHash];
   const hash = fromMetadata ?? (weights ? modelHash(weights.stateDict) : createHash('sha256').update(bytes).digest('hex'));
   return {
@@ -144,6 +173,7 @@ export function inspectGeneratorOnnx(bytes: Uint8Array, file: string): OnnxGener
     producer: [model.producerName, model.producerVersion].filter(Boolean).join(' '),
     opset: ((v) => (v === undefined || v === null ? undefined : int(v)))(model.opsetImport.find((o) => !o.domain)?.version),
     metadata,
+    kind: weights?.kind,
     architecture: weights?.architecture,
     stateDict: weights?.stateDict,
     modelHash: hash,

@@ -13,8 +13,9 @@
 import { readFile } from 'node:fs/promises';
 import * as ort from 'onnxruntime-node';
 import {
-  checkRgbImage, cropImage, paddedSize, reflectPadImage, rgbToUnit, unitToRgbBytes, type RgbImage,
+  checkRgbImage, cropImage, groupByPaddedSize, paddedSizeFor, reflectPadImage, rgbToUnit, unitToRgbBytes, type RgbImage,
 } from '../translate/image.ts';
+import { generatorPlanGeometry } from '../translate/generator-plan.ts';
 import type { TilingMode } from '../translate/tfjs-translator.ts';
 import { runPlanTiled } from '../translate/tile-driver.ts';
 import { fitMemoryBudget, wholeImageBudget } from '../translate/memory-budget.ts';
@@ -92,6 +93,8 @@ export class OnnxTranslator implements Translator {
   /** Per-step sessions for tiled execution; undefined when the weights do not map onto the reference. */
   private readonly tiles: OnnxTileBackend | undefined;
   private readonly reportPlan: PlanListener;
+  /** Padded size of an image side: the generator kind's multiple (4, at least 8, when the kind is unknown). */
+  private readonly padSize: (n: number) => number;
   private disposed = false;
 
   private constructor(
@@ -107,6 +110,8 @@ export class OnnxTranslator implements Translator {
     this.maxWholeImageBytes = tiling.maxWholeImageBytes;
     this.tiles = tiling.backend;
     this.reportPlan = oncePerPlan(tiling.onPlan);
+    const { multiple, min } = model.kind && model.architecture ? model.kind.inputSize(model.architecture) : { multiple: 4, min: 8 };
+    this.padSize = (n) => paddedSizeFor(n, multiple, min);
   }
 
   /**
@@ -146,8 +151,9 @@ export class OnnxTranslator implements Translator {
       engine: 'onnx', backend: chosen.provider, modelHash: inspected.modelHash, reason: chosen.reason,
       skipped: chosen.skipped, hashSource: inspected.hashSource, producer: inspected.producer, ioType: inspected.input.type,
     });
-    const tileBackend = inspected.stateDict && inspected.architecture
-      ? new OnnxTileBackend(inspected.architecture, inspected.stateDict, onnxSessionOptions(chosen.provider, options.threads))
+    const { kind, architecture, stateDict } = inspected;
+    const tileBackend = kind && architecture && stateDict && typeof generatorPlanGeometry(kind, architecture) !== 'string'
+      ? new OnnxTileBackend(architecture, stateDict, onnxSessionOptions(chosen.provider, options.threads), kind)
       : undefined;
     return new OnnxTranslator(chosen.session, inspected, info, maxBatch, {
       mode: tiling, tileSize, maxWholeImageBytes: options.maxWholeImageBytes, backend: tileBackend, onPlan: options.onPlan,
@@ -177,16 +183,9 @@ export class OnnxTranslator implements Translator {
   async translate(images: readonly RgbImage[]): Promise<RgbImage[]> {
     if (this.disposed) throw new Error('OnnxTranslator.translate: the translator has been disposed');
     images.forEach((im, i) => checkRgbImage(im, `image ${i}`));
-    const groups = new Map<string, number[]>();
-    images.forEach((im, i) => {
-      const key = `${paddedSize(im.width)}x${paddedSize(im.height)}`;
-      groups.set(key, [...(groups.get(key) ?? []), i]);
-    });
     const results = new Array<RgbImage>(images.length);
     const [fixedBatch, , fixedH, fixedW] = this.model.input.shape;
-    for (const indices of groups.values()) {
-      const w = paddedSize(images[indices[0]].width);
-      const h = paddedSize(images[indices[0]].height);
+    for (const { width: w, height: h, indices } of groupByPaddedSize(images, this.padSize)) {
       const plan = await this.plan(w, h, indices.length);
       this.reportPlan(w, h, plan);
       if (plan.mode === 'tiled') {

@@ -12,9 +12,10 @@
  */
 import onnxProto from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
-import type { GeneratorArchitecture } from '../config.ts';
+import type { BaseGeneratorArchitecture, GeneratorKind } from '../networks/generator.ts';
 import type { StateDictTensor } from '../networks/network.ts';
-import { resnetPlanGeometry, type StepGeometry } from '../translate/generator-plan.ts';
+import { RESNET_GENERATOR } from '../networks/resnet-generator.ts';
+import { generatorPlanGeometry, type StepGeometry } from '../translate/generator-plan.ts';
 import type { ConvTile, ConvTileResult, TileBackend } from '../translate/tile-driver.ts';
 import { GraphBuilder, ONNX_IR_VERSION, ONNX_OPSET, ONNX_PRODUCER, checkLittleEndian } from './export.ts';
 
@@ -76,10 +77,14 @@ export class OnnxTileBackend implements TileBackend<StepGeometry> {
   private readonly sessionOptions: ort.InferenceSession.SessionOptions;
 
   /**
-   * `stateDict`: the ResnetGenerator's weights (PyTorch names and layout, as inspectGeneratorOnnx
-   * recovers them); `sessionOptions`: the provider and threads of the translator.
+   * A generator of `kind` (default the ResNet) and `architecture` with the weights `stateDict`
+   * (PyTorch names and layout, as inspectGeneratorOnnx recovers them); `sessionOptions`: the
+   * provider and threads of the translator.
    */
-  constructor(architecture: GeneratorArchitecture, stateDict: readonly StateDictTensor[], sessionOptions: ort.InferenceSession.SessionOptions) {
+  constructor(
+    architecture: BaseGeneratorArchitecture, stateDict: readonly StateDictTensor[], sessionOptions: ort.InferenceSession.SessionOptions,
+    kind: GeneratorKind = RESNET_GENERATOR,
+  ) {
     // Between two tile runs the host gathers the next tile: ONNX Runtime's intra-op threads spinning
     // for work meanwhile take the cores from it (2-3x slower measured on 2 cores at 128-512 px tiles).
     // No CPU memory arena: each session would keep one as large as its biggest tile, ~25 sessions in
@@ -90,7 +95,9 @@ export class OnnxTileBackend implements TileBackend<StepGeometry> {
       enableMemPattern: false,
       extra: { session: { intra_op: { allow_spinning: '0' } } },
     };
-    this.plan = resnetPlanGeometry(architecture);
+    const plan = generatorPlanGeometry(kind, architecture);
+    if (typeof plan === 'string') throw new RangeError(`tiled ONNX execution: ${kind.className} runs on whole images only: ${plan}`);
+    this.plan = plan;
     this.tensors = new Map(stateDict.map((t) => [t.name, t]));
     for (const step of this.plan) {
       for (const part of ['weight', 'bias']) {

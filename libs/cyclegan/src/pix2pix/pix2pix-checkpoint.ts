@@ -13,7 +13,7 @@ import { DatasetError } from '@nightshift/labels';
 import { writeFileAtomic } from '../atomic-write.ts';
 import type { Network } from '../networks/network.ts';
 import { PatchDiscriminator, patchDiscriminatorSpecs } from '../networks/patch-discriminator.ts';
-import { UnetGenerator, resolveUnetArchitecture, unetGeneratorSpecs, type UnetGeneratorArchitecture, type UnetGeneratorOptions } from '../networks/unet-generator.ts';
+import { UnetGenerator, inferUnetArchitecture, unetGeneratorSpecs, type UnetGeneratorArchitecture, type UnetGeneratorOptions } from '../networks/unet-generator.ts';
 import { writeSafetensors, type SafetensorsEntry } from '../safetensors.ts';
 import { parseStateDict } from '../state-dict-file.ts';
 import { resolvePix2PixArchitecture, type Pix2PixArchitecture } from './pix2pix-model.ts';
@@ -104,30 +104,6 @@ export async function readPix2PixConfig(path: string): Promise<Pix2PixCheckpoint
 
 function stripModulePrefix(tensors: ReadonlyMap<string, SafetensorsEntry>): Map<string, SafetensorsEntry> {
   return new Map([...tensors].map(([k, v]) => [k.startsWith('module.') ? k.slice(7) : k, v]));
-}
-
-/**
- * ngf, numDowns, channels and norm of a UnetGenerator state_dict. Dropout has no weights and cannot
- * be seen: it is taken as on (pix2pix's default) unless given.
- */
-export function inferUnetArchitecture(tensors: ReadonlyMap<string, SafetensorsEntry>, file: string, dropout = true): UnetGeneratorArchitecture {
-  const first = tensors.get('model.model.0.weight');
-  const last = tensors.get('model.model.3.weight');
-  if (first === undefined || last === undefined || first.shape.length !== 4 || last.shape.length !== 4) {
-    throw new DatasetError(file, 'not a UnetGenerator state_dict: no 4-d model.model.0.weight and model.model.3.weight');
-  }
-  let numDowns = 1;
-  let prefix = 'model.model.1';
-  while (tensors.has(`${prefix}.model.1.weight`)) {
-    numDowns++;
-    prefix = `${prefix}.model.3`;
-  }
-  const norm = tensors.has('model.model.1.model.2.running_mean') ? 'batch' : 'instance';
-  try {
-    return resolveUnetArchitecture({ inputNc: first.shape[1], ngf: first.shape[0], outputNc: last.shape[1], numDowns, norm, dropout });
-  } catch (e) {
-    throw new DatasetError(file, `inferred U-Net architecture is invalid: ${(e as Error).message}`);
-  }
 }
 
 async function readWeights(path: string, which: Pix2PixNetworkName): Promise<{ file: string; tensors: Map<string, SafetensorsEntry>; config?: Pix2PixCheckpointConfig }> {

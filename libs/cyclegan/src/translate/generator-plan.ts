@@ -1,12 +1,12 @@
 /**
- * The ResNet generator as a flat list of convolutions with what follows each one (instance norm,
- * ReLU, residual add, tanh), built from the generator's own variables and layout. This is what tiled
- * execution walks layer by layer; it reads like networks/resnet-generator.ts `apply`.
+ * A generator as a flat list of convolutions with what follows each one (instance norm, ReLU,
+ * residual add, tanh), read off its kind's step table (networks/generator-steps.ts). This is what
+ * tiled execution walks layer by layer (tile-driver.ts), so only tables made of those pieces can be
+ * tiled; others run on whole images.
  */
 import type * as tf from '@tensorflow/tfjs-core';
-import type { GeneratorArchitecture } from '../config.ts';
-import type { ResnetGenerator } from '../networks/resnet-generator.ts';
-import { resnetGeneratorLayout } from '../networks/resnet-generator.ts';
+import type { BaseGeneratorArchitecture, Generator, GeneratorKind } from '../networks/generator.ts';
+import type { GeneratorStep } from '../networks/generator-steps.ts';
 
 export type ConvKind = 'conv' | 'conv-transpose-up';
 
@@ -39,31 +39,74 @@ export interface PlanStep extends StepGeometry {
   readonly bias: tf.Tensor1D;
 }
 
-/** The steps of a ResNet generator of this architecture (weights live under `${name}.weight` / `.bias`). */
-export function resnetPlanGeometry(architecture: GeneratorArchitecture): StepGeometry[] {
-  const { ngf, nBlocks, inputNc, outputNc } = architecture;
-  const l = resnetGeneratorLayout(nBlocks);
-  const base = { norm: true, relu: true, tanh: false, saveSkip: false, addSkip: false };
-  const steps: StepGeometry[] = [
-    { ...base, name: l.stem, kind: 'conv', kernel: 7, stride: 1, pad: { mode: 'reflect', size: 3 }, inChannels: inputNc, outChannels: ngf, scale: 1 },
-    { ...base, name: l.down[0], kind: 'conv', kernel: 3, stride: 2, pad: { mode: 'zero', size: 1 }, inChannels: ngf, outChannels: 2 * ngf, scale: 1 / 2 },
-    { ...base, name: l.down[1], kind: 'conv', kernel: 3, stride: 2, pad: { mode: 'zero', size: 1 }, inChannels: 2 * ngf, outChannels: 4 * ngf, scale: 1 / 4 },
-  ];
-  for (const [first, second] of l.blocks) {
-    const block = { kind: 'conv' as const, kernel: 3, stride: 1 as const, pad: { mode: 'reflect' as const, size: 1 }, inChannels: 4 * ngf, outChannels: 4 * ngf, scale: 1 / 4 };
-    steps.push({ ...base, ...block, name: first, saveSkip: true });
-    steps.push({ ...base, ...block, name: second, relu: false, addSkip: true });
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/**
+ * What may follow a conv in one plan step, in the order tile-driver.ts applies it: the flag each
+ * step sets, and the steps it may come right after (tanh only without norm; ReLU and add after norm).
+ */
+const FUSED = {
+  'instance-norm': { flag: 'norm', after: ['conv'] },
+  relu: { flag: 'relu', after: ['instance-norm'] },
+  'add-saved': { flag: 'addSkip', after: ['instance-norm', 'relu'] },
+  tanh: { flag: 'tanh', after: ['conv'] },
+} as const satisfies Partial<Record<GeneratorStep['op'], { flag: keyof StepGeometry; after: readonly string[] }>>;
+
+/**
+ * The tiled plan of a step table, or why it has none: each conv (with the reflect pad before it,
+ * and a 'save' before that) takes the steps of FUSED that follow it.
+ */
+export function planGeometry(steps: readonly GeneratorStep[]): StepGeometry[] | string {
+  const plan: Array<Mutable<StepGeometry>> = [];
+  let scale = 1;
+  let reflect: number | undefined;
+  let saveSkip = false;
+  let previous = '';
+  const unfit = (s: GeneratorStep): string => `its ${s.op} step${'name' in s ? ` ${s.name}` : ''} cannot run tile by tile`;
+  for (const s of steps) {
+    const last = plan.at(-1);
+    if (s.op in FUSED) {
+      const { flag, after } = FUSED[s.op as keyof typeof FUSED];
+      if (!last || !(after as readonly string[]).includes(previous) || (flag === 'addSkip' && !plan.some((p) => p.saveSkip))) return unfit(s);
+      last[flag] = true;
+    } else if (s.op === 'save') {
+      if (saveSkip || reflect !== undefined) return unfit(s);
+      saveSkip = true;
+    } else if (s.op === 'reflect-pad') {
+      if (reflect !== undefined) return unfit(s);
+      reflect = s.size;
+    } else if (s.op === 'conv' || s.op === 'conv-transpose-up') {
+      const transposed = s.op === 'conv-transpose-up';
+      if (!s.bias || (transposed ? s.kernel !== 3 || reflect !== undefined : reflect !== undefined && s.zeroPad > 0)) return unfit(s);
+      scale = transposed ? scale * 2 : scale / s.stride;
+      const pad = transposed ? undefined
+        : reflect !== undefined ? { mode: 'reflect' as const, size: reflect }
+          : s.zeroPad > 0 ? { mode: 'zero' as const, size: s.zeroPad } : undefined;
+      plan.push({
+        name: s.name, kind: transposed ? 'conv-transpose-up' : 'conv', kernel: s.kernel, stride: transposed ? 2 : s.stride, pad,
+        inChannels: s.inC, outChannels: s.outC, norm: false, relu: false, tanh: false, saveSkip, addSkip: false, scale,
+      });
+      reflect = undefined;
+      saveSkip = false;
+    } else {
+      return unfit(s);
+    }
+    previous = s.op === 'conv-transpose-up' ? 'conv' : s.op;
   }
-  steps.push(
-    { ...base, name: l.up[0], kind: 'conv-transpose-up', kernel: 3, stride: 2, pad: undefined, inChannels: 4 * ngf, outChannels: 2 * ngf, scale: 1 / 2 },
-    { ...base, name: l.up[1], kind: 'conv-transpose-up', kernel: 3, stride: 2, pad: undefined, inChannels: 2 * ngf, outChannels: ngf, scale: 1 },
-    { ...base, name: l.head, kind: 'conv', kernel: 7, stride: 1, pad: { mode: 'reflect', size: 3 }, inChannels: ngf, outChannels: outputNc, norm: false, relu: false, tanh: true, scale: 1 },
-  );
-  return steps;
+  if (plan.length === 0 || reflect !== undefined || saveSkip) return 'its step table ends before a conv runs';
+  return plan;
 }
 
-export function generatorPlan(generator: ResnetGenerator): PlanStep[] {
-  return resnetPlanGeometry(generator.architecture).map((step) => ({
+/** The tiled plan of a kind's network of this architecture, or why it runs on whole images. */
+export function generatorPlanGeometry<A extends BaseGeneratorArchitecture>(kind: GeneratorKind<A>, architecture: A): StepGeometry[] | string {
+  return kind.wholeImageOnly ?? planGeometry(kind.steps(architecture));
+}
+
+/** The tiled plan with the generator's own variables as weights, or why it runs on whole images. */
+export function generatorPlan(generator: Generator): PlanStep[] | string {
+  const geometry = generatorPlanGeometry(generator.kind, generator.architecture);
+  if (typeof geometry === 'string') return geometry;
+  return geometry.map((step) => ({
     ...step,
     filter: generator.variable(`${step.name}.weight`) as unknown as tf.Tensor4D,
     bias: generator.variable(`${step.name}.bias`) as unknown as tf.Tensor1D,

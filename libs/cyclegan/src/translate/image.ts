@@ -53,6 +53,22 @@ export function paddedSizeFor(n: number, multiple: number, min: number): number 
   return Math.max(min, Math.ceil(n / multiple) * multiple);
 }
 
+/** The images grouped by padded size (to be batched together), groups in order of first appearance. */
+export function groupByPaddedSize(
+  images: readonly RgbImage[], padSize: (n: number) => number,
+): Array<{ readonly width: number; readonly height: number; readonly indices: number[] }> {
+  const groups = new Map<string, { width: number; height: number; indices: number[] }>();
+  images.forEach((im, i) => {
+    const width = padSize(im.width);
+    const height = padSize(im.height);
+    const key = `${width}x${height}`;
+    const group = groups.get(key) ?? { width, height, indices: [] };
+    group.indices.push(i);
+    groups.set(key, group);
+  });
+  return [...groups.values()];
+}
+
 function reflectIndex(i: number, n: number): number {
   if (n === 1) return 0;
   const period = 2 * (n - 1);

@@ -8,7 +8,7 @@ export type { RgbImage } from './image.ts';
 export { applyTiled, gatherRegion, tfjsTileBackend } from './tiled.ts';
 export { runPlanTiled } from './tile-driver.ts';
 export type { ConvTile, ConvTileResult, HostActivation, TileBackend, TiledOptions } from './tile-driver.ts';
-export { generatorPlan, resnetPlanGeometry, stepInputRange, stepOutputSize } from './generator-plan.ts';
+export { generatorPlan, generatorPlanGeometry, planGeometry, stepInputRange, stepOutputSize } from './generator-plan.ts';
 export type { ConvKind, PlanStep, StepGeometry } from './generator-plan.ts';
 export { modelHash } from './model-hash.ts';
 export { seamReport } from './seams.ts';

@@ -1,18 +1,19 @@
 /**
- * The tfjs engine: a loaded ResnetGenerator (CycleGAN) or UnetGenerator (pix2pix) on the active TF.js
- * backend. Images are reflect-padded to the generator's size multiple (4 for the ResNet, 2^numDowns
- * for the U-Net), batched by padded size, run whole when the backend can hold it and tiled otherwise
- * (tiled.ts, ResNet only: a U-Net's receptive field spans the whole image), then cropped back to
- * their own size.
+ * The tfjs engine: a loaded generator of any kind (the CycleGAN ResNet, the pix2pix U-Net, ...) on the
+ * active TF.js backend. Images are reflect-padded to the generator's size multiple (4 for the ResNet,
+ * 2^numDowns for the U-Net), batched by padded size, run whole when the backend can hold it and tiled
+ * otherwise (tiled.ts, for kinds whose steps tile: not a U-Net, whose receptive field spans the whole
+ * image), then cropped back to their own size.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { ResnetGenerator } from '../networks/resnet-generator.ts';
-import type { UnetGenerator } from '../networks/unet-generator.ts';
+import type { Generator } from '../networks/generator.ts';
+import { generatorPlan, type PlanStep } from './generator-plan.ts';
 import {
-  checkRgbImage, cropImage, paddedSize, paddedSizeFor, reflectPadImage, rgbToUnit, unitToRgbBytes, type RgbImage,
+  checkRgbImage, cropImage, groupByPaddedSize, paddedSizeFor, reflectPadImage, rgbToUnit, unitToRgbBytes, type RgbImage,
 } from './image.ts';
 import { modelHash } from './model-hash.ts';
-import { applyTiled } from './tiled.ts';
+import { tfjsTileBackend } from './tiled.ts';
+import { runPlanTiled } from './tile-driver.ts';
 import { fitMemoryBudget, wholeImageBudget } from './memory-budget.ts';
 import { fitWebGpu, type WebGpuLimits } from './webgpu-fit.ts';
 import { oncePerPlan, type ExecutionPlan, type PlanListener, type Translator, type TranslatorInfo } from './translator.ts';
@@ -40,16 +41,16 @@ export interface TfjsTranslatorOptions {
   readonly onPlan?: PlanListener;
 }
 
-/** The generators the tfjs engine runs. */
-export type TranslatorGenerator = ResnetGenerator | UnetGenerator;
+/** The generators the tfjs engine runs: any kind. */
+export type TranslatorGenerator = Generator;
 
 export interface TfjsTranslatorInfo extends TranslatorInfo {
   readonly engine: 'tfjs';
   readonly ngf: number;
+  /** The generator kind: 'resnet' (CycleGAN), 'unet' (pix2pix), ... */
+  readonly generator: string;
   /** Residual blocks (0 for a U-Net). */
-  readonly nBlocks: number;
-  /** 'resnet' (CycleGAN) or 'unet' (pix2pix). */
-  readonly generator: 'resnet' | 'unet';
+  readonly nBlocks?: number;
   /** The U-Net's downsamplings. */
   readonly numDowns?: number;
 }
@@ -74,6 +75,8 @@ export class TfjsTranslator implements Translator {
   private readonly generator: TranslatorGenerator;
   /** Padded size of an image side for this generator. */
   private readonly padSize: (n: number) => number;
+  /** The tiled plan, or why the generator runs on whole images only. */
+  private readonly tilePlan: PlanStep[] | string;
   private readonly options: Required<Omit<TfjsTranslatorOptions, 'maxWholeImageBytes' | 'onPlan'>> & { maxWholeImageBytes?: number };
   private readonly reportPlan: PlanListener;
   private peakBytesPerPixel: number | undefined;
@@ -88,16 +91,13 @@ export class TfjsTranslator implements Translator {
     if (!['auto', 'never', 'always'].includes(tiling)) {
       throw new RangeError(`tiling must be one of auto, never, always; received ${JSON.stringify(tiling)}`);
     }
-    if (!(generator instanceof ResnetGenerator) && tiling === 'always') {
-      throw new RangeError('tiling \'always\' needs a ResnetGenerator; a U-Net runs on whole images');
+    this.tilePlan = generatorPlan(generator);
+    if (typeof this.tilePlan === 'string' && tiling === 'always') {
+      throw new RangeError(`tiling 'always' needs a generator that runs layer by layer, such as a ResnetGenerator; ${this.tilePlan}`);
     }
     this.generator = generator;
-    if (generator instanceof ResnetGenerator) {
-      this.padSize = (n) => paddedSize(n);
-    } else {
-      const m = generator.sizeMultiple;
-      this.padSize = (n) => paddedSizeFor(n, m, m);
-    }
+    const { multiple, min } = generator.inputSize;
+    this.padSize = (n) => paddedSizeFor(n, multiple, min);
     this.options = {
       maxBatch: positiveInt(options.maxBatch ?? 4, 'maxBatch'),
       tiling,
@@ -106,10 +106,9 @@ export class TfjsTranslator implements Translator {
       ownsGenerator: options.ownsGenerator ?? false,
     };
     this.reportPlan = oncePerPlan(options.onPlan);
-    const kind = generator instanceof ResnetGenerator
-      ? { generator: 'resnet' as const, nBlocks: generator.architecture.nBlocks }
-      : { generator: 'unet' as const, nBlocks: 0, numDowns: generator.architecture.numDowns };
-    this.info = Object.freeze({ engine: 'tfjs', backend: tf.getBackend(), modelHash: hash, ngf, ...kind });
+    this.info = Object.freeze({
+      engine: 'tfjs', backend: tf.getBackend(), modelHash: hash, ngf, generator: generator.kind.name, ...generator.kind.info?.(generator.architecture),
+    });
   }
 
   /** Wraps a loaded generator (it stays owned by the caller). Runs on the active TF.js backend. */
@@ -120,15 +119,8 @@ export class TfjsTranslator implements Translator {
   async translate(images: readonly RgbImage[]): Promise<RgbImage[]> {
     if (this.disposed) throw new Error('TfjsTranslator.translate: the translator has been disposed');
     images.forEach((im, i) => checkRgbImage(im, `image ${i}`));
-    const groups = new Map<string, number[]>();
-    images.forEach((im, i) => {
-      const key = `${this.padSize(im.width)}x${this.padSize(im.height)}`;
-      groups.set(key, [...(groups.get(key) ?? []), i]);
-    });
     const results = new Array<RgbImage>(images.length);
-    for (const indices of groups.values()) {
-      const w = this.padSize(images[indices[0]].width);
-      const h = this.padSize(images[indices[0]].height);
+    for (const { width: w, height: h, indices } of groupByPaddedSize(images, this.padSize)) {
       const plan = await this.plan(w, h, indices.length);
       this.reportPlan(w, h, plan);
       for (let s = 0; s < indices.length; s += plan.batch) {
@@ -146,7 +138,7 @@ export class TfjsTranslator implements Translator {
     const { tiling, maxBatch, tileSize } = this.options;
     if (tiling === 'always') return { mode: 'tiled', batch: 1, why: `tiling 'always' (${tileSize} px tiles)` };
     let batch = Math.min(maxBatch, count);
-    if (!(this.generator instanceof ResnetGenerator)) return { mode: 'whole', batch, why: 'a U-Net runs on whole images' };
+    if (typeof this.tilePlan === 'string') return { mode: 'whole', batch, why: this.tilePlan };
     const limits = webGpuLimits();
     if (limits) {
       const fit = fitWebGpu(this.generator.architecture.ngf, w, h, batch, limits);
@@ -193,13 +185,13 @@ export class TfjsTranslator implements Translator {
   }
 
   private async runTiled(images: RgbImage[], w: number, h: number): Promise<RgbImage[]> {
-    if (!(this.generator instanceof ResnetGenerator)) throw new RangeError('tiled execution needs a ResnetGenerator');
+    const plan = this.tilePlan;
+    if (typeof plan === 'string') throw new RangeError(`tiled execution: ${plan}`);
     const out: RgbImage[] = [];
-    const generator = this.generator;
     for (const im of images) {
       const data = new Float32Array(w * h * 3);
       rgbToUnit(im, data);
-      const y = await applyTiled(generator, { height: h, width: w, channels: 3, data }, { tileSize: this.options.tileSize });
+      const y = await runPlanTiled(plan, tfjsTileBackend, { height: h, width: w, channels: 3, data }, { tileSize: this.options.tileSize });
       out.push({ width: w, height: h, data: unitToRgbBytes(y.data, 0, y.data.length) });
     }
     return out;

@@ -199,7 +199,7 @@ function normalise(act: HostActivation, moments: ChannelMoments, relu: boolean, 
 }
 
 /**
- * Runs a generator plan (generatorPlan / resnetPlanGeometry) on one image held in host memory (HWC,
+ * Runs a generator plan (generatorPlan / generatorPlanGeometry) on one image held in host memory (HWC,
  * values in [-1, 1], height and width multiples of 4), tile by tile on `backend`. Returns the output
  * image (HWC, the last step's channels).
  */

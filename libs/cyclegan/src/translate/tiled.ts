@@ -1,11 +1,11 @@
 /**
  * Tiled full-resolution inference on TF.js: the TileBackend that runs one plan step's convolution on
- * one tile with tf.conv2d / tf.conv2dTranspose, and applyTiled, which walks a ResnetGenerator's plan
- * with it. How tiling works (exact halos, whole-image instance-norm statistics, no seams) is in
+ * one tile with tf.conv2d / tf.conv2dTranspose, and applyTiled, which walks a generator's plan
+ * (generator-plan.ts) with it. How tiling works (exact halos, whole-image instance-norm statistics, no seams) is in
  * tile-driver.ts, which the ONNX engine shares (onnx/tile-sessions.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { ResnetGenerator } from '../networks/resnet-generator.ts';
+import type { Generator } from '../networks/generator.ts';
 import { generatorPlan, type PlanStep } from './generator-plan.ts';
 import { runPlanTiled, type ConvTile, type ConvTileResult, type HostActivation, type TileBackend, type TiledOptions } from './tile-driver.ts';
 
@@ -46,8 +46,10 @@ export const tfjsTileBackend: TileBackend<PlanStep> = {
  * Runs the generator on one image held in host memory (HWC, values in [-1, 1], height and width
  * multiples of 4), tile by tile (tile-driver.ts). Returns the output image (HWC, outputNc channels).
  */
-export async function applyTiled(generator: ResnetGenerator, image: HostActivation, options: TiledOptions = {}): Promise<HostActivation> {
+export async function applyTiled(generator: Generator, image: HostActivation, options: TiledOptions = {}): Promise<HostActivation> {
   const { inputNc } = generator.architecture;
   if (image.channels !== inputNc) throw new RangeError(`applyTiled: expected ${inputNc} channels, received ${image.channels}`);
-  return runPlanTiled(generatorPlan(generator), tfjsTileBackend, image, options);
+  const plan = generatorPlan(generator);
+  if (typeof plan === 'string') throw new RangeError(`applyTiled: ${generator.kind.className} runs on whole images only: ${plan}`);
+  return runPlanTiled(plan, tfjsTileBackend, image, options);
 }
