@@ -120,7 +120,7 @@ export function parseEngineCandidate(value: unknown): EngineCandidate {
 
 function tilingOf(tile: TileRequest): { tiling: TilingMode; tileSize?: number } {
   if (typeof tile === 'number') return { tiling: 'always', tileSize: tile };
-  if (tile === 'auto' || tile === 'off') return { tiling: tile === 'auto' ? 'auto' : 'never' };
+  if (tile === 'auto' || tile === 'off') return { tiling: tile };
   throw new RangeError(`tile must be 'auto', 'off' or a tile side in pixels; received ${JSON.stringify(tile)}`);
 }
 

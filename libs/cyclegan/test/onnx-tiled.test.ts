@@ -96,8 +96,8 @@ function image(width: number, height: number): RgbImage {
   return { width, height, data };
 }
 
-test('the translator: tiling always / never / auto on odd-sized images give the same bytes (to one level)', async () => {
-  const never = await OnnxTranslator.create(bytes, { provider: 'cpu', tiling: 'never' });
+test('the translator: tiling always / off / auto on odd-sized images give the same bytes (to one level)', async () => {
+  const never = await OnnxTranslator.create(bytes, { provider: 'cpu', tiling: 'off' });
   const always = await OnnxTranslator.create(bytes, { provider: 'cpu', tiling: 'always', tileSize: TILE });
   // A budget below one image: 'auto' tiles.
   const auto = await OnnxTranslator.create(bytes, { provider: 'cpu', tileSize: 64, maxWholeImageBytes: 1000 });
@@ -123,13 +123,13 @@ test('the translator: tiling always / never / auto on odd-sized images give the 
   console.log(`translate: max byte difference to whole (always ${TILE}px, auto 64px) per image: ${JSON.stringify(diffs)}`);
   assert.ok(diffs.flat().every((d) => d <= 1), JSON.stringify(diffs));
   [never, always, auto].forEach((t) => t.dispose());
-  await assert.rejects(OnnxTranslator.create(bytes, { tiling: 'sometimes' as never }), /tiling must be one of auto, never, always/);
+  await assert.rejects(OnnxTranslator.create(bytes, { tiling: 'sometimes' as never }), /tiling must be one of auto, off, always/);
   await assert.rejects(OnnxTranslator.create(bytes, { tileSize: 0 }), /tileSize must be a positive integer/);
 });
 
 test("PyTorch's own export tiles too (its initialisers keep the reference names); a model whose weights do not map is refused", async () => {
   const file = `${FIXTURES}onnx/torch_g.onnx`;
-  const whole = await OnnxTranslator.create(file, { provider: 'cpu', tiling: 'never' });
+  const whole = await OnnxTranslator.create(file, { provider: 'cpu', tiling: 'off' });
   const tiled = await OnnxTranslator.create(file, { provider: 'cpu', tiling: 'always', tileSize: 32 });
   const im = image(70, 50);
   const d = maxAbs((await whole.translate([im]))[0].data, (await tiled.translate([im]))[0].data);

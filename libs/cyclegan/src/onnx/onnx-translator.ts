@@ -127,8 +127,8 @@ export class OnnxTranslator implements Translator {
     const maxBatch = positiveInt(options.maxBatch ?? 4, 'maxBatch');
     if (options.threads !== undefined) positiveInt(options.threads, 'threads');
     const tiling = options.tiling ?? 'auto';
-    if (!['auto', 'never', 'always'].includes(tiling)) {
-      throw new RangeError(`tiling must be one of auto, never, always; received ${JSON.stringify(tiling)}`);
+    if (!['auto', 'off', 'always'].includes(tiling)) {
+      throw new RangeError(`tiling must be one of auto, off, always; received ${JSON.stringify(tiling)}`);
     }
     const tileSize = positiveInt(options.tileSize ?? 512, 'tileSize');
     if (options.maxWholeImageBytes !== undefined) positiveInt(options.maxWholeImageBytes, 'maxWholeImageBytes');
@@ -143,7 +143,7 @@ export class OnnxTranslator implements Translator {
     if (tiling === 'always' && !inspected.stateDict) {
       throw new RangeError(`${file}: tiling 'always' runs the generator layer by layer from its weights, and this model's weights do not map onto ` +
         'the reference ResnetGenerator (initialisers named model.1.weight, ...; a plain torch.onnx.export keeps those names, ' +
-        'constant folding or renaming loses them). Translate whole images (tiling \'never\' or \'auto\'), or re-export with the reference names.');
+        'constant folding or renaming loses them). Translate whole images (tiling \'off\' or \'auto\'), or re-export with the reference names.');
     }
 
     const chosen = await openOnnxSession(bytes, request, options.threads);
@@ -164,7 +164,7 @@ export class OnnxTranslator implements Translator {
   async plan(w: number, h: number, count = 1): Promise<ExecutionPlan> {
     let batch = Math.min(this.maxBatch, count);
     if (this.tiling === 'always') return { mode: 'tiled', batch: 1, why: `tiling 'always' (${this.tileSize} px tiles)` };
-    if (this.tiling === 'never') return { mode: 'whole', batch, why: 'tiling \'never\'' };
+    if (this.tiling === 'off') return { mode: 'whole', batch, why: 'tiling \'off\'' };
     if (!this.tiles) return { mode: 'whole', batch, why: 'the model\'s weights do not map onto the reference generator, so it runs whole' };
     const ngf = this.model.architecture!.ngf;
     if (this.info.backend === 'webgpu') {

@@ -18,7 +18,7 @@ import { fitMemoryBudget, wholeImageBudget } from './memory-budget.ts';
 import { fitWebGpu, type WebGpuLimits } from './webgpu-fit.ts';
 import { oncePerPlan, type ExecutionPlan, type PlanListener, type Translator, type TranslatorInfo } from './translator.ts';
 
-export type TilingMode = 'auto' | 'never' | 'always';
+export type TilingMode = 'auto' | 'off' | 'always';
 
 export interface TfjsTranslatorOptions {
   /** Most images per generator call. Default 4. */
@@ -88,8 +88,8 @@ export class TfjsTranslator implements Translator {
       throw new RangeError(`TfjsTranslator translates RGB images: the generator must have 3 input and 3 output channels, it has ${inputNc} and ${outputNc}`);
     }
     const tiling = options.tiling ?? 'auto';
-    if (!['auto', 'never', 'always'].includes(tiling)) {
-      throw new RangeError(`tiling must be one of auto, never, always; received ${JSON.stringify(tiling)}`);
+    if (!['auto', 'off', 'always'].includes(tiling)) {
+      throw new RangeError(`tiling must be one of auto, off, always; received ${JSON.stringify(tiling)}`);
     }
     this.tilePlan = generatorPlan(generator);
     if (typeof this.tilePlan === 'string' && tiling === 'always') {
@@ -143,7 +143,7 @@ export class TfjsTranslator implements Translator {
     if (limits) {
       const fit = fitWebGpu(this.generator.architecture.ngf, w, h, batch, limits);
       if (fit.mode === 'tiled') {
-        if (tiling === 'never') throw new RangeError(`${fit.why}; use tiling 'auto'`);
+        if (tiling === 'off') throw new RangeError(`${fit.why}; use tiling 'auto'`);
         return fit;
       }
       batch = fit.batch;
