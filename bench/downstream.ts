@@ -13,23 +13,24 @@
 // size two CPU cores can train in the time.
 // Usage: node --import tsx bench/downstream.ts [--scenes 100] [--test-scenes 30] [--width 512 --height 256]
 //   [--downsample 4] [--steps 300] [--batch 4] [--seeds 3] [--seg-width 8] [--depth 3] [--lr 0.005]
-//   [--regimes abcde] [--model datasets/models/default] [--work <dir>] [--keep-work]
-// --work keeps the datasets, builds and each run's segmenter (ONNX) for inspection.
+//   [--regimes abcde] [--model datasets/models/default] [--work <dir>] [--keep-work] [--score-only]
+// Each trained segmenter is exported to ONNX and scored by `nightshift evaluate` (evaluateDataset) on
+// two Cityscapes roots of the shrunk held-out scenes: their day renders and their true night renders.
+// --work keeps the datasets, builds, those roots and each run's segmenter (segmenter-<regime>-seed<k>.onnx);
+// --score-only scores the segmenters a previous run left in --work again, without training.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { env as tfjsEnv } from '@tensorflow/tfjs-core';
-import {
-  RandomStream, Segmenter, SegmenterTrainer, predictTrainIds, selectBackend, writeSegmenterOnnx, type SegmenterImage,
-} from '@nightshift/cyclegan';
+import { RandomStream, Segmenter, SegmenterTrainer, selectBackend, writeSegmenterOnnx, type SegmenterImage } from '@nightshift/cyclegan';
 import { SYNTHETIC_CITY, nightImagePath, writeSyntheticCityscapes } from '@nightshift/datasets';
 import {
-  SemanticEvaluator, cityscapesImagePath, cityscapesLabelPath, predictionToLabelIds, readGrey16, readGrey8, readRgb,
-  type FrameRef,
+  cityscapesImagePath, cityscapesLabelPath, readGrey16, readGrey8, readRgb, writeCityscapesLabels, writeRgb, type FrameRef,
 } from '@nightshift/labels';
+import { evaluateDataset } from '../apps/augment/src/evaluate/index.ts';
 import { fitPhotometric, photometricBaseline, describeFit } from './lib/image-quality.ts';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
@@ -50,6 +51,7 @@ const { values } = parseArgs({
     model: { type: 'string', default: join(REPO, 'datasets', 'models', 'default') },
     work: { type: 'string' },
     'keep-work': { type: 'boolean', default: false },
+    'score-only': { type: 'boolean', default: false },
   },
 });
 const int = (name: keyof typeof values): number => {
@@ -81,7 +83,6 @@ const REGIME_NAMES: Record<string, string> = {
 for (const r of REGIMES) if (!(r in REGIME_NAMES)) throw new Error(`--regimes: unknown regime ${r}; valid: ${Object.keys(REGIME_NAMES).join('')}`);
 
 interface Sample { image: SegmenterImage; trainIds: Uint8Array }
-interface TestFrame { ref: FrameRef; day: SegmenterImage; night: SegmenterImage; labelIds: Uint8Array; instances: Uint16Array }
 
 const log = (line: string): void => console.error(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
 
@@ -169,36 +170,34 @@ async function prepareTraining(work: string): Promise<{ pools: Record<string, Sa
   return { pools, notes };
 }
 
-async function prepareTest(work: string): Promise<TestFrame[]> {
-  const root = join(work, 'test');
-  if (!existsSync(root)) {
+/** The held-out scenes, shrunk, as two Cityscapes roots: day renders and true night renders, same labels. */
+async function prepareTest(work: string): Promise<{ day: string; night: string }> {
+  const source = join(work, 'test');
+  if (!existsSync(source)) {
     log(`synthesising ${TEST} held-out scenes`);
-    await writeSyntheticCityscapes(root, { count: TEST, firstSeed: TEST_FIRST_SEED, width: WIDTH, height: HEIGHT, faults: false, split: 'val' });
+    await writeSyntheticCityscapes(source, { count: TEST, firstSeed: TEST_FIRST_SEED, width: WIDTH, height: HEIGHT, faults: false, split: 'val' });
   }
-  const frames: TestFrame[] = [];
+  const roots = { day: join(work, `test-${SW}x${SH}-day`), night: join(work, `test-${SW}x${SH}-night`) };
+  if (existsSync(roots.night)) return roots;
   for (const ref of refs(TEST_FIRST_SEED, TEST, 'val')) {
-    frames.push({
-      ref,
-      day: await imageAt(cityscapesImagePath(root, ref)),
-      night: await imageAt(nightImagePath(root, ref)),
-      labelIds: shrinkLabels((await readGrey8(cityscapesLabelPath(root, ref, 'labelIds'))).data),
-      instances: shrinkLabels((await readGrey16(cityscapesLabelPath(root, ref, 'instanceIds'))).data),
-    });
+    const labels = {
+      width: SW, height: SH,
+      semantic: shrinkLabels((await readGrey8(cityscapesLabelPath(source, ref, 'labelIds'))).data),
+      instances: shrinkLabels((await readGrey16(cityscapesLabelPath(source, ref, 'instanceIds'))).data),
+    };
+    for (const [root, image] of [[roots.day, cityscapesImagePath(source, ref)], [roots.night, nightImagePath(source, ref)]]) {
+      mkdirSync(dirname(cityscapesImagePath(root, ref)), { recursive: true });
+      await writeRgb(cityscapesImagePath(root, ref), await imageAt(image));
+      await writeCityscapesLabels(root, ref, labels, ['labelIds', 'instanceIds']);
+    }
   }
-  return frames;
+  return roots;
 }
 
-/** Mean IoU (Cityscapes averageScoreClasses) of the segmenter's predictions on the held-out frames. */
-function meanIou(segmenter: Segmenter, frames: readonly TestFrame[], domain: 'day' | 'night'): number {
-  const evaluator = new SemanticEvaluator();
-  for (const f of frames) {
-    const trainIds = predictTrainIds(segmenter, f[domain]);
-    evaluator.add({
-      name: f.ref.id, width: SW, height: SH, truth: f.labelIds, instances: f.instances,
-      prediction: predictionToLabelIds(trainIds, 'trainIds', `${f.ref.id} (${domain} prediction)`),
-    });
-  }
-  return evaluator.result().averageScoreClasses;
+/** Mean IoU (Cityscapes averageScoreClasses) of an exported segmenter, by `nightshift evaluate`. */
+async function meanIou(model: string, root: string): Promise<number> {
+  const r = await evaluateDataset({ dataset: root, segmenter: model, segmenterOptions: { provider: 'cpu', threads: 1 } });
+  return r.evaluation.averageScoreClasses;
 }
 
 /** STEPS batches drawn epoch by epoch from a seeded shuffle of the pool, each image mirrored by a coin. */
@@ -234,7 +233,9 @@ async function main(): Promise<void> {
   const work = values.work ?? mkdtempSync(join(tmpdir(), 'nightshift-downstream-'));
   mkdirSync(work, { recursive: true });
   const backend = await selectBackend('wasm', { purpose: 'training' });
-  const { pools, notes } = await prepareTraining(work);
+  const scoreOnly = values['score-only'];
+  if (scoreOnly && !values.work) throw new Error('--score-only scores the segmenters of a previous run: name its --work folder');
+  const { pools, notes } = scoreOnly ? { pools: {} as Record<string, Sample[]>, notes: [] } : await prepareTraining(work);
   const test = await prepareTest(work);
   const prepSeconds = (performance.now() - started) / 1000;
   log(`data ready in ${prepSeconds.toFixed(0)} s`);
@@ -243,21 +244,29 @@ async function main(): Promise<void> {
   for (const regime of REGIMES) {
     results[regime] = { day: [], night: [], seconds: [], loss: [] };
     for (let seed = 1; seed <= SEEDS; seed++) {
-      const { segmenter, lastLoss, seconds } = train(pools[regime], seed);
-      const day = meanIou(segmenter, test, 'day');
-      const night = meanIou(segmenter, test, 'night');
-      await writeSegmenterOnnx(segmenter, join(work, `segmenter-${regime}-seed${seed}.onnx`));
-      segmenter.dispose();
+      const model = join(work, `segmenter-${regime}-seed${seed}.onnx`);
+      let lastLoss = NaN, seconds = NaN;
+      if (!scoreOnly) {
+        const trained = train(pools[regime], seed);
+        await writeSegmenterOnnx(trained.segmenter, model);
+        trained.segmenter.dispose();
+        ({ lastLoss, seconds } = trained);
+      }
+      const day = await meanIou(model, test.day);
+      const night = await meanIou(model, test.night);
       Object.entries({ day, night, seconds, loss: lastLoss }).forEach(([k, v]) => results[regime][k as 'day'].push(v));
-      log(`(${regime}) seed ${seed}: day ${pct(day)}, night ${pct(night)} mIoU; final loss ${lastLoss.toFixed(3)}; ${seconds.toFixed(0)} s training`);
+      log(`(${regime}) seed ${seed}: day ${pct(day)}, night ${pct(night)} mIoU` + (scoreOnly ? '' : `; final loss ${lastLoss.toFixed(3)}; ${seconds.toFixed(0)} s training`));
     }
   }
 
   const wall = (performance.now() - started) / 1000;
-  console.log(`Segmenter (width ${ARCH.width}, depth ${ARCH.depth}) trained on ${N} synthetic day scenes (seeds ${TRAIN_FIRST_SEED}..) plus each regime's twins,`);
-  console.log(`scenes rendered and translated at ${WIDTH}x${HEIGHT}, shrunk ${FACTOR}x to ${SW}x${SH};`);
-  console.log(`${STEPS} steps of ${BATCH} images (random mirror), Adam, lr ${LR} poly decay, on tfjs ${backend.name} (${backend.detail});`);
-  console.log(`scored on ${TEST} held-out scenes (seeds ${TEST_FIRST_SEED}..): Cityscapes mean IoU (%) over the classes present, mean ± standard deviation over ${SEEDS} seeds.`);
+  if (scoreOnly) console.log(`The segmenters a previous run left in ${work} (its command gives N, steps and the rest),`);
+  else {
+    console.log(`Segmenter (width ${ARCH.width}, depth ${ARCH.depth}) trained on ${N} synthetic day scenes (seeds ${TRAIN_FIRST_SEED}..) plus each regime's twins,`);
+    console.log(`scenes rendered and translated at ${WIDTH}x${HEIGHT}, shrunk ${FACTOR}x to ${SW}x${SH};`);
+    console.log(`${STEPS} steps of ${BATCH} images (random mirror), Adam, lr ${LR} poly decay, on tfjs ${backend.name} (${backend.detail});`);
+  }
+  console.log(`scored by nightshift evaluate (ONNX export) on ${TEST} held-out scenes (seeds ${TEST_FIRST_SEED}..): Cityscapes mean IoU (%) over the classes present, mean ± standard deviation over ${SEEDS} seeds.`);
   for (const n of notes) console.log(n);
   console.log('');
   const rows = REGIMES.map((r) => {
@@ -268,7 +277,7 @@ async function main(): Promise<void> {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
   for (const row of [header, ...rows]) console.log(row.map((c, i) => c.padEnd(widths[i])).join('  '));
   const trainSeconds = Object.values(results).flatMap((r) => r.seconds);
-  console.log(`\nwall time ${(wall / 60).toFixed(1)} min (data ${prepSeconds.toFixed(0)} s, training ${mean(trainSeconds).toFixed(0)} s per run);` +
+  console.log(`\nwall time ${(wall / 60).toFixed(1)} min (data ${prepSeconds.toFixed(0)} s` + (scoreOnly ? '' : `, training ${mean(trainSeconds).toFixed(0)} s per run`) + ');' +
     ` load average ${load0.map((l) => l.toFixed(1)).join('/')} at the start, ${loadavg().map((l) => l.toFixed(1)).join('/')} at the end, ${cpus().length} cores`);
   if (values.work || values['keep-work']) console.log(`datasets, builds and segmenters (ONNX) kept in ${work}`);
   else rmSync(work, { recursive: true, force: true });
