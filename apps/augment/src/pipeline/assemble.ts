@@ -4,7 +4,8 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { cocoDatasetToJson, writeFileAtomic, type CocoAnnotation, type CocoCategory, type CocoDataset, type CocoImage } from '@nightshift/labels';
 import type { SampleState } from './record.ts';
-import { COCO_FOLDER } from './write-sample.ts';
+import { readAllStates, removeSampleState, sweepUnlisted } from './state.ts';
+import { CITYSCAPES_FOLDER, COCO_FOLDER } from './write-sample.ts';
 
 export const MANIFEST_FILE = 'manifest.jsonl';
 export const TIMINGS_FILE = 'timings.jsonl';
@@ -65,4 +66,21 @@ export function withdrawManifest(output: string): void {
 export function writeManifest(output: string, states: readonly SampleState[]): void {
   writeFileAtomic(join(output, TIMINGS_FILE), timingsText(states));
   writeFileAtomic(join(output, MANIFEST_FILE), manifestText(states));
+}
+
+/**
+ * Drops records of samples no longer in the build, writes the COCO jsons, removes dataset files
+ * nothing accounts for, and writes the manifest last. Returns the records, sorted.
+ */
+export function assembleBuild(output: string, keys: ReadonlySet<string> | undefined, categories: CocoCategory[] | undefined): SampleState[] {
+  let states = readAllStates(output);
+  if (keys) {
+    for (const s of states) if (!keys.has(s.manifest.sample)) removeSampleState(output, s.manifest.sample);
+    states = states.filter((s) => keys.has(s.manifest.sample));
+  }
+  const cocoJsons = writeCocoJsons(output, states, categories);
+  const keep = new Set([...cocoJsons, ...states.flatMap((s) => s.manifest.outputs.map((o) => o.path))]);
+  sweepUnlisted(output, [CITYSCAPES_FOLDER, COCO_FOLDER], keep);
+  writeManifest(output, states);
+  return states;
 }

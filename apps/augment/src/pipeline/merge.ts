@@ -5,11 +5,10 @@ import { dirname, join, resolve } from 'node:path';
 import { copyFileAtomic } from '@nightshift/labels';
 import { BuildRequestError } from './errors.ts';
 import { sha256File } from './hash.ts';
-import { STAGES, type SampleState, type StageName } from './record.ts';
-import { failuresOf, finish, flagStats, sampleCounts } from './run.ts';
+import { STAGES, type SampleState, type StageTimings } from './record.ts';
+import { assembleBuild, withdrawManifest } from './assemble.ts';
 import { claimOutput, outputsIntact, readAllStates, readRunIdentity, writeSampleState, type RunIdentity } from './state.ts';
-import { readSummary, writeSummary, type BuildSummary, type StageStats } from './summary.ts';
-import { withdrawManifest } from './assemble.ts';
+import { failuresOf, flagStats, readSummary, sampleCounts, stageStats, writeSummary, type BuildSummary } from './summary.ts';
 import { writeReport } from './report.ts';
 
 export interface MergeResult {
@@ -65,13 +64,13 @@ export async function mergeShards(output: string, shardDirs: readonly string[]):
   }
   const keys = new Set(states.map((s) => s.manifest.sample));
   if (keys.size !== states.length) throw new BuildRequestError('the shards overlap: a sample appears in more than one of them');
-  const finalStates = finish(output, keys, first.cocoCategories);
+  const finalStates = assembleBuild(output, keys, first.cocoCategories);
 
-  const busy = (stage: StageName): number => finalStates.reduce((t, s) => t + s.timings[stage], 0);
-  const stages = Object.fromEntries(STAGES.map((st): [StageName, StageStats] => {
-    const ms = busy(st);
-    return [st, { items: finalStates.length, seconds: Math.round(ms) / 1000, perSecond: ms > 0 ? Math.round((finalStates.length * 1e6) / ms) / 1000 : 0 }];
-  })) as Record<StageName, StageStats>;
+  // The shards' work, under the rules of a local run: the samples built (failed ones took no stage
+  // time) and the busy time their records hold; the checks ran when any shard's did.
+  const built = finalStates.filter((s) => s.manifest.status !== 'failed');
+  const busy = Object.fromEntries(STAGES.map((st) => [st, built.reduce((t, s) => t + s.timings[st], 0)])) as StageTimings;
+  const checked = summaries.some((s) => s.stages.check.items > 0);
   const base = summaries[0];
   const summary: BuildSummary = {
     ...base,
@@ -83,7 +82,7 @@ export async function mergeShards(output: string, shardDirs: readonly string[]):
     },
     engine: { ...base.engine, why: `merged from ${dirs.length} shards; shard 0: ${base.engine.why}` },
     flags: flagStats(finalStates),
-    stages,
+    stages: stageStats(built.length, busy, checked),
     wallSeconds: Math.max(...summaries.map((s) => s.wallSeconds)),
     failures: failuresOf(finalStates),
   };

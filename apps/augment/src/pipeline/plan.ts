@@ -1,11 +1,14 @@
 // The plan of a build: what the output folder is a build of, the records that decide each sample's
-// bytes, and which samples are up to date, which must be built, and which cannot be read at all.
+// bytes, and which samples are up to date, which must be built, and which cannot be read at all; and
+// the claim of the output folder for the build so planned.
 import { DatasetError, type CocoCategory } from '@nightshift/labels';
 import { canonicalJson, sha256 } from './hash.ts';
 import { shardIndices, type DatasetFormat, type Direction, type FlagPolicy, type Shard, type TileRequest } from './options.ts';
 import type { BuildOptionsRecord, FileRecord, ModelRecord, SampleState } from './record.ts';
 import { hashSourceFile, type SourceDataset, type SourceItem } from './sources.ts';
-import { outputsIntact, readSampleState, type RunIdentity } from './state.ts';
+import { claimOutput, outputsIntact, readSampleState, recordCount, writeSampleState, type RunIdentity } from './state.ts';
+import { withdrawManifest } from './assemble.ts';
+import type { ErrorPolicy } from './build-samples.ts';
 
 /** What decides the output bytes of a build, besides the input files. */
 export interface BuildSettings {
@@ -97,7 +100,7 @@ export function failedState(item: SourceItem, format: DatasetFormat, planned: { 
 }
 
 /** Hashes a sample's input files and derives its key; a problem found while listing, or an unreadable file, throws a DatasetError. */
-export function planSample(item: SourceItem, model: ModelRecord, options: BuildOptionsRecord): Planned {
+function planSample(item: SourceItem, model: ModelRecord, options: BuildOptionsRecord): Planned {
   if (item.problem) throw item.problem;
   const files = item.files.map((f) => ({ role: f.role, path: f.path, sha256: hashSourceFile(f) }));
   return { item, files, key: sha256(canonicalJson({ files, model, options })) };
@@ -109,23 +112,48 @@ export function upToDate(output: string, planned: Planned): SampleState | undefi
   return state && state.manifest.status !== 'failed' && state.manifest.key === planned.key && outputsIntact(output, state) ? state : undefined;
 }
 
-export function planBuild(settings: BuildSettings, cityscapesCategories: readonly CocoCategory[]): BuildPlan {
+/**
+ * Sorts samples into up to date (their record matches and their files are intact), to build, and
+ * unreadable (recorded as failed without being built). Local runs, the queue coordinator and queue
+ * workers all plan through this one loop.
+ */
+export function planItems(items: readonly SourceItem[], output: string, model: ModelRecord, options: BuildOptionsRecord, format: DatasetFormat): Pick<BuildPlan, 'kept' | 'todo' | 'unreadable'> {
+  const plan: Pick<BuildPlan, 'kept' | 'todo' | 'unreadable'> = { kept: [], todo: [], unreadable: [] };
+  for (const item of items) {
+    let planned: Planned;
+    try {
+      planned = planSample(item, model, options);
+    } catch (error) {
+      if (!(error instanceof DatasetError)) throw error;
+      plan.unreadable.push(failedState(item, format, undefined, model, options, error));
+      continue;
+    }
+    const state = upToDate(output, planned);
+    if (state) plan.kept.push(state);
+    else plan.todo.push(planned);
+  }
+  return plan;
+}
+
+function planBuild(settings: BuildSettings, cityscapesCategories: readonly CocoCategory[]): BuildPlan {
   const { listed, mine } = selectItems(settings.source.items, settings.limit, settings.shard);
   const categories = cocoCategoriesFor(settings.source, settings.formats, cityscapesCategories);
   const options = optionsRecord(settings, categories);
   const plan: BuildPlan = { identity: runIdentity(settings, listed.length, categories), listed, mine, categories, options, kept: [], todo: [], unreadable: [] };
-  for (const item of mine) {
-    let planned: Planned;
-    try {
-      planned = planSample(item, settings.model, options);
-    } catch (error) {
-      if (!(error instanceof DatasetError)) throw error;
-      plan.unreadable.push(failedState(item, settings.source.format, undefined, settings.model, options, error));
-      continue;
-    }
-    const state = upToDate(settings.output, planned);
-    if (state) plan.kept.push(state);
-    else plan.todo.push(planned);
-  }
+  Object.assign(plan, planItems(mine, settings.output, settings.model, options, settings.source.format));
+  return plan;
+}
+
+/**
+ * Plans a build and claims its output folder (local runs and the queue coordinator): --on-error fail stops at an unreadable sample, a build with
+ * work to do withdraws the manifest until it is assembled again, and unreadable samples are recorded.
+ */
+export function planAndClaimBuild(settings: BuildSettings, onError: ErrorPolicy, cityscapesCategories: readonly CocoCategory[]): BuildPlan {
+  const plan = planBuild(settings, cityscapesCategories);
+  const unreadable = plan.unreadable[0]?.manifest.problem;
+  if (unreadable && onError === 'fail') throw new DatasetError(unreadable.file, unreadable.reason, unreadable.pointer);
+  claimOutput(settings.output, plan.identity);
+  if (plan.todo.length || plan.unreadable.length || recordCount(settings.output) !== plan.kept.length) withdrawManifest(settings.output);
+  for (const state of plan.unreadable) writeSampleState(settings.output, state);
   return plan;
 }

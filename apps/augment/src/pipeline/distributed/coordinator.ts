@@ -5,12 +5,12 @@
 import { join } from 'node:path';
 import { writeFileAtomic, type CocoCategory } from '@nightshift/labels';
 import type { Checker } from '../checks.ts';
-import { upToDate, type BuildSettings, type Planned } from '../plan.ts';
-import { finish, openBuild, summarizeBuild } from '../run.ts';
+import { planAndClaimBuild, upToDate, type BuildSettings, type Planned } from '../plan.ts';
+import { assembleBuild } from '../assemble.ts';
 import { modelRecord as makeModelRecord } from '../record.ts';
 import type { SourceDataset } from '../sources.ts';
 import { writeReport } from '../report.ts';
-import { writeSummary, type BuildSummary } from '../summary.ts';
+import { summarizeBuild, writeSummary, type BuildSummary } from '../summary.ts';
 import type { RedisAddress } from './connection.ts';
 import { QueueError, UnitQueue } from './unit-queue.ts';
 import {
@@ -38,7 +38,7 @@ export async function runQueuedBuild(req: QueuedBuildRequest, cityscapesCategori
   const log = req.log ?? (() => {});
   const modelRecord = makeModelRecord(req.modelHash, req.engine, req.model.source);
   const settings: BuildSettings = { ...req, model: modelRecord, checks: req.checker ? req.checker.id : req.checkStatus };
-  const plan = openBuild(settings, req.onError, cityscapesCategories);
+  const plan = planAndClaimBuild(settings, req.onError, cityscapesCategories);
 
   const spec: BuildSpec = {
     direction: req.direction, input: req.input, output: req.output, formats: req.formats, policy: req.policy, tile: req.tile,
@@ -67,7 +67,7 @@ export async function runQueuedBuild(req: QueuedBuildRequest, cityscapesCategori
     }
     const { logs: unitLogs, built, busy } = await queue.history(build, units.length, since);
 
-    const states = finish(req.output, new Set(plan.mine.map((i) => i.key)), plan.categories);
+    const states = assembleBuild(req.output, new Set(plan.mine.map((i) => i.key)), plan.categories);
     writeFileAtomic(join(req.output, QUEUE_LOG_FILE), queueLogText(unitLogs));
     const queueSummary: QueueSummary = {
       redis: req.redis.display, queue: QUEUE_NAME, build, unitSize: req.unitSize,

@@ -9,7 +9,7 @@ import { loadChecker } from '../checks.ts';
 import { createEngine } from '../engine.ts';
 import { openSource } from '../open-source.ts';
 import type { BackendRequest } from '../options.ts';
-import { failedState, planSample, selectItems, upToDate, type Planned } from '../plan.ts';
+import { planItems, selectItems } from '../plan.ts';
 import type { SourceItem } from '../sources.ts';
 import { writeSampleState } from '../state.ts';
 import { connectionOptions, type RedisAddress } from './connection.ts';
@@ -28,7 +28,7 @@ export interface WorkerSettings {
   log: (line: string) => void;
 }
 
-interface OpenBuild {
+interface QueuedBuild {
   build: string;
   spec: BuildSpec;
   items: Map<string, SourceItem>;
@@ -36,7 +36,8 @@ interface OpenBuild {
   dispose(): void;
 }
 
-async function openBuild(build: string, spec: BuildSpec): Promise<OpenBuild> {
+/** The build a queue spec describes, opened on this worker: its source, engine and checks. */
+async function openQueuedBuild(build: string, spec: BuildSpec): Promise<QueuedBuild> {
   const source = await openSource(spec.input);
   const { listed } = selectItems(source.items, spec.limit, undefined);
   const engine = await createEngine(spec.engine.name, { model: spec.model, backend: spec.engine.backend as BackendRequest, batch: spec.batch, tile: spec.tile });
@@ -62,30 +63,19 @@ async function openBuild(build: string, spec: BuildSpec): Promise<OpenBuild> {
 }
 
 /** Plans and builds the samples of one unit; samples already up to date are skipped. */
-async function buildUnit(open: OpenBuild, keys: readonly string[], progress: (done: number, total: number) => void): Promise<Omit<UnitResult, 'worker' | 'seconds'>> {
+async function buildUnit(open: QueuedBuild, keys: readonly string[], progress: (done: number, total: number) => void): Promise<Omit<UnitResult, 'worker' | 'seconds'>> {
   const { spec } = open;
-  const todo: Planned[] = [];
-  let current = 0;
-  let failed = 0;
-  for (const key of keys) {
+  const items = keys.map((key) => {
     const item = open.items.get(key);
     if (!item) throw new UnrecoverableError(`sample ${key} is no longer in ${spec.input.path}; rerun the coordinator to plan the build again`);
-    let planned: Planned;
-    try {
-      planned = planSample(item, spec.modelRecord, spec.options);
-    } catch (error) {
-      if (!(error instanceof DatasetError)) throw error;
-      writeSampleState(spec.output, failedState(item, spec.input.format, undefined, spec.modelRecord, spec.options, error));
-      failed++;
-      continue;
-    }
-    if (upToDate(spec.output, planned)) current++;
-    else todo.push(planned);
-  }
+    return item;
+  });
+  const { kept, todo, unreadable } = planItems(items, spec.output, spec.modelRecord, spec.options, spec.input.format);
+  for (const state of unreadable) writeSampleState(spec.output, state);
   let done = 0;
   progress(0, todo.length);
   const result = await buildSamples(open.builder, todo, () => progress(++done, todo.length));
-  return { built: result.built.length, upToDate: current, failed: failed + result.failed.length, busy: result.busy };
+  return { built: result.built.length, upToDate: kept.length, failed: unreadable.length + result.failed.length, busy: result.busy };
 }
 
 export interface RunningWorker {
@@ -106,11 +96,11 @@ export const CLOSE_GRACE_MS = 10_000;
 
 export function startWorker(settings: WorkerSettings): RunningWorker {
   const { log, name } = settings;
-  let open: OpenBuild | undefined;
-  let opening: Promise<OpenBuild> | undefined;
+  let open: QueuedBuild | undefined;
+  let opening: Promise<QueuedBuild> | undefined;
 
   // One build open at a time: a unit of another build closes the previous one's engine.
-  const buildFor = async (data: UnitData): Promise<OpenBuild> => {
+  const buildFor = async (data: UnitData): Promise<QueuedBuild> => {
     if (open?.build === data.build) return open;
     const file = readQueueFile(data.output);
     if (!file || file.build !== data.build) {
@@ -118,7 +108,7 @@ export function startWorker(settings: WorkerSettings): RunningWorker {
     }
     open?.dispose();
     open = undefined;
-    opening ??= openBuild(data.build, file.spec);
+    opening ??= openQueuedBuild(data.build, file.spec);
     try {
       open = await opening;
     } finally {
