@@ -89,6 +89,20 @@ for (const name of ['pointwise', 'strided']) {
   });
 }
 
+test('--mean and --std normalise the input as PyTorch does with them', async () => {
+  const half = await evaluate(['--dataset', SAMPLE, '--segmenter', model('pointwise'), '--provider', 'cpu', '--mean', '0.5,0.5,0.5', '--std', '0.5,0.5,0.5']);
+  assert.equal(half.code, 0, half.stderr);
+  assert.deepEqual(half.json!.predictions.segmenter.mean, [0.5, 0.5, 0.5]);
+  const fromTorch = await evaluate(['--dataset', SAMPLE, '--predictions', torchPredictions('pointwise-half')]);
+  assert.ok(Math.abs(half.json!.averageScoreClasses - fromTorch.json!.averageScoreClasses) <= 1e-4);
+  assert.deepEqual(half.json!.confMatrix, fromTorch.json!.confMatrix);
+  const imagenet = await evaluate(['--dataset', SAMPLE, '--predictions', torchPredictions('pointwise')]);
+  assert.notDeepEqual(fromTorch.json!.confMatrix, imagenet.json!.confMatrix, 'the normalisation matters to this model');
+  const bad = await evaluate(['--dataset', SAMPLE, '--segmenter', model('pointwise'), '--mean', '0.5,0.5']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--mean takes three numbers/);
+});
+
 test('sliding windows at --crop give the whole-frame scores for a pointwise model, and PyTorch\'s slide inference for a strided one', async () => {
   const whole = await evaluate(['--dataset', SAMPLE, '--segmenter', model('pointwise'), '--provider', 'cpu']);
   const windowed = await evaluate(['--dataset', SAMPLE, '--segmenter', model('pointwise'), '--provider', 'cpu', '--crop', '100', '--stride', '70']);
