@@ -51,6 +51,7 @@ const CASES: Array<[source: string, expected: string, netG: string, notes: objec
   ['resnet9_bf16.pth', 'resnet9_bf16', 'resnet_9blocks', { format: 'torch-zip', modulePrefix: false, dropped: 0 }],
   ['unet256_legacy.pth', 'unet256_grid', 'unet_256', { format: 'torch-legacy', modulePrefix: false, dropped: 0 }],
   ['unet128.pth', 'unet128_grid', 'unet_128', { format: 'torch-zip', modulePrefix: false, dropped: 0 }],
+  ['unet128_instance.pth', 'unet128_instance_grid', 'unet_128', { format: 'torch-zip', modulePrefix: false, dropped: 0 }],
 ];
 
 test('import-model writes G.safetensors that PyTorch loads with strict=True and runs to its own output', { skip: !hasTorch && 'needs /usr/bin/python3 with torch' }, async () => {

@@ -80,19 +80,20 @@ test('ResNet generators from .pth equal PyTorch within 1e-4 in the tfjs and onnx
   }
 });
 
-const UNETS: Array<[file: string, output: string, numDowns: number]> = [
-  ['unet256.pth', 'unet256_grid', 8],
-  ['unet256_legacy.pth', 'unet256_grid', 8],
-  ['unet128.pth', 'unet128_grid', 7],
+const UNETS: Array<[file: string, output: string, numDowns: number, norm: 'batch' | 'instance']> = [
+  ['unet256.pth', 'unet256_grid', 8, 'batch'],
+  ['unet256_legacy.pth', 'unet256_grid', 8, 'batch'],
+  ['unet128.pth', 'unet128_grid', 7, 'batch'],
+  ['unet128_instance.pth', 'unet128_instance_grid', 7, 'instance'],
 ];
 
-test('the pix2pix U-Net-256 and U-Net-128 (batch norm) from .pth equal PyTorch in eval mode within 1e-4 (tfjs)', async () => {
-  for (const [file, output, numDowns] of UNETS) {
+test('the pix2pix U-Net-256 and U-Net-128 (batch or instance norm) from .pth equal PyTorch in eval mode within 1e-4 (tfjs)', async () => {
+  for (const [file, output, numDowns, norm] of UNETS) {
     const g = await loadTranslationGenerator(PTH + file);
     const size = 2 ** numDowns;
     try {
       assert.ok(g instanceof UnetGenerator, file);
-      assert.deepEqual(g.architecture, { inputNc: 3, outputNc: 3, ngf: 1, numDowns, norm: 'batch', dropout: true });
+      assert.deepEqual(g.architecture, { inputNc: 3, outputNc: 3, ngf: 1, numDowns, norm, dropout: true });
       const y = await tfjsForward(g, fixtureInput(3, size, size), [1, 3, size, size], (t) => g.forward(t, { batchNorm: 'eval', dropout: 'off' }));
       const diff = maxAbs(everyFifth(y, 3, size), pytorch(output));
       console.log(`${file}: max abs diff from PyTorch (tfjs, eval): ${diff.toExponential(2)}`);
