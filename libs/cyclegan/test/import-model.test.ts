@@ -50,6 +50,8 @@ const CASES: Array<[source: string, expected: string, netG: string, notes: objec
   ['resnet6_fp16.pth', 'resnet6_fp16', 'resnet_6blocks', { format: 'torch-zip', modulePrefix: false, dropped: 0 }],
   ['resnet9_bf16.pth', 'resnet9_bf16', 'resnet_9blocks', { format: 'torch-zip', modulePrefix: false, dropped: 0 }],
   ['unet256_legacy.pth', 'unet256_grid', 'unet_256', { format: 'torch-legacy', modulePrefix: false, dropped: 0 }],
+  ['cut.pth', 'cut', 'resnet_9blocks', { format: 'torch-zip', modulePrefix: false, dropped: 0 }],
+  ['cut_legacy.pth', 'cut', 'resnet_9blocks', { format: 'torch-legacy', modulePrefix: false, dropped: 0 }],
   ['unet128.pth', 'unet128_grid', 'unet_128', { format: 'torch-zip', modulePrefix: false, dropped: 0 }],
   ['unet128_instance.pth', 'unet128_instance_grid', 'unet_128', { format: 'torch-zip', modulePrefix: false, dropped: 0 }],
 ];

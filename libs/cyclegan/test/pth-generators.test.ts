@@ -1,11 +1,11 @@
-// PyTorch .pth generators (fixtures/pth, made by torch.save) load and translate as PyTorch does:
+// PyTorch .pth generators (fixtures/pth, made by torch.save: CycleGAN ResNets, CUT, pix2pix U-Nets) load and translate as PyTorch does:
 // within 1e-4 of PyTorch's own output on the same input, in the tfjs engine and in the onnx engine.
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  OnnxTranslator, ResnetGenerator, UnetGenerator, exportGeneratorOnnx, loadTranslationGenerator, parseSafetensors,
+  OnnxTranslator, ResnetGenerator, defineGenerator, UnetGenerator, exportGeneratorOnnx, loadTranslationGenerator, parseSafetensors,
   selectBackend, entryToFloat32, type TranslatorGenerator,
 } from '../src/index.ts';
 import { FIXTURES } from './helpers.ts';
@@ -71,6 +71,31 @@ test('ResNet generators from .pth equal PyTorch within 1e-4 in the tfjs and onnx
       const tfjsDiff = maxAbs(await tfjsForward(g, x, [1, 3, 32, 32]), pytorch(output));
       const onnx = await OnnxTranslator.create(await exportGeneratorOnnx(g), { provider: 'cpu' });
       const onnxDiff = maxAbs(await onnx.forward(x, [1, 3, 32, 32]), pytorch(output));
+      onnx.dispose();
+      console.log(`${file}: max abs diff from PyTorch: tfjs ${tfjsDiff.toExponential(2)}, onnx ${onnxDiff.toExponential(2)}`);
+      assert.ok(tfjsDiff <= 1e-4 && onnxDiff <= 1e-4, `${file}: tfjs ${tfjsDiff}, onnx ${onnxDiff}`);
+    } finally {
+      g.dispose();
+    }
+  }
+});
+
+test('CUT generators (anti-aliased ResNet, blur filters read from the file) from .pth equal PyTorch within 1e-4 in the tfjs and onnx engines', async () => {
+  const x = fixtureInput(3, 32, 32);
+  for (const file of ['cut.pth', 'cut_legacy.pth']) {
+    const g = await loadTranslationGenerator(PTH + file);
+    try {
+      assert.equal(g.kind.name, 'cut-resnet', file);
+      assert.deepEqual(g.architecture, { inputNc: 3, outputNc: 3, ngf: 2, nBlocks: 9 }, file);
+      // A freshly made CUT generator starts with the filters get_filter makes, as in the file.
+      const fresh = defineGenerator('cut-resnet', g.architecture);
+      for (const name of ['model.7.filt', 'model.11.filt', 'model.21.filt', 'model.25.filt']) {
+        assert.deepEqual(await fresh.variable(name).data(), await g.variable(name).data(), name);
+      }
+      fresh.dispose();
+      const tfjsDiff = maxAbs(await tfjsForward(g, x, [1, 3, 32, 32]), pytorch('cut'));
+      const onnx = await OnnxTranslator.create(await exportGeneratorOnnx(g), { provider: 'cpu' });
+      const onnxDiff = maxAbs(await onnx.forward(x, [1, 3, 32, 32]), pytorch('cut'));
       onnx.dispose();
       console.log(`${file}: max abs diff from PyTorch: tfjs ${tfjsDiff.toExponential(2)}, onnx ${onnxDiff.toExponential(2)}`);
       assert.ok(tfjsDiff <= 1e-4 && onnxDiff <= 1e-4, `${file}: tfjs ${tfjsDiff}, onnx ${onnxDiff}`);

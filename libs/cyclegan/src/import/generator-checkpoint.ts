@@ -165,9 +165,9 @@ export function readGeneratorCheckpointConfig(json: Record<string, unknown>, pat
   const { kind, ...rest } = arch;
   let architecture: ImportedArchitecture;
   try {
-    if (kind === 'resnet') architecture = { kind, ...resolveGeneratorArchitecture(rest) };
+    if (kind === 'resnet' || kind === 'cut-resnet') architecture = { kind, ...resolveGeneratorArchitecture(rest) };
     else if (kind === 'unet') architecture = { kind, ...resolveUnetArchitecture(rest) };
-    else fail(path, `unknown generator kind ${JSON.stringify(kind)}; valid: resnet, unet`, '/architecture/kind');
+    else fail(path, `unknown generator kind ${JSON.stringify(kind)}; valid: resnet, cut-resnet, unet`, '/architecture/kind');
   } catch (error) {
     if (error instanceof DatasetError) throw error;
     fail(path, (error as Error).message, '/architecture');

@@ -1,8 +1,9 @@
 /**
  * Which reference generator a bare state_dict is, told by its keys and shapes: the CycleGAN
- * ResnetGenerator (`model.1.weight` stem, `model.{10+i}.conv_block` blocks) or the pix2pix
- * UnetGenerator (`model.model.0.weight`, nested `.model.1` / `.model.3` blocks), with ngf and the
- * channels read off the first and last convs. An architecture name in the reference's `--netG`
+ * ResnetGenerator (`model.1.weight` stem, `model.{10+i}.conv_block` blocks), CUT's anti-aliased
+ * ResnetGenerator (its `model.7.filt` blur filter), or the pix2pix UnetGenerator
+ * (`model.model.0.weight`, nested `.model.1` / `.model.3` blocks), with ngf and the channels read
+ * off the first and last convs. An architecture name in the reference's `--netG`
  * vocabulary overrides the guess; the strict match then names what does not fit.
  *
  * The state_dict is first put as a network sees it, as the reference's load_networks does: the
@@ -15,6 +16,8 @@ import { resolveGeneratorArchitecture, type GeneratorArchitecture } from '../con
 import { isBufferSpec, type ParamSpec } from '../networks/parameters.ts';
 import { ResnetGenerator, resnetGeneratorSpecs } from '../networks/resnet-generator.ts';
 import { UnetGenerator, resolveUnetArchitecture, unetGeneratorSpecs, type UnetGeneratorArchitecture, type UnetInference } from '../networks/unet-generator.ts';
+import { CUT_GENERATOR, inferCutGeneratorArchitecture } from '../networks/cut-generator.ts';
+import { Generator, generatorSpecs as kindSpecs } from '../networks/generator.ts';
 import type { SafetensorsEntry } from '../safetensors.ts';
 import { matchStateDict } from '../state-dict-match.ts';
 import type { TranslatorGenerator } from '../translate/tfjs-translator.ts';
@@ -24,21 +27,23 @@ export const GENERATOR_ARCH_NAMES = Object.freeze(['resnet_9blocks', 'resnet_6bl
 export type GeneratorArchName = (typeof GENERATOR_ARCH_NAMES)[number];
 
 export type IdentifiedGenerator =
-  | { readonly kind: 'resnet'; readonly architecture: GeneratorArchitecture }
+  | { readonly kind: 'resnet' | 'cut-resnet'; readonly architecture: GeneratorArchitecture }
   | { readonly kind: 'unet'; readonly architecture: UnetGeneratorArchitecture };
 
 /** The reference's name for an identified generator, e.g. `resnet_9blocks`, `unet_256`. */
 export function referenceName(g: IdentifiedGenerator): string {
-  if (g.kind === 'resnet') return `resnet_${g.architecture.nBlocks}blocks`;
+  if (g.kind !== 'unet') return `resnet_${g.architecture.nBlocks}blocks`;
   return `unet_${2 ** g.architecture.numDowns}`;
 }
 
 export function describeGenerator(g: IdentifiedGenerator): string {
   const fields = Object.entries(g.architecture).map(([k, v]) => `${k} ${v}`).join(', ');
-  return `${g.kind === 'resnet' ? 'ResnetGenerator' : 'UnetGenerator'} ${referenceName(g)} (${fields})`;
+  const className = { resnet: 'ResnetGenerator', unet: 'UnetGenerator', 'cut-resnet': 'CUT ResnetGenerator' }[g.kind];
+  return `${className} ${referenceName(g)} (${fields})`;
 }
 
 export function generatorSpecs(g: IdentifiedGenerator): ParamSpec[] {
+  if (g.kind === 'cut-resnet') return kindSpecs(CUT_GENERATOR, g.architecture);
   return g.kind === 'resnet' ? resnetGeneratorSpecs(g.architecture) : unetGeneratorSpecs(g.architecture);
 }
 
@@ -99,11 +104,14 @@ function guess(tensors: ReadonlyMap<string, SafetensorsEntry>, file: string, arc
       return family === 'resnet' ? resnetCandidate(tensors, Number.parseInt(size, 10)) : unetCandidate(tensors, Math.log2(Number(size)));
     }
     if (shapeOf(tensors, 'model.model.0.weight') !== undefined) return unetCandidate(tensors, undefined);
+    // CUT's blur-pool filter after the first downsampling conv tells it from the CycleGAN ResNet.
+    if (tensors.has('model.7.filt')) return { kind: 'cut-resnet', architecture: inferCutGeneratorArchitecture(tensors, file) };
     if (shapeOf(tensors, 'model.1.weight') !== undefined && tensors.has('model.10.conv_block.1.weight')) return resnetCandidate(tensors, undefined);
   } catch (error) {
+    if (error instanceof DatasetError) throw error;
     throw new DatasetError(file, `the generator's shapes are out of range: ${(error as Error).message}`);
   }
-  throw new DatasetError(file, `not a generator this reader knows: neither the reference ResnetGenerator (model.1.weight, model.10.conv_block.1.weight, ...) nor its UnetGenerator (model.model.0.weight, ...); ${keysPreview(tensors)}`);
+  throw new DatasetError(file, `not a generator this reader knows: neither the reference ResnetGenerator (model.1.weight, model.10.conv_block.1.weight, ...), its UnetGenerator (model.model.0.weight, ...) nor CUT's (model.7.filt, ...); ${keysPreview(tensors)}`);
 }
 
 export interface IdentifyOptions {
@@ -130,7 +138,7 @@ export function identifyStateDict(raw: ReadonlyMap<string, SafetensorsEntry>, fi
   const modulePrefix = [...raw.keys()].some((k) => k.startsWith('module.'));
   const generator = guess(tensors, file, options.arch);
   const dropped: string[] = [];
-  const instanceNorm = generator.kind === 'resnet' || generator.architecture.norm === 'instance';
+  const instanceNorm = generator.kind !== 'unet' || generator.architecture.norm === 'instance';
   if (instanceNorm) {
     tensors = new Map([...tensors].filter(([k]) => {
       const legacy = LEGACY_INSTANCE_NORM.some((s) => k.endsWith(s));
@@ -154,6 +162,7 @@ export interface CreateGeneratorOptions {
 /** The identified generator as a network holding `values`. */
 export function createGenerator(g: IdentifiedGenerator, values: ReadonlyMap<string, Float32Array>, options: CreateGeneratorOptions = {}): TranslatorGenerator {
   const common = { name: options.name ?? 'G', trainable: options.trainable, weights: values };
+  if (g.kind === 'cut-resnet') return new Generator(CUT_GENERATOR, g.architecture, common);
   return g.kind === 'resnet'
     ? new ResnetGenerator(g.architecture, common)
     : new UnetGenerator(g.architecture, { ...common, inference: options.inference, dropoutSeed: options.dropoutSeed });

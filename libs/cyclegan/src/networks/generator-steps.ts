@@ -7,8 +7,12 @@
  * and 'concat-saved' (U-Net skip, the saved half first) pop it.
  */
 import {
-  batchNorm2dParams, conv2dNoBiasParams, conv2dParams, convTranspose2dNoBiasParams, convTranspose2dParams, type ParamSpec,
+  batchNorm2dParams, blurFilterParams, conv2dNoBiasParams, conv2dParams, convTranspose2dNoBiasParams, convTranspose2dParams, type ParamSpec,
 } from './parameters.ts';
+
+/** CUT's filter sizes (networks.py defaults: Downsample filt_size 3, Upsample filt_size 4). */
+export const BLUR_DOWN_SIZE = 3;
+export const BLUR_UP_SIZE = 4;
 
 export type GeneratorStep =
   /** nn.ReflectionPad2d(size); `name` is the module's path (it has no parameters). */
@@ -35,7 +39,11 @@ export type GeneratorStep =
   | { readonly op: 'save' }
   /** Saved + current; `name` is the block's module path. */
   | { readonly op: 'add-saved'; readonly name: string }
-  | { readonly op: 'concat-saved' };
+  | { readonly op: 'concat-saved' }
+  /** CUT's Downsample(channels): reflection pad 1, then each channel convolved with its 3x3 blur `filt`, stride 2. */
+  | { readonly op: 'blur-down'; readonly name: string; readonly channels: number }
+  /** CUT's Upsample(channels): replication pad 1, then each channel transposed-convolved with its 4x4 `filt`, stride 2, cropped to 2x. */
+  | { readonly op: 'blur-up'; readonly name: string; readonly channels: number };
 
 export type GeneratorOp = GeneratorStep['op'];
 
@@ -49,6 +57,10 @@ export function stepSpecs(steps: readonly GeneratorStep[]): ParamSpec[] {
         return s.bias ? convTranspose2dParams(s.name, s.inC, s.outC, s.kernel) : convTranspose2dNoBiasParams(s.name, s.inC, s.outC, s.kernel);
       case 'batch-norm':
         return batchNorm2dParams(s.name, s.channels);
+      case 'blur-down':
+        return blurFilterParams(s.name, s.channels, 'blur-down-filter', BLUR_DOWN_SIZE);
+      case 'blur-up':
+        return blurFilterParams(s.name, s.channels, 'blur-up-filter', BLUR_UP_SIZE);
       default:
         return [];
     }

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { batchNorm, type BatchNormMode, type BatchStatsLog } from './batch-norm.ts';
 import { stepSpecs, type GeneratorStep } from './generator-steps.ts';
-import { conv2d, convTranspose2dUp, instanceNorm, reflectPad } from './layers.ts';
+import { blurDownsample, blurUpsample, conv2d, convTranspose2dUp, instanceNorm, reflectPad } from './layers.ts';
 import { Network, type NetworkOptions } from './network.ts';
 import type { ParamSpec } from './parameters.ts';
 
@@ -132,6 +132,8 @@ export class Generator<A extends BaseGeneratorArchitecture = BaseGeneratorArchit
           case 'save': saved.push(h); break;
           case 'add-saved': h = tf.add(pop(), h); break;
           case 'concat-saved': h = tf.concat([pop(), h], 3); break;
+          case 'blur-down': h = blurDownsample(h, this.variable(`${s.name}.filt`) as unknown as tf.Tensor4D); break;
+          case 'blur-up': h = blurUpsample(h, this.variable(`${s.name}.filt`) as unknown as tf.Tensor4D); break;
         }
       }
       return h;

@@ -21,9 +21,32 @@ function initialValues(s: ParamSpec, random: SeededRandom, gain: number): Float3
       return new Float32Array(s.size).fill(1);
     case 'norm-weight':
       return random.fillNormal(new Float32Array(s.size), 1, gain);
+    case 'blur-down-filter':
+      return blurFilter(s, 1);
+    case 'blur-up-filter':
+      return blurFilter(s, 4);
     default:
       return random.fillNormal(new Float32Array(s.size), 0, gain);
   }
+}
+
+/**
+ * CUT's get_filter: the outer product of a binomial row ([1, 2, 1], [1, 3, 3, 1]) normalised to sum
+ * 1, times `gain` (Upsample's stride squared, 4), the same for every channel of the [c, 1, k, k] buffer.
+ */
+function blurFilter(s: ParamSpec, gain: number): Float32Array {
+  const k = s.torchShape[3];
+  const row = Array.from({ length: k }, (_, i) => binomial(k - 1, i));
+  const sum = row.reduce((a, b) => a + b, 0) ** 2;
+  const out = new Float32Array(s.size);
+  for (let i = 0; i < out.length; i++) out[i] = (row[Math.floor(i / k) % k] * row[i % k] * gain) / sum;
+  return out;
+}
+
+function binomial(n: number, r: number): number {
+  let v = 1;
+  for (let i = 1; i <= r; i++) v = (v * (n - i + 1)) / i;
+  return v;
 }
 
 export interface NetworkOptions {

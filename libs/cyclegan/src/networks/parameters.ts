@@ -16,9 +16,12 @@ export type ParamKind =
   /** BatchNorm2d buffers: in the state_dict but not parameters (not trained, not counted). */
   | 'running-mean'
   | 'running-var'
-  | 'num-batches-tracked';
+  | 'num-batches-tracked'
+  /** CUT's blur-pool filters (Downsample / Upsample `filt`): fixed buffers, one kernel per channel. */
+  | 'blur-down-filter'
+  | 'blur-up-filter';
 
-const BUFFER_KINDS: ReadonlySet<ParamKind> = new Set<ParamKind>(['running-mean', 'running-var', 'num-batches-tracked']);
+const BUFFER_KINDS: ReadonlySet<ParamKind> = new Set<ParamKind>(['running-mean', 'running-var', 'num-batches-tracked', 'blur-down-filter', 'blur-up-filter']);
 
 /** Whether a state_dict entry is a buffer (running statistics) rather than a trainable parameter. */
 export function isBufferSpec(s: ParamSpec): boolean {
@@ -111,4 +114,9 @@ export function tfToTorchLayout(s: ParamSpec, data: Float32Array): Float32Array 
     }
   }
   return out;
+}
+
+/** CUT's `Downsample(c)` / `Upsample(c)` registered as `prefix`: the `filt` buffer [c, 1, k, k]. */
+export function blurFilterParams(prefix: string, c: number, kind: 'blur-down-filter' | 'blur-up-filter', k: number): ParamSpec[] {
+  return [spec(`${prefix}.filt`, kind, [c, 1, k, k])];
 }

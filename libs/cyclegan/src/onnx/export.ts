@@ -14,7 +14,7 @@ import { createRequire } from 'node:module';
 import onnxProto from 'onnx-proto';
 import type { GeneratorArchitecture } from '../config.ts';
 import type { BaseGeneratorArchitecture, Generator, GeneratorKind } from '../networks/generator.ts';
-import { stepSpecs, type GeneratorStep } from '../networks/generator-steps.ts';
+import { BLUR_DOWN_SIZE, BLUR_UP_SIZE, stepSpecs, type GeneratorStep } from '../networks/generator-steps.ts';
 import type { StateDictTensor } from '../networks/network.ts';
 import { RESNET_GENERATOR } from '../networks/resnet-generator.ts';
 import { modelHash } from '../translate/model-hash.ts';
@@ -182,6 +182,22 @@ function stepsToGraph(g: GraphBuilder, steps: readonly GeneratorStep[], input: s
         h = g.node('Add', [skip, h], out(`${s.name}.add`));
         break;
       }
+      case 'blur-down':
+        layer = s.name;
+        h = g.node('Pad', [h, g.int64s('pads_1', [0, 0, 1, 1, 0, 0, 1, 1])], `${s.name}.pad`, { mode: 'reflect' });
+        h = g.node('Conv', [h, param(`${s.name}.filt`)], out(`${s.name}.blur`), {
+          kernel_shape: [BLUR_DOWN_SIZE, BLUR_DOWN_SIZE], strides: [2, 2], pads: [0, 0, 0, 0], dilations: [1, 1], group: s.channels,
+        });
+        break;
+      case 'blur-up':
+        layer = s.name;
+        h = g.node('Pad', [h, g.int64s('pads_1', [0, 0, 1, 1, 0, 0, 1, 1])], `${s.name}.pad`, { mode: 'edge' });
+        h = g.node('ConvTranspose', [h, param(`${s.name}.filt`)], `${s.name}.blur`, {
+          kernel_shape: [BLUR_UP_SIZE, BLUR_UP_SIZE], strides: [2, 2], pads: [2, 2, 2, 2], dilations: [1, 1], group: s.channels,
+        });
+        // [1:-1] on height and width, as the reference's Upsample crops.
+        h = g.node('Slice', [h, g.int64s('crop_starts', [1, 1]), g.int64s('crop_ends', [-1, -1]), g.int64s('crop_axes', [2, 3])], out(`${s.name}.crop`));
+        break;
       default:
         throw new RangeError(`ONNX export: no ${s.op} step yet`);
     }
