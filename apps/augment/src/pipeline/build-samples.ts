@@ -2,7 +2,7 @@
 // stages joined by bounded queues. Each finished sample's record is written atomically after its
 // files, so a crash at any point loses at most the samples in flight. Local runs, shards and queue
 // workers all build samples through this one function.
-import { DatasetError } from '@nightshift/labels';
+import { DatasetError, type CocoCategory } from '@nightshift/labels';
 import type { RgbImage, Translator } from '@nightshift/cyclegan';
 import type { Checker, Flag } from './checks.ts';
 import type { DatasetFormat, FlagPolicy } from './options.ts';
@@ -28,6 +28,8 @@ export interface SampleBuilder {
   output: string;
   formats: DatasetFormat[];
   policy: FlagPolicy;
+  /** The categories of the COCO output, when COCO is written. */
+  cocoCategories?: readonly CocoCategory[];
   batch: number;
   translator: Translator;
   checker?: Checker;
@@ -131,7 +133,7 @@ export async function buildSamples(
       for (let f = await checked.take(); f; f = await checked.take()) {
         const t = now();
         try {
-          const written = await writeSample({ output: ctx.output, formats: ctx.formats, policy: ctx.policy }, f.sample, f.translated!, f.flags!, f.files);
+          const written = await writeSample({ output: ctx.output, formats: ctx.formats, policy: ctx.policy, cocoCategories: ctx.cocoCategories }, f.sample, f.translated!, f.flags!, f.files);
           const ms = { ...f.ms, write: now() - t };
           busy.write += ms.write;
           const state: SampleState = {

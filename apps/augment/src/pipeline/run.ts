@@ -40,7 +40,7 @@ export async function buildDataset(req: BuildRequest, cityscapesCategories: read
   let done = 0;
   const progress = (busy: StageTimings): string => STAGES.map((s) => `${s} ${(busy[s] / 1000).toFixed(1)}s`).join(', ');
   const { built, busy } = await buildSamples({
-    source: req.source, output: req.output, formats: req.formats, policy: req.policy, batch: req.batch,
+    source: req.source, output: req.output, formats: req.formats, policy: req.policy, cocoCategories: plan.categories, batch: req.batch,
     translator: req.translator, checker: req.checker, model, options: plan.options, onError: req.onError,
   }, todo, (_state, busyNow) => req.onProgress?.(++done, todo.length, progress(busyNow)));
 

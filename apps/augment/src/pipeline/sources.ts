@@ -23,18 +23,30 @@ export interface SourceFile {
   content?: string;
 }
 
-export interface SourceItem {
+interface ItemBase {
   /** Sort key and identity within the dataset: `<split>/<city>/<frame id>` or `<split>/<image id, 0-padded>`. */
   key: string;
   /** Frame id, or the COCO image id. */
   id: string;
   split: string;
   files: SourceFile[];
-  frame?: CityscapesFrame;
-  coco?: { image: CocoImage; annotations: CocoAnnotation[]; imagePath: string; annotationsFile: string; pointer: string };
   /** Why the sample cannot be built, found while listing: its files are then neither hashed nor read. */
   problem?: DatasetError;
 }
+
+export interface CityscapesItem extends ItemBase {
+  format: 'cityscapes';
+  frame: CityscapesFrame;
+}
+
+export interface CocoItem extends ItemBase {
+  format: 'coco';
+  coco: { image: CocoImage; annotations: CocoAnnotation[]; imagePath: string; annotationsFile: string; pointer: string };
+  frame?: never;
+}
+
+/** One sample of the input, keyed on its format. */
+export type SourceItem = CityscapesItem | CocoItem;
 
 export interface SourceDataset {
   format: DatasetFormat;
@@ -49,18 +61,33 @@ export interface SourceDataset {
   items: SourceItem[];
 }
 
-/** A decoded sample: source pixels and labels. */
-export interface DecodedSample {
-  item: SourceItem;
+interface DecodedBase {
   width: number;
   height: number;
   rgb: RgbImage;
   objects: SampleObject[];
-  semantic?: Uint8Array;
-  instances?: Uint16Array;
   objectMask(instanceId: number): Uint8Array;
   /** What the checks read: Cityscapes label maps, and the object each instanceIds value stands for. */
   checked: Pick<CheckSample, 'labels' | 'sourceIdOf'>;
+}
+
+export interface DecodedCityscapes extends DecodedBase {
+  item: CityscapesItem;
+  semantic: Uint8Array;
+  instances: Uint16Array;
+}
+
+export interface DecodedCoco extends DecodedBase {
+  item: CocoItem;
+}
+
+/** A decoded sample, source pixels and labels, keyed on its format like its item. */
+export type DecodedSample = DecodedCityscapes | DecodedCoco;
+
+/** Decodes the samples of one input format (the listing is listCityscapesSource / listCocoSource). */
+export interface DatasetReader<I extends SourceItem, D extends DecodedSample> {
+  readonly format: I['format'];
+  decode(item: I, categories: readonly CocoCategory[]): Promise<D>;
 }
 
 /** The checks' view of a decoded sample. */
@@ -103,7 +130,7 @@ export function listCityscapesSource(root: string, imageFolder = 'leftImg8bit', 
       ...GT_OPTIONAL.filter(([, k]) => existsSync(frame[k] as string)).map(([role, k]) => file(role, frame[k] as string)),
     ];
     const problem = files.map((f) => outsideRoot(f.absolute, real)).find((p) => p !== undefined);
-    return { key: `${frame.split}/${frame.city}/${frame.id}`, id: frame.id, split: frame.split, files, frame, ...(problem ? { problem } : {}) };
+    return { format: 'cityscapes', key: `${frame.split}/${frame.city}/${frame.id}`, id: frame.id, split: frame.split, files, frame, ...(problem ? { problem } : {}) };
   });
   items.sort((a, b) => compare(a.key, b.key));
   return { format: 'cityscapes', root, imageFolder, categories: [], items };
@@ -139,6 +166,7 @@ export async function listCocoSource(json: string, imagesRoot: string): Promise<
     const problem = known ? new DatasetError(known.file, known.reason, known.pointer) : outsideRoot(imagePath, real);
     const annotationsFile: SourceFile = { role: 'annotations', absolute: json, path: `${basename(json)}#${pointer}`, content };
     return {
+      format: 'coco',
       key: `${split}/${String(image.id).padStart(16, '0')}`,
       id: String(image.id),
       split,
@@ -171,8 +199,9 @@ export function valueMask(values: Uint16Array, value: number): Uint8Array {
   return mask;
 }
 
-export async function decodeSample(item: SourceItem, categories: readonly CocoCategory[] = []): Promise<DecodedSample> {
-  if (item.frame) {
+export const cityscapesReader: DatasetReader<CityscapesItem, DecodedCityscapes> = {
+  format: 'cityscapes',
+  async decode(item) {
     const sample = await readCityscapesSample(item.frame);
     const rgb = await readImageRgb(item.frame.imagePath);
     if (rgb.width !== sample.width || rgb.height !== sample.height) {
@@ -184,8 +213,20 @@ export async function decodeSample(item: SourceItem, categories: readonly CocoCa
       objectMask: (instanceId) => valueMask(instances, instanceId),
       checked: { labels: { width: sample.width, height: sample.height, semantic, instances }, sourceIdOf: (value) => value },
     };
-  }
-  const coco = item.coco!;
+  },
+};
+
+export const cocoReader: DatasetReader<CocoItem, DecodedCoco> = {
+  format: 'coco',
+  decode: decodeCoco,
+};
+
+export function decodeSample(item: SourceItem, categories: readonly CocoCategory[] = []): Promise<DecodedSample> {
+  return item.format === 'cityscapes' ? cityscapesReader.decode(item, categories) : cocoReader.decode(item, categories);
+}
+
+async function decodeCoco(item: CocoItem, categories: readonly CocoCategory[]): Promise<DecodedCoco> {
+  const { coco } = item;
   const rgb = await readImageRgb(coco.imagePath);
   if (rgb.width !== coco.image.width || rgb.height !== coco.image.height) {
     throw new DatasetError(coco.imagePath, `image is ${rgb.width}x${rgb.height} but its COCO entry says ${coco.image.width}x${coco.image.height}`);
@@ -206,7 +247,7 @@ export async function decodeSample(item: SourceItem, categories: readonly CocoCa
 }
 
 /** A COCO sample as the checks see it: its annotations drawn as Cityscapes label maps. */
-function cocoChecked(coco: NonNullable<SourceItem['coco']>, categories: readonly CocoCategory[]): DecodedSample['checked'] {
+function cocoChecked(coco: CocoItem['coco'], categories: readonly CocoCategory[]): DecodedSample['checked'] {
   const json = coco.annotationsFile;
   const maps = cocoLabelMaps(coco.image, coco.annotations, categories, { file: json, pointer: coco.pointer });
   // A crowd region is a group: several crowds of one class share its value, which stands for the largest.
@@ -217,7 +258,7 @@ function cocoChecked(coco: NonNullable<SourceItem['coco']>, categories: readonly
 
 /** COCO output file name of a translated image: PNG, under the source's relative name. */
 export function cocoOutputFileName(item: SourceItem): string {
-  if (item.frame) return basename(item.frame.imagePath);
-  const name = item.coco!.image.file_name.split('\\').join('/');
+  if (item.format === 'cityscapes') return basename(item.frame.imagePath);
+  const name = item.coco.image.file_name.split('\\').join('/');
   return extname(name).toLowerCase() === '.png' ? name : `${name.slice(0, name.length - extname(name).length)}.png`;
 }

@@ -4,7 +4,7 @@
 import { basename, join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { DRAWABLE_LABELS } from '../label-table.ts';
-import type { CityscapesSample } from '../sample.ts';
+import type { CityscapesSample, SampleObject } from '../sample.ts';
 import type { CocoAnnotation, CocoCategory, CocoDataset, CocoImage } from '../coco/types.ts';
 import { rleArea, rleToBbox, rleToCompressed } from '../coco/rle.ts';
 import { writeCocoDataset } from '../coco/writer.ts';
@@ -17,6 +17,12 @@ export const CITYSCAPES_COCO_CATEGORIES: readonly CocoCategory[] = Object.freeze
   DRAWABLE_LABELS.filter((l) => l.hasInstances).map((l) => ({ id: l.id, name: l.name, supercategory: l.category })),
 );
 
+/** The COCO annotation of one object of a Cityscapes frame (without id and image id): its exact mask as compressed RLE. */
+export function cityscapesObjectAnnotation(instances: Uint16Array, width: number, height: number, object: SampleObject): Pick<CocoAnnotation, 'category_id' | 'segmentation' | 'area' | 'bbox' | 'iscrowd'> {
+  const rle = valueRle(instances, width, height, object.instanceId, object.bbox);
+  return { category_id: object.labelId, segmentation: rleToCompressed(rle), area: rleArea(rle), bbox: rleToBbox(rle), iscrowd: object.iscrowd ? 1 : 0 };
+}
+
 /** One sample's COCO image entry and annotations; annotation ids start at `firstAnnotationId`. */
 export function cityscapesSampleToCoco(
   sample: CityscapesSample,
@@ -27,16 +33,7 @@ export function cityscapesSampleToCoco(
   const image: CocoImage = { id: imageId, file_name: fileName, width: sample.width, height: sample.height };
   const annotations: CocoAnnotation[] = [];
   for (const object of sample.objects) {
-    const rle = valueRle(sample.instances, sample.width, sample.height, object.instanceId, object.bbox);
-    annotations.push({
-      id: firstAnnotationId + annotations.length,
-      image_id: imageId,
-      category_id: object.labelId,
-      segmentation: rleToCompressed(rle),
-      area: rleArea(rle),
-      bbox: rleToBbox(rle),
-      iscrowd: object.iscrowd ? 1 : 0,
-    });
+    annotations.push({ id: firstAnnotationId + annotations.length, image_id: imageId, ...cityscapesObjectAnnotation(sample.instances, sample.width, sample.height, object) });
   }
   return { image, annotations };
 }

@@ -3,13 +3,13 @@
 // built and leaves the same bytes) and builds them with buildSamples, the code path of a local run.
 // A worker never takes the output lock: the coordinator holds it for the whole build.
 import { Worker, UnrecoverableError, type Job } from 'bullmq';
-import { DatasetError } from '@nightshift/labels';
+import { CITYSCAPES_COCO_CATEGORIES, DatasetError } from '@nightshift/labels';
 import { buildSamples, type SampleBuilder } from '../build-samples.ts';
 import { loadChecker } from '../checks.ts';
 import { createEngine } from '../engine.ts';
 import { openSource } from '../open-source.ts';
 import type { BackendRequest } from '../options.ts';
-import { planItems, selectItems } from '../plan.ts';
+import { cocoCategoriesFor, planItems, selectItems } from '../plan.ts';
 import type { SourceItem } from '../sources.ts';
 import { writeSampleState } from '../state.ts';
 import { connectionOptions, type RedisAddress } from './connection.ts';
@@ -51,7 +51,8 @@ async function openQueuedBuild(build: string, spec: BuildSpec): Promise<QueuedBu
       build, spec,
       items: new Map(listed.map((item) => [item.key, item])),
       builder: {
-        source, output: spec.output, formats: spec.formats, policy: spec.policy, batch: spec.batch, translator: engine.translator,
+        source, output: spec.output, formats: spec.formats, policy: spec.policy, batch: spec.batch,
+        cocoCategories: cocoCategoriesFor(source, spec.formats, CITYSCAPES_COCO_CATEGORIES), translator: engine.translator,
         checker, model: spec.modelRecord, options: spec.options, onError: spec.onError,
       },
       dispose: () => engine.translator.dispose(),
