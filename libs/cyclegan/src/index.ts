@@ -78,20 +78,22 @@ export {
   CHECKPOINT_CONFIG_FILE,
   CHECKPOINT_FORMAT,
   CHECKPOINT_VERSION,
-  inferDiscriminatorArchitecture,
-  loadCheckpoint,
-  loadDiscriminator,
-  loadGenerator,
   readCheckpointConfig,
   saveCheckpoint,
   type CheckpointConfig,
   type CheckpointNetworkEntry,
   type CheckpointNetworks,
+  type SaveCheckpointConfig,
+} from './checkpoint/config.ts';
+export { inferDiscriminatorArchitecture } from './checkpoint/architecture.ts';
+export {
+  loadCheckpoint,
+  loadDiscriminator,
+  loadGenerator,
   type LoadDiscriminatorOptions,
   type LoadGeneratorOptions,
   type LoadedCheckpoint,
-  type SaveCheckpointConfig,
-} from './checkpoint.ts';
+} from './checkpoint/load.ts';
 
 export { generatorParamCount, discriminatorParamCount } from './networks/param-counts.ts';
 export * from './train/index.ts';

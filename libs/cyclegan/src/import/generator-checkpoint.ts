@@ -26,7 +26,7 @@ import { weightFileFormat } from '../state-dict-file.ts';
 import { parseTorchCheckpoint } from '../torch/torch-checkpoint.ts';
 import type { TranslatorGenerator } from '../translate/tfjs-translator.ts';
 import {
-  createGenerator, describeGenerator, generatorParameters, generatorSpecs, identifyStateDict, referenceName,
+  createGenerator, describeGenerator, generatorParameters, identifiedSpecs, identifyStateDict, referenceName,
   type CreateGeneratorOptions, type GeneratorArchName, type IdentifiedGenerator,
 } from './identify-generator.ts';
 
@@ -123,7 +123,7 @@ export async function importGenerator(source: string, out: string, options: Impo
   const read = readSource(bytes, source);
   const { generator, values, dropped, modulePrefix } = identifyStateDict(read.tensors, source, options);
   const outExists = await checkOutput(out);
-  const specs = generatorSpecs(generator);
+  const specs = identifiedSpecs(generator);
   const weights = encodeSafetensors(specs.map((s) => ({ name: s.name, shape: s.torchShape, data: values.get(s.name)! })), { format: 'pt' });
   const config: GeneratorCheckpointConfig = {
     format: GENERATOR_CHECKPOINT_FORMAT,
@@ -198,6 +198,6 @@ export async function loadImportedGenerator(dir: string, json: Record<string, un
   }
   const { kind, ...architecture } = config.architecture;
   const generator = { kind, architecture } as IdentifiedGenerator;
-  const values = matchStateDict(generatorSpecs(generator), parseSafetensors(bytes, file).tensors, file, `${configPath} (${describeGenerator(generator)})`);
+  const values = matchStateDict(identifiedSpecs(generator), parseSafetensors(bytes, file).tensors, file, `${configPath} (${describeGenerator(generator)})`);
   return createGenerator(generator, values, options);
 }

@@ -1,9 +1,9 @@
 /**
  * Which reference generator a bare state_dict is, told by its keys and shapes: the CycleGAN
- * ResnetGenerator (`model.1.weight` stem, `model.{10+i}.conv_block` blocks), CUT's anti-aliased
- * ResnetGenerator (its `model.7.filt` blur filter), or the pix2pix UnetGenerator
- * (`model.model.0.weight`, nested `.model.1` / `.model.3` blocks), with ngf and the channels read
- * off the first and last convs. An architecture name in the reference's `--netG`
+ * ResnetGenerator, CUT's anti-aliased ResnetGenerator (its blur filter) or the pix2pix
+ * UnetGenerator, whose keys come from their step tables (resnetLayoutOf, unetLayoutOf,
+ * inferCutGeneratorArchitecture), with ngf and the channels read off the first and last convs. An
+ * architecture name in the reference's `--netG`
  * vocabulary overrides the guess; the strict match then names what does not fit.
  *
  * The state_dict is first put as a network sees it, as the reference's load_networks does: the
@@ -14,10 +14,11 @@
 import { DatasetError } from '@nightshift/labels';
 import { resolveGeneratorArchitecture, type GeneratorArchitecture } from '../config.ts';
 import { isBufferSpec, type ParamSpec } from '../networks/parameters.ts';
-import { ResnetGenerator, resnetGeneratorSpecs } from '../networks/resnet-generator.ts';
-import { UnetGenerator, resolveUnetArchitecture, unetGeneratorSpecs, type UnetGeneratorArchitecture, type UnetInference } from '../networks/unet-generator.ts';
-import { CUT_GENERATOR, inferCutGeneratorArchitecture } from '../networks/cut-generator.ts';
-import { Generator, generatorSpecs as kindSpecs } from '../networks/generator.ts';
+import { inferCutGeneratorArchitecture } from '../networks/cut-generator.ts';
+import { generatorSpecs } from '../networks/generator.ts';
+import { defineGenerator, generatorKind } from '../networks/generator-kinds.ts';
+import { resnetLayoutOf } from '../networks/resnet-generator.ts';
+import { resolveUnetArchitecture, unetLayoutOf, type UnetGeneratorArchitecture, type UnetInference } from '../networks/unet-generator.ts';
 import type { SafetensorsEntry } from '../safetensors.ts';
 import { matchStateDict } from '../state-dict-match.ts';
 import type { TranslatorGenerator } from '../translate/tfjs-translator.ts';
@@ -38,18 +39,16 @@ export function referenceName(g: IdentifiedGenerator): string {
 
 export function describeGenerator(g: IdentifiedGenerator): string {
   const fields = Object.entries(g.architecture).map(([k, v]) => `${k} ${v}`).join(', ');
-  const className = { resnet: 'ResnetGenerator', unet: 'UnetGenerator', 'cut-resnet': 'CUT ResnetGenerator' }[g.kind];
-  return `${className} ${referenceName(g)} (${fields})`;
+  return `${generatorKind(g.kind).className} ${referenceName(g)} (${fields})`;
 }
 
-export function generatorSpecs(g: IdentifiedGenerator): ParamSpec[] {
-  if (g.kind === 'cut-resnet') return kindSpecs(CUT_GENERATOR, g.architecture);
-  return g.kind === 'resnet' ? resnetGeneratorSpecs(g.architecture) : unetGeneratorSpecs(g.architecture);
+export function identifiedSpecs(g: IdentifiedGenerator): ParamSpec[] {
+  return generatorSpecs(generatorKind(g.kind), g.architecture);
 }
 
 /** Trainable parameters (buffers excluded), as the reference's print_networks counts them. */
 export function generatorParameters(g: IdentifiedGenerator): number {
-  return generatorSpecs(g).filter((s) => !isBufferSpec(s)).reduce((n, s) => n + s.size, 0);
+  return identifiedSpecs(g).filter((s) => !isBufferSpec(s)).reduce((n, s) => n + s.size, 0);
 }
 
 export function stripModulePrefix(tensors: ReadonlyMap<string, SafetensorsEntry>, file: string): Map<string, SafetensorsEntry> {
@@ -70,24 +69,21 @@ function shapeOf(tensors: ReadonlyMap<string, SafetensorsEntry>, key: string): r
 }
 
 function resnetCandidate(tensors: ReadonlyMap<string, SafetensorsEntry>, nBlocks: number | undefined): IdentifiedGenerator {
-  const stem = shapeOf(tensors, 'model.1.weight');
-  let blocks = 0;
-  while (tensors.has(`model.${10 + blocks}.conv_block.1.weight`)) blocks++;
-  const n = nBlocks ?? blocks;
-  const head = shapeOf(tensors, `model.${17 + n}.weight`);
-  return { kind: 'resnet', architecture: resolveGeneratorArchitecture({ ngf: stem?.[0], inputNc: stem?.[1], outputNc: head?.[0], nBlocks: n }) };
+  const layout = resnetLayoutOf(tensors, nBlocks);
+  const stem = shapeOf(tensors, layout.stem);
+  const head = shapeOf(tensors, layout.head);
+  return { kind: 'resnet', architecture: resolveGeneratorArchitecture({ ngf: stem?.[0], inputNc: stem?.[1], outputNc: head?.[0], nBlocks: layout.nBlocks }) };
 }
 
 function unetCandidate(tensors: ReadonlyMap<string, SafetensorsEntry>, numDowns: number | undefined): IdentifiedGenerator {
-  const first = shapeOf(tensors, 'model.model.0.weight');
-  const last = shapeOf(tensors, 'model.model.3.weight');
-  let depth = 1;
-  for (let prefix = 'model.model.1'; tensors.has(`${prefix}.model.1.weight`); prefix = `${prefix}.model.3`) depth++;
+  const layout = unetLayoutOf(tensors, numDowns);
+  const first = shapeOf(tensors, layout.first);
+  const last = shapeOf(tensors, layout.last);
   // Batch norm layers are affine (they have a weight); the reference's InstanceNorm2d is not.
-  const norm = tensors.has('model.model.1.model.2.weight') ? 'batch' : 'instance';
+  const norm = tensors.has(`${layout.firstNorm}.weight`) ? 'batch' : 'instance';
   return {
     kind: 'unet',
-    architecture: resolveUnetArchitecture({ inputNc: first?.[1], ngf: first?.[0], outputNc: last?.[1], numDowns: numDowns ?? depth, norm, dropout: true }),
+    architecture: resolveUnetArchitecture({ inputNc: first?.[1], ngf: first?.[0], outputNc: last?.[1], numDowns: layout.numDowns, norm, dropout: true }),
   };
 }
 
@@ -98,20 +94,22 @@ function keysPreview(tensors: ReadonlyMap<string, SafetensorsEntry>): string {
 }
 
 function guess(tensors: ReadonlyMap<string, SafetensorsEntry>, file: string, arch: GeneratorArchName | undefined): IdentifiedGenerator {
+  const resnet = resnetLayoutOf(tensors);
+  const unet = unetLayoutOf(tensors);
   try {
     if (arch !== undefined) {
       const [family, size] = arch.split('_');
       return family === 'resnet' ? resnetCandidate(tensors, Number.parseInt(size, 10)) : unetCandidate(tensors, Math.log2(Number(size)));
     }
-    if (shapeOf(tensors, 'model.model.0.weight') !== undefined) return unetCandidate(tensors, undefined);
+    if (shapeOf(tensors, unet.first) !== undefined) return unetCandidate(tensors, undefined);
     // CUT's blur-pool filter after the first downsampling conv tells it from the CycleGAN ResNet.
     if (tensors.has('model.7.filt')) return { kind: 'cut-resnet', architecture: inferCutGeneratorArchitecture(tensors, file) };
-    if (shapeOf(tensors, 'model.1.weight') !== undefined && tensors.has('model.10.conv_block.1.weight')) return resnetCandidate(tensors, undefined);
+    if (shapeOf(tensors, resnet.stem) !== undefined && tensors.has(resnet.firstBlock)) return resnetCandidate(tensors, undefined);
   } catch (error) {
     if (error instanceof DatasetError) throw error;
     throw new DatasetError(file, `the generator's shapes are out of range: ${(error as Error).message}`);
   }
-  throw new DatasetError(file, `not a generator this reader knows: neither the reference ResnetGenerator (model.1.weight, model.10.conv_block.1.weight, ...), its UnetGenerator (model.model.0.weight, ...) nor CUT's (model.7.filt, ...); ${keysPreview(tensors)}`);
+  throw new DatasetError(file, `not a generator this reader knows: neither the reference ResnetGenerator (${resnet.stem}, ${resnet.firstBlock}, ...), its UnetGenerator (${unet.first}, ...) nor CUT's (model.7.filt, ...); ${keysPreview(tensors)}`);
 }
 
 export interface IdentifyOptions {
@@ -147,7 +145,7 @@ export function identifyStateDict(raw: ReadonlyMap<string, SafetensorsEntry>, fi
     }));
   }
   const how = options.arch === undefined ? 'inferred from the keys' : `requested with --arch ${options.arch}`;
-  const values = matchStateDict(generatorSpecs(generator), tensors, file, `${describeGenerator(generator)}, ${how}`);
+  const values = matchStateDict(identifiedSpecs(generator), tensors, file, `${describeGenerator(generator)}, ${how}`);
   return { generator, values, dropped, modulePrefix };
 }
 
@@ -162,8 +160,5 @@ export interface CreateGeneratorOptions {
 /** The identified generator as a network holding `values`. */
 export function createGenerator(g: IdentifiedGenerator, values: ReadonlyMap<string, Float32Array>, options: CreateGeneratorOptions = {}): TranslatorGenerator {
   const common = { name: options.name ?? 'G', trainable: options.trainable, weights: values };
-  if (g.kind === 'cut-resnet') return new Generator(CUT_GENERATOR, g.architecture, common);
-  return g.kind === 'resnet'
-    ? new ResnetGenerator(g.architecture, common)
-    : new UnetGenerator(g.architecture, { ...common, inference: options.inference, dropoutSeed: options.dropoutSeed });
+  return defineGenerator(g.kind, g.architecture, g.kind === 'unet' ? { ...common, inference: options.inference, dropoutSeed: options.dropoutSeed } : common);
 }

@@ -37,9 +37,14 @@ export function generatorKind(name: string): GeneratorKind {
   return kind;
 }
 
-/** A freshly initialised generator of a registered kind (reference define_G). */
-export function defineGenerator(kind: string, architecture: Partial<BaseGeneratorArchitecture> & Record<string, unknown> = {}, options: NetworkOptions = {}): Generator {
+/**
+ * A generator of a registered kind (reference define_G): freshly initialised, or holding
+ * `options.weights`. Options of the kind's own class (a U-Net's inference, dropoutSeed) pass through.
+ */
+export function defineGenerator(
+  kind: string, architecture: object = {}, options: NetworkOptions & Readonly<Record<string, unknown>> = {},
+): Generator {
   const k = generatorKind(kind);
-  const arch = k.resolve(architecture);
+  const arch = k.resolve(architecture as Partial<BaseGeneratorArchitecture>);
   return k.create ? k.create(arch, options) : new PlainGenerator(k, arch, options);
 }

@@ -39,15 +39,31 @@ export function resnetGeneratorSteps(architecture: GeneratorArchitecture): Gener
   ]);
 }
 
+/**
+ * Where a ResnetGenerator state_dict keeps its stem conv, first block conv and head conv (weight
+ * keys), and its block count: counted off the tensors by growing the table, or `nBlocks` when given.
+ */
+export function resnetLayoutOf(tensors: ReadonlyMap<string, unknown>, nBlocks?: number): { stem: string; firstBlock: string; head: string; nBlocks: number } {
+  const table = (n: number) => resnetGeneratorSteps({ inputNc: 1, outputNc: 1, ngf: 1, nBlocks: n });
+  // One past the largest valid count, so that too many blocks is reported as invalid.
+  const n = nBlocks ?? inferRepeats(tensors, table, 0, 65);
+  const convs = convNames(table(n));
+  const withoutBlocks = new Set(convNames(table(0)));
+  return {
+    stem: `${convs[0]}.weight`,
+    firstBlock: `${convNames(table(1)).find((name) => !withoutBlocks.has(name))}.weight`,
+    head: `${convs.at(-1)}.weight`,
+    nBlocks: n,
+  };
+}
+
 /** ngf, nBlocks, inputNc and outputNc read off a ResnetGenerator state_dict. */
 export function inferGeneratorArchitecture(tensors: StateDictShapes, file: string): GeneratorArchitecture {
-  const table = (nBlocks: number) => resnetGeneratorSteps({ inputNc: 1, outputNc: 1, ngf: 1, nBlocks });
-  const stem = convShape(tensors, `${convNames(table(0))[0]}.weight`, file, 'ResnetGenerator');
-  // One past the largest valid count, so that too many blocks is reported as invalid.
-  const nBlocks = inferRepeats(tensors, table, 0, 65);
-  const head = convShape(tensors, `${convNames(table(nBlocks)).at(-1)}.weight`, file, `ResnetGenerator (${nBlocks} residual blocks)`);
+  const layout = resnetLayoutOf(tensors);
+  const stem = convShape(tensors, layout.stem, file, 'ResnetGenerator');
+  const head = convShape(tensors, layout.head, file, `ResnetGenerator (${layout.nBlocks} residual blocks)`);
   try {
-    return resolveGeneratorArchitecture({ ngf: stem[0], inputNc: stem[1], nBlocks, outputNc: head[0] });
+    return resolveGeneratorArchitecture({ ngf: stem[0], inputNc: stem[1], nBlocks: layout.nBlocks, outputNc: head[0] });
   } catch (error) {
     throw new DatasetError(file, `inferred generator architecture is invalid: ${(error as Error).message}`);
   }

@@ -115,23 +115,37 @@ export function unetGeneratorSteps(architecture: UnetGeneratorArchitecture): Gen
 }
 
 /**
+ * Where a UnetGenerator state_dict keeps its outermost down and up convs (weight keys) and the first
+ * norm layer (prefix), and its depth: counted off the tensors by growing the table, or `numDowns`.
+ */
+export function unetLayoutOf(tensors: ReadonlyMap<string, unknown>, numDowns?: number): { first: string; last: string; firstNorm: string; numDowns: number } {
+  const probe = { ...UNET_256, inputNc: 1, outputNc: 1, ngf: 1 };
+  const table = (n: number) => unetGeneratorSteps({ ...probe, numDowns: n });
+  const [outerDown, innerDown, , outerUp] = convNames(table(2));
+  const firstNorm = table(3).find((s) => s.op === 'batch-norm');
+  return {
+    first: `${outerDown}.weight`,
+    last: `${outerUp}.weight`,
+    firstNorm: firstNorm?.op === 'batch-norm' ? firstNorm.name : '',
+    // One past the deepest valid network, so that too deep is reported as invalid.
+    numDowns: numDowns ?? (tensors.has(`${innerDown}.weight`) ? inferRepeats(tensors, table, 2, INT_LIMITS.numDowns[1] + 1) : 1),
+  };
+}
+
+/**
  * ngf, numDowns, channels and norm of a UnetGenerator state_dict. Dropout has no weights and cannot
  * be seen: it is taken as on (pix2pix's default) unless given.
  */
 export function inferUnetArchitecture(tensors: StateDictShapes, file: string, dropout = true): UnetGeneratorArchitecture {
-  const probe = { ...UNET_256, inputNc: 1, outputNc: 1, ngf: 1 };
-  const table = (numDowns: number) => unetGeneratorSteps({ ...probe, numDowns });
-  const [outerDown, innerDown, , outerUp] = convNames(table(2));
-  const first = tensors.get(`${outerDown}.weight`);
-  const last = tensors.get(`${outerUp}.weight`);
+  const layout = unetLayoutOf(tensors);
+  const first = tensors.get(layout.first);
+  const last = tensors.get(layout.last);
   if (first === undefined || last === undefined || first.shape.length !== 4 || last.shape.length !== 4) {
-    throw new DatasetError(file, `not a UnetGenerator state_dict: no 4-d ${outerDown}.weight and ${outerUp}.weight`);
+    throw new DatasetError(file, `not a UnetGenerator state_dict: no 4-d ${layout.first} and ${layout.last}`);
   }
-  const numDowns = tensors.has(`${innerDown}.weight`) ? inferRepeats(tensors, table, 2, INT_LIMITS.numDowns[1] + 1) : 1;
-  const firstNorm = table(3).find((s) => s.op === 'batch-norm');
-  const norm = firstNorm?.op === 'batch-norm' && tensors.has(`${firstNorm.name}.running_mean`) ? 'batch' : 'instance';
+  const norm = tensors.has(`${layout.firstNorm}.running_mean`) ? 'batch' : 'instance';
   try {
-    return resolveUnetArchitecture({ inputNc: first.shape[1], ngf: first.shape[0], outputNc: last.shape[1], numDowns, norm, dropout });
+    return resolveUnetArchitecture({ inputNc: first.shape[1], ngf: first.shape[0], outputNc: last.shape[1], numDowns: layout.numDowns, norm, dropout });
   } catch (e) {
     throw new DatasetError(file, `inferred U-Net architecture is invalid: ${(e as Error).message}`);
   }

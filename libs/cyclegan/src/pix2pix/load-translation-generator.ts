@@ -7,7 +7,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { DatasetError } from '@nightshift/labels';
-import { loadGenerator } from '../checkpoint.ts';
+import { loadGenerator } from '../checkpoint/load.ts';
 import { GENERATOR_CHECKPOINT_FORMAT, loadImportedGenerator } from '../import/generator-checkpoint.ts';
 import { createGenerator, identifyStateDict, type GeneratorArchName } from '../import/identify-generator.ts';
 import { parseStateDict } from '../state-dict-file.ts';

@@ -18,7 +18,8 @@
 import { createHash } from 'node:crypto';
 import { join, relative } from 'node:path';
 import { DatasetError, isPathInside } from '@nightshift/labels';
-import { loadCheckpoint, saveCheckpoint } from '../checkpoint.ts';
+import { loadCheckpoint } from '../checkpoint/load.ts';
+import { saveCheckpoint } from '../checkpoint/config.ts';
 import { resolveArchitecture, type CycleGanArchitecture } from '../config.ts';
 import { deriveSeed } from '../random.ts';
 import { CycleGanModel, LOSS_NAMES, resolveModelOptions, type CycleGanModelOptions, type LossName } from './cyclegan-model.ts';
