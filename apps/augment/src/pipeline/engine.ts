@@ -2,7 +2,7 @@
 // (or not), opens the translator and says why. A --shard build decides by the fixed order instead of
 // timing, so that every shard of one build, here or on other machines, takes the same engine.
 import { openTranslator, type EngineReason, type PlanListener, type Translator } from '@nightshift/cyclegan';
-import { UsageError } from '../usage-error.ts';
+import { BuildRequestError } from './errors.ts';
 import type { ModelChoice } from './model.ts';
 import type { BackendRequest, EngineRequest, TileRequest } from './options.ts';
 
@@ -34,7 +34,7 @@ export interface EngineChoice {
 /** Opens the translator for the requested engine; option problems are usage errors (exit 2). */
 export async function createEngine(request: EngineRequest, options: EngineOptions): Promise<EngineChoice> {
   const { model } = options;
-  if (model.format === 'onnx' && request === 'tfjs') throw new UsageError(`--model ${model.path} is an ONNX file, which only the onnx engine runs; use --engine onnx (or auto)`);
+  if (model.format === 'onnx' && request === 'tfjs') throw new BuildRequestError(`--model ${model.path} is an ONNX file, which only the onnx engine runs; use --engine onnx (or auto)`);
   try {
     const { translator, reason } = await openTranslator({
       model: model.path, which: model.which, arch: model.arch, engine: request, backend: options.backend, tile: options.tile, batch: options.batch,
@@ -44,6 +44,6 @@ export async function createEngine(request: EngineRequest, options: EngineOption
   } catch (e) {
     if (!(e instanceof RangeError)) throw e;
     const flags = `--engine ${request}${options.backend !== 'auto' ? ` --backend ${options.backend}` : ''}${options.tile !== 'auto' ? ` --tile ${options.tile}` : ''}`;
-    throw new UsageError(`--model ${model.path} with ${flags}: ${e.message}`);
+    throw new BuildRequestError(`--model ${model.path} with ${flags}: ${e.message}`);
   }
 }
