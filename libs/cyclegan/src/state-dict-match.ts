@@ -5,12 +5,11 @@
  */
 import { DatasetError } from '@nightshift/labels';
 import type { ParamSpec } from './networks/parameters.ts';
+import { shapeText } from './networks/state-dict-shapes.ts';
 import { stateDictValues } from './pix2pix/state-dict-values.ts';
 import type { SafetensorsEntry } from './safetensors.ts';
 
 const LISTED = 6;
-
-export const shapeText = (shape: readonly number[]): string => `[${shape.join(', ')}]`;
 
 function list(items: readonly string[]): string {
   return `${items.slice(0, LISTED).join(', ')}${items.length > LISTED ? `, ... (${items.length} in all)` : ''}`;
