@@ -14,6 +14,7 @@ import { writeFileAtomic } from '../atomic-write.ts';
 import {
   discriminatorArchitectureOf, generatorArchitectureOf, NETWORK_NAMES, resolveArchitecture, type CycleGanArchitecture, type NetworkName,
 } from '../config.ts';
+import type { Network } from '../networks/network.ts';
 import type { PatchDiscriminator } from '../networks/patch-discriminator.ts';
 import type { ResnetGenerator } from '../networks/resnet-generator.ts';
 import { writeSafetensors } from '../safetensors.ts';
@@ -62,6 +63,23 @@ export function sameArchitecture(a: object, b: object): boolean {
 }
 
 /**
+ * Writes each network's state_dict to `${name}.safetensors` in `dir` (created if need be), each file
+ * atomically; returns their config.json entries. The pix2pix checkpoint writes its G and D this way too.
+ */
+export async function writeNetworkFiles<N extends string>(
+  dir: string, nets: ReadonlyArray<readonly [N, Network<unknown>]>,
+): Promise<Partial<Record<N, CheckpointNetworkEntry>>> {
+  await mkdir(dir, { recursive: true });
+  const networks: Partial<Record<N, CheckpointNetworkEntry>> = {};
+  for (const [name, net] of nets) {
+    const file = `${name}.safetensors`;
+    const bytes = await writeSafetensors(join(dir, file), await net.stateDict(), { format: 'pt' });
+    networks[name] = { file, sha256: sha256(bytes), parameters: net.paramCount() };
+  }
+  return networks;
+}
+
+/**
  * Writes the given networks (any of G_A, G_B, D_A, D_B) to `dir`, each file atomically, config.json
  * last, so a folder with a config.json is always complete. Returns the config written.
  */
@@ -82,14 +100,7 @@ export async function saveCheckpoint(dir: string, nets: CheckpointNetworks, conf
       throw new RangeError(`${name} has architecture (${describeArchitecture(actual)}) but the checkpoint architecture implies (${describeArchitecture(expected)})`);
     }
   }
-  await mkdir(dir, { recursive: true });
-  const networks: Partial<Record<NetworkName, CheckpointNetworkEntry>> = {};
-  for (const name of present) {
-    const net = nets[name]!;
-    const file = `${name}.safetensors`;
-    const bytes = await writeSafetensors(join(dir, file), await net.stateDict(), { format: 'pt' });
-    networks[name] = { file, sha256: sha256(bytes), parameters: net.paramCount() };
-  }
+  const networks = await writeNetworkFiles(dir, present.map((name) => [name, nets[name]!] as const));
   const written: CheckpointConfig = {
     format: CHECKPOINT_FORMAT,
     version: CHECKPOINT_VERSION,

@@ -6,15 +6,15 @@
  * writer's one dtype; PyTorch's copy_ casts num_batches_tracked back to int64 on load), and I64
  * num_batches_tracked from PyTorch-made files is read.
  */
-import { createHash } from 'node:crypto';
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { DatasetError } from '@nightshift/labels';
 import { writeFileAtomic } from '../atomic-write.ts';
+import { sha256, writeNetworkFiles, type CheckpointNetworkEntry } from '../checkpoint/config.ts';
 import type { Network } from '../networks/network.ts';
 import { PatchDiscriminator, patchDiscriminatorSpecs } from '../networks/patch-discriminator.ts';
 import { UnetGenerator, inferUnetArchitecture, unetGeneratorSpecs, type UnetGeneratorArchitecture, type UnetGeneratorOptions } from '../networks/unet-generator.ts';
-import { writeSafetensors, type SafetensorsEntry } from '../safetensors.ts';
+import type { SafetensorsEntry } from '../safetensors.ts';
 import { parseStateDict } from '../state-dict-file.ts';
 import { resolvePix2PixArchitecture, type Pix2PixArchitecture } from './pix2pix-model.ts';
 import { matchStateDict } from '../state-dict-match.ts';
@@ -31,10 +31,9 @@ export interface Pix2PixCheckpointConfig {
   readonly mode: 'pix2pix';
   readonly architecture: Pix2PixArchitecture;
   readonly options: Readonly<Record<string, unknown>>;
-  readonly networks: Readonly<Partial<Record<Pix2PixNetworkName, { file: string; sha256: string; parameters: number }>>>;
+  readonly networks: Readonly<Partial<Record<Pix2PixNetworkName, CheckpointNetworkEntry>>>;
 }
 
-const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 
 /** Writes G (and D when given) and then config.json, each atomically. */
 export async function savePix2PixCheckpoint(
@@ -47,14 +46,7 @@ export async function savePix2PixCheckpoint(
   if (JSON.stringify(nets.G.architecture) !== JSON.stringify(g)) {
     throw new RangeError(`G has architecture ${JSON.stringify(nets.G.architecture)} but the checkpoint architecture implies ${JSON.stringify(g)}`);
   }
-  await mkdir(dir, { recursive: true });
-  const networks: Partial<Record<Pix2PixNetworkName, { file: string; sha256: string; parameters: number }>> = {};
-  for (const [name, net] of [['G', nets.G], ['D', nets.D]] as const) {
-    if (net === undefined) continue;
-    const file = `${name}.safetensors`;
-    const bytes = await writeSafetensors(join(dir, file), await net.stateDict(), { format: 'pt' });
-    networks[name] = { file, sha256: sha256(bytes), parameters: net.paramCount() };
-  }
+  const networks = await writeNetworkFiles<Pix2PixNetworkName>(dir, nets.D ? [['G', nets.G], ['D', nets.D]] : [['G', nets.G]]);
   const written: Pix2PixCheckpointConfig = {
     format: PIX2PIX_CHECKPOINT_FORMAT,
     version: PIX2PIX_CHECKPOINT_VERSION,
