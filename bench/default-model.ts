@@ -1,9 +1,15 @@
 // The default generators against the truth no real dataset has: on held-out synthetic scenes, how
 // close is G_A(day) to the true night render (and G_B(night) to the true day render), next to the
-// photometric baseline (gamma, per-channel gain, noise) fitted on training scenes, and to doing nothing.
-// Usage: node --import tsx bench/default-model.ts [--model datasets/models/default] [--scenes 50] [--first-seed 500000]
+// photometric baseline (gamma, per-channel gain, noise) fitted on training scenes, the generators of
+// the previous default (the ResNet of 2026-11-27), a perfect sampler and doing nothing; with the time
+// each took to train (the last loss-log line of its folder). Then the speed of each model on one
+// 2048x1024 frame with the onnx engine (cpu provider), in the same run.
+// Usage: node --import tsx bench/default-model.ts [--model datasets/models/default] [--compare datasets/models/resnet-2026-11-27]
+//        [--scenes 50] [--first-seed 500000] [--speed-runs 5]
 // (--first-seed 400000: validation scenes, for choosing among a run's checkpoints without touching the held-out ones)
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { OnnxTranslator, RandomStream, exportGeneratorOnnx, loadGenerator, selectBackend } from '@nightshift/cyclegan';
@@ -15,6 +21,8 @@ const REPO = fileURLToPath(new URL('..', import.meta.url));
 const { values } = parseArgs({
   options: {
     model: { type: 'string', default: join(REPO, 'datasets', 'models', 'default') },
+    compare: { type: 'string', default: join(REPO, 'datasets', 'models', 'resnet-2026-11-27') },
+    'speed-runs': { type: 'string', default: '5' },
     scenes: { type: 'string', default: '50' },
     'fit-scenes': { type: 'string', default: '20' },
     'first-seed': { type: 'string', default: '500000' },
@@ -52,12 +60,41 @@ function perfectSampler(scene: Scene, seed: number): RgbImage {
   return renderSceneSync(other, 'night');
 }
 
-async function generatorTranslator(which: 'G_A' | 'G_B'): Promise<OnnxTranslator> {
+async function generatorTranslator(model: string, which: 'G_A' | 'G_B'): Promise<OnnxTranslator> {
   await selectBackend('cpu');
-  const generator = await loadGenerator(values.model!, { which });
+  const generator = await loadGenerator(model, { which });
   const onnx = await exportGeneratorOnnx(generator);
   generator.dispose();
   return OnnxTranslator.create(onnx, { provider: 'cpu' });
+}
+
+/** The model's kind and training time, from its config.json and the last line of its loss-log.jsonl. */
+function describeModel(model: string): { kind: string; minutes: string } {
+  const config = JSON.parse(readFileSync(join(model, 'config.json'), 'utf8')) as { architecture: { generator?: string; ngf: number; nBlocks: number } };
+  const { generator = 'resnet', ngf, nBlocks } = config.architecture;
+  const log = readFileSync(join(model, 'loss-log.jsonl'), 'utf8').trim().split('\n');
+  const last = JSON.parse(log[log.length - 1]) as { iteration: number; time: number };
+  return { kind: `${generator} ngf ${ngf}, ${nBlocks} ${generator === 'resnet' ? 'blocks' : 'grid convs'}, ${last.iteration} it`, minutes: (last.time / 60).toFixed(1) };
+}
+
+/** Median milliseconds of translating one 2048x1024 frame (after one warm-up) with each model's G_A. */
+async function speed(models: readonly string[], runs: number): Promise<number[]> {
+  const frame = renderSceneSync(generateScene(HELD_OUT_FIRST_SEED, { width: 2048, height: 1024 }), 'day');
+  const out: number[] = [];
+  for (const model of models) {
+    const translator = await generatorTranslator(model, 'G_A');
+    await translator.translate([frame]);
+    const times: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const t0 = performance.now();
+      await translator.translate([frame]);
+      times.push(performance.now() - t0);
+    }
+    translator.dispose();
+    times.sort((a, b) => a - b);
+    out.push(times[times.length >> 1]);
+  }
+  return out;
 }
 
 async function main(): Promise<void> {
@@ -65,34 +102,46 @@ async function main(): Promise<void> {
   const fitPairs = Array.from({ length: FIT_SCENES }, (_, i) => pair(i));
   const heldOut = Array.from({ length: SCENES }, (_, i) => pair(HELD_OUT_FIRST_SEED + i));
   const rows: string[][] = [];
+  const models = [
+    { label: 'new', path: values.model!, ...describeModel(values.model!) },
+    { label: 'previous', path: values.compare!, ...describeModel(values.compare!) },
+  ];
   for (const [direction, which, from, to] of [['day→night', 'G_A', 'day', 'night'], ['night→day', 'G_B', 'night', 'day']] as const) {
     const training: ImagePair[] = fitPairs.map((p) => ({ input: p[from], target: p[to] }));
+    const fitStart = performance.now();
     const fit = fitPhotometric(training);
+    const fitMinutes = ((performance.now() - fitStart) / 60000).toFixed(2);
     const baseline = photometricBaseline(fit);
-    const translator = await generatorTranslator(which);
-    type Method = [string, (scene: (typeof heldOut)[number]) => Promise<RgbImage> | RgbImage];
+    const translators = await Promise.all(models.map((m) => generatorTranslator(m.path, which)));
+    type Method = [string, string, (scene: (typeof heldOut)[number]) => Promise<RgbImage> | RgbImage];
     const methods: Method[] = [
-      ['no change', (scene) => scene[from]],
-      [`photometric baseline (${describeFit(fit)})`, (scene) => baseline(scene[from])],
-      [`CycleGAN ${which}`, async (scene) => (await translator.translate([scene[from]]))[0]],
-      ...(to === 'night' ? [['perfect sampler: true scene, lit windows shuffled, other noise', (scene) => perfectSampler(scene.scene, scene.scene.noiseSeed)] as Method] : []),
+      ['no change', '-', (scene) => scene[from]],
+      [`photometric baseline (${describeFit(fit)})`, fitMinutes, (scene) => baseline(scene[from])],
+      ...models.map((m, i): Method => [`${m.label} ${which} (${m.kind})`, m.minutes, async (scene) => (await translators[i].translate([scene[from]]))[0]]),
+      ...(to === 'night' ? [['perfect sampler: true scene, lit windows shuffled, other noise', '-', (scene) => perfectSampler(scene.scene, scene.scene.noiseSeed)] as Method] : []),
     ];
-    for (const [name, translate] of methods) {
+    for (const [name, minutes, translate] of methods) {
       let p = 0, s = 0;
       for (const scene of heldOut) {
         const out = await translate(scene);
         p += psnr(out, scene[to]);
         s += ssim(out, scene[to]);
       }
-      rows.push([direction, name, (p / heldOut.length).toFixed(2), (s / heldOut.length).toFixed(4)]);
+      rows.push([direction, name, (p / heldOut.length).toFixed(2), (s / heldOut.length).toFixed(4), minutes]);
     }
-    translator.dispose();
+    for (const t of translators) t.dispose();
   }
-  console.log(`Default generators vs the true renders of ${SCENES} held-out synthetic scenes (seeds ${HELD_OUT_FIRST_SEED}..), 512x256;`);
+  console.log(`Generators vs the true renders of ${SCENES} held-out synthetic scenes (seeds ${HELD_OUT_FIRST_SEED}..), 512x256;`);
   console.log(`photometric baseline fitted on ${FIT_SCENES} training scenes (seeds 0..${FIT_SCENES - 1}). Higher is better.\n`);
-  const header = ['direction', 'method', 'PSNR dB', 'SSIM'];
+  const header = ['direction', 'method', 'PSNR dB', 'SSIM', 'train min'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   for (const r of [header, ...rows]) console.log(r.map((c, i) => c.padEnd(widths[i])).join('  '));
+
+  const runs = Number(values['speed-runs']);
+  if (runs === 0) return;
+  const ms = await speed(models.map((m) => m.path), runs);
+  console.log(`\nOne 2048x1024 frame through G_A, onnx engine, cpu provider (median of ${runs} after a warm-up; ${os.cpus().length} CPUs, load average ${os.loadavg()[0].toFixed(1)}):`);
+  models.forEach((m, i) => console.log(`  ${m.label.padEnd(8)} ${(ms[i] / 1000).toFixed(2)} s${i > 0 ? `  (${(ms[i] / ms[0]).toFixed(2)}x the new default's time)` : ''}`));
 }
 
 await main();

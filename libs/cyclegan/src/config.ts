@@ -4,7 +4,18 @@
  * images, D_B judges A images (as in models/cycle_gan_model.py).
  */
 
+/** The generator kinds: the reference ResNet, and the structure-preserving bilateral grid (networks/bilateral-generator.ts). */
+export type GeneratorKindName = 'resnet' | 'bilateral';
+export const GENERATOR_KINDS: readonly GeneratorKindName[] = Object.freeze(['resnet', 'bilateral']);
+
+/** The generator kind of an architecture: absent means 'resnet', so ResNet configs read and write as before the kinds. */
+export function generatorKindOf(architecture: { readonly generator?: GeneratorKindName }): GeneratorKindName {
+  return architecture.generator ?? 'resnet';
+}
+
 export interface CycleGanArchitecture {
+  /** Generator kind; absent for the ResNet. */
+  readonly generator?: GeneratorKindName;
   /** Generator filters in the first conv layer (reference `--ngf`). */
   readonly ngf: number;
   /** Residual blocks of the ResNet generator (`resnet_9blocks` = 9, `resnet_6blocks` = 6). */
@@ -20,6 +31,8 @@ export interface CycleGanArchitecture {
 }
 
 export interface GeneratorArchitecture {
+  /** Absent for the ResNet. */
+  readonly generator?: GeneratorKindName;
   readonly inputNc: number;
   readonly outputNc: number;
   readonly ngf: number;
@@ -42,7 +55,9 @@ export const DEFAULT_ARCHITECTURE: Readonly<CycleGanArchitecture> = Object.freez
 });
 
 /** Allowed range of each option: wide enough for any sensible network, narrow enough to catch typos. */
-const LIMITS: Readonly<Record<keyof CycleGanArchitecture, readonly [number, number]>> = Object.freeze({
+type NumericOption = Exclude<keyof CycleGanArchitecture, 'generator'>;
+
+const LIMITS: Readonly<Record<NumericOption, readonly [number, number]>> = Object.freeze({
   ngf: [1, 1024],
   nBlocks: [0, 64],
   ndf: [1, 1024],
@@ -51,10 +66,17 @@ const LIMITS: Readonly<Record<keyof CycleGanArchitecture, readonly [number, numb
   outputNc: [1, 64],
 });
 
-const KEYS = Object.keys(LIMITS) as Array<keyof CycleGanArchitecture>;
+const KEYS = Object.keys(LIMITS) as NumericOption[];
+
+function checkKind(value: unknown, where: string): GeneratorKindName {
+  if (!(GENERATOR_KINDS as readonly unknown[]).includes(value)) {
+    throw new TypeError(`Unknown ${where}generator ${JSON.stringify(value)}; valid kinds are: ${GENERATOR_KINDS.join(', ')}`);
+  }
+  return value as GeneratorKindName;
+}
 
 function checkOption(key: string, value: unknown, where: string): number {
-  const [min, max] = LIMITS[key as keyof CycleGanArchitecture];
+  const [min, max] = LIMITS[key as NumericOption];
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     const shown = typeof value === 'number' ? String(value) : JSON.stringify(value) ?? String(value);
     throw new TypeError(
@@ -77,17 +99,21 @@ export function resolveArchitecture(options: Partial<CycleGanArchitecture> = {})
   if (options === null || typeof options !== 'object') {
     throw new TypeError(`Expected an object of architecture options but received ${String(options)}`);
   }
-  checkKeys(options, KEYS, 'architecture ');
-  const out = {} as Record<keyof CycleGanArchitecture, number>;
+  checkKeys(options, [...KEYS, 'generator'], 'architecture ');
+  const out = {} as Record<NumericOption, number> & { generator?: GeneratorKindName };
   for (const key of KEYS) out[key] = checkOption(key, options[key] ?? DEFAULT_ARCHITECTURE[key], 'architecture option ');
+  const kind = checkKind(options.generator ?? 'resnet', 'architecture option ');
+  if (kind !== 'resnet') out.generator = kind;
   return Object.freeze(out);
 }
 
 export function resolveGeneratorArchitecture(options: Partial<GeneratorArchitecture> = {}): GeneratorArchitecture {
   const allowed = ['inputNc', 'outputNc', 'ngf', 'nBlocks'] as const;
-  checkKeys(options, allowed, 'generator ');
-  const out = {} as Record<(typeof allowed)[number], number>;
+  checkKeys(options, [...allowed, 'generator'], 'generator ');
+  const out = {} as Record<(typeof allowed)[number], number> & { generator?: GeneratorKindName };
   for (const key of allowed) out[key] = checkOption(key, options[key] ?? DEFAULT_ARCHITECTURE[key], 'generator option ');
+  const kind = checkKind(options.generator ?? 'resnet', 'generator option ');
+  if (kind !== 'resnet') out.generator = kind;
   return Object.freeze(out);
 }
 
@@ -107,7 +133,7 @@ export const NETWORK_NAMES: readonly NetworkName[] = Object.freeze(['G_A', 'G_B'
 /** G_A: A -> B, G_B: B -> A (reference cycle_gan_model.py define_G calls). */
 export function generatorArchitectureOf(arch: CycleGanArchitecture, which: 'G_A' | 'G_B'): GeneratorArchitecture {
   const [inputNc, outputNc] = which === 'G_A' ? [arch.inputNc, arch.outputNc] : [arch.outputNc, arch.inputNc];
-  return Object.freeze({ inputNc, outputNc, ngf: arch.ngf, nBlocks: arch.nBlocks });
+  return resolveGeneratorArchitecture({ generator: arch.generator, inputNc, outputNc, ngf: arch.ngf, nBlocks: arch.nBlocks });
 }
 
 /** D_A judges domain B images (output_nc channels), D_B judges domain A (reference define_D calls). */

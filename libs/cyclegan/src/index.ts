@@ -3,12 +3,15 @@ export {
   NETWORK_NAMES,
   discriminatorArchitectureOf,
   generatorArchitectureOf,
+  generatorKindOf,
+  GENERATOR_KINDS,
   resolveArchitecture,
   resolveDiscriminatorArchitecture,
   resolveGeneratorArchitecture,
   type CycleGanArchitecture,
   type DiscriminatorArchitecture,
   type GeneratorArchitecture,
+  type GeneratorKindName,
   type NetworkName,
 } from './config.ts';
 export { SeededRandom, deriveSeed } from './random.ts';
@@ -34,6 +37,7 @@ export {
 } from './networks/generator.ts';
 export { convNames, inferRepeats, sequential, stepSpecs, type GeneratorOp, type GeneratorStep, type SequentialModule } from './networks/generator-steps.ts';
 export { defineGenerator, generatorKind, generatorKinds, registerGeneratorKind } from './networks/generator-kinds.ts';
+export { BILATERAL_GENERATOR, BilateralGenerator, bilateralGeneratorSpecs } from './networks/bilateral-generator.ts';
 export {
   RESNET_GENERATOR, ResnetGenerator, inferGeneratorArchitecture, resnetGeneratorSpecs, resnetGeneratorSteps,
 } from './networks/resnet-generator.ts';
@@ -90,6 +94,7 @@ export {
   loadCheckpoint,
   loadDiscriminator,
   loadGenerator,
+  weightsKindOf,
   type LoadDiscriminatorOptions,
   type LoadGeneratorOptions,
   type LoadedCheckpoint,

@@ -106,7 +106,7 @@ function image(width: number, height: number): RgbImage {
 test('a registered kind is made by defineGenerator, and names and registration errors are clear', () => {
   assert.equal(generatorKind('toy'), TOY);
   assert.throws(() => registerGeneratorKind(TOY), /Generator kind "toy" \(ToyGenerator\) is already registered/);
-  assert.throws(() => defineGenerator('toyy'), /Unknown generator kind "toyy"; valid kinds are: resnet, unet, cut-resnet, toy/);
+  assert.throws(() => defineGenerator('toyy'), /Unknown generator kind "toyy"; valid kinds are: resnet, unet, cut-resnet, bilateral, toy/);
   const g = defineGenerator('toy', { ngf: 2 }, { name: 'toy_names' });
   try {
     assert.ok(g instanceof Generator);

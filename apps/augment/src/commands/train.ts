@@ -1,4 +1,4 @@
-import { selectBackend, trainCycleGan, trainPix2Pix, type TrainResult } from '@nightshift/cyclegan';
+import { GENERATOR_KINDS, selectBackend, trainCycleGan, trainPix2Pix, type TrainResult } from '@nightshift/cyclegan';
 import { UsageError } from '../usage-error.ts';
 import { Progress } from '../progress.ts';
 
@@ -11,6 +11,7 @@ export interface TrainCommandOptions {
   numDowns?: number;
   lambdaL1?: number;
   backend: string;
+  generator?: string;
   ngf?: number;
   nBlocks?: number;
   ndf?: number;
@@ -49,10 +50,14 @@ export async function runTrain(opts: TrainCommandOptions): Promise<number> {
   console.log(`backend: ${backend.name} (${backend.reason})`);
   for (const s of backend.skipped) console.log(`  skipped ${s.name}: ${s.why}`);
 
+  if (opts.mode === 'pix2pix' && opts.generator !== undefined) throw new UsageError('--generator is for --mode cyclegan; pix2pix trains a U-Net');
+  if (opts.generator !== undefined && !(GENERATOR_KINDS as readonly string[]).includes(opts.generator)) {
+    throw new UsageError(`--generator must be one of ${GENERATOR_KINDS.join(', ')}, got "${opts.generator}"`);
+  }
   const defined = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
   const architecture = defined(opts.mode === 'pix2pix'
     ? { ngf: opts.ngf, numDowns: opts.numDowns, ndf: opts.ndf, nLayers: opts.nLayers }
-    : { ngf: opts.ngf, nBlocks: opts.nBlocks, ndf: opts.ndf, nLayers: opts.nLayers });
+    : { generator: opts.generator, ngf: opts.ngf, nBlocks: opts.nBlocks, ndf: opts.ndf, nLayers: opts.nLayers });
   const controller = new AbortController();
   const onSignal = () => {
     console.error('\nStopping after this iteration and saving a checkpoint (press Ctrl-C again to abort at once)...');

@@ -16,7 +16,8 @@ import {
 } from '../config.ts';
 import type { Network } from '../networks/network.ts';
 import type { PatchDiscriminator } from '../networks/patch-discriminator.ts';
-import type { ResnetGenerator } from '../networks/resnet-generator.ts';
+import type { GeneratorArchitecture } from '../config.ts';
+import type { Generator } from '../networks/generator.ts';
 import { writeSafetensors } from '../safetensors.ts';
 
 export const CHECKPOINT_FORMAT = 'nightshift-cyclegan-checkpoint';
@@ -40,8 +41,8 @@ export interface CheckpointConfig {
 }
 
 export interface CheckpointNetworks {
-  readonly G_A?: ResnetGenerator;
-  readonly G_B?: ResnetGenerator;
+  readonly G_A?: Generator<GeneratorArchitecture>;
+  readonly G_B?: Generator<GeneratorArchitecture>;
   readonly D_A?: PatchDiscriminator;
   readonly D_B?: PatchDiscriminator;
 }

@@ -3,14 +3,16 @@
  * (architecture.ts), the state_dict matched strictly, the network built holding it.
  */
 import { join } from 'node:path';
+import { DatasetError } from '@nightshift/labels';
 import {
-  discriminatorArchitectureOf, generatorArchitectureOf, NETWORK_NAMES, resolveDiscriminatorArchitecture, resolveGeneratorArchitecture,
-  type CycleGanArchitecture, type DiscriminatorArchitecture, type GeneratorArchitecture, type NetworkName,
+  discriminatorArchitectureOf, generatorArchitectureOf, generatorKindOf, NETWORK_NAMES, resolveDiscriminatorArchitecture, resolveGeneratorArchitecture,
+  type CycleGanArchitecture, type DiscriminatorArchitecture, type GeneratorArchitecture, type GeneratorKindName, type NetworkName,
 } from '../config.ts';
+import { generatorSpecs, type Generator } from '../networks/generator.ts';
+import { defineGenerator, generatorKind } from '../networks/generator-kinds.ts';
 import type { Network, NetworkOptions } from '../networks/network.ts';
 import type { ParamSpec } from '../networks/parameters.ts';
 import { PatchDiscriminator, patchDiscriminatorSpecs } from '../networks/patch-discriminator.ts';
-import { inferGeneratorArchitecture, ResnetGenerator, resnetGeneratorSpecs } from '../networks/resnet-generator.ts';
 import type { SafetensorsEntry } from '../safetensors.ts';
 import { matchStateDict } from '../state-dict-match.ts';
 import { inferDiscriminatorArchitecture, pickArchitecture } from './architecture.ts';
@@ -43,6 +45,8 @@ interface NetworkLoader<A extends object, N extends Network<A>> {
   resolve(a: Partial<A>): A;
   specs(a: A): ParamSpec[];
   create(a: A, options: NetworkOptions): N;
+  /** Refuses weights that are not of the kind the checkpoint's config.json names. */
+  checkKind?(a: A, tensors: ReadonlyMap<string, SafetensorsEntry>, file: string, config: { readonly path: string; readonly name: NetworkName }): void;
 }
 
 async function loadNetwork<A extends object, N extends Network<A>>(
@@ -52,17 +56,29 @@ async function loadNetwork<A extends object, N extends Network<A>>(
   const { architecture, expectation } = pickArchitecture(
     weights, loader.fromConfig, () => loader.infer(weights.tensors, weights.file), options.architecture, loader.resolve,
   );
+  if (weights.config !== undefined) loader.checkKind?.(architecture, weights.tensors, weights.file, weights.config);
   const values = matchStateDict(loader.specs(architecture), weights.tensors, weights.file, expectation);
   return loader.create(architecture, { name: options.name ?? weights.config?.name ?? loader.role, trainable: options.trainable, weights: values });
 }
 
-const GENERATOR: NetworkLoader<GeneratorArchitecture, ResnetGenerator> = {
+/** The CycleGAN generator kind a state_dict's keys belong to: bilateral (splat.0.weight) or resnet. */
+export function weightsKindOf(tensors: ReadonlyMap<string, unknown>): GeneratorKindName {
+  return tensors.has('splat.0.weight') ? 'bilateral' : 'resnet';
+}
+
+const GENERATOR: NetworkLoader<GeneratorArchitecture, Generator<GeneratorArchitecture>> = {
   role: 'G',
   fromConfig: (arch, name) => generatorArchitectureOf(arch, name as 'G_A' | 'G_B'),
-  infer: inferGeneratorArchitecture,
+  infer: (tensors, file) => generatorKind(weightsKindOf(tensors)).infer!(tensors, file) as GeneratorArchitecture,
   resolve: resolveGeneratorArchitecture,
-  specs: resnetGeneratorSpecs,
-  create: (a, options) => new ResnetGenerator(a, options),
+  specs: (a) => generatorSpecs(generatorKind(generatorKindOf(a)), a),
+  create: (a, options) => defineGenerator(generatorKindOf(a), a as unknown as Record<string, unknown>, options as NetworkOptions & Record<string, unknown>) as Generator<GeneratorArchitecture>,
+  checkKind: (a, tensors, file, config) => {
+    const found = weightsKindOf(tensors);
+    if (found !== generatorKindOf(a)) {
+      throw new DatasetError(file, `holds ${found} generator weights, but ${config.path} names generator ${JSON.stringify(generatorKindOf(a))} for ${config.name}`);
+    }
+  },
 };
 
 const DISCRIMINATOR: NetworkLoader<DiscriminatorArchitecture, PatchDiscriminator> = {
@@ -75,11 +91,12 @@ const DISCRIMINATOR: NetworkLoader<DiscriminatorArchitecture, PatchDiscriminator
 };
 
 /**
- * Loads a ResnetGenerator from a checkpoint folder (`which`, default G_A), from one of its
- * `.safetensors` files, or from a bare reference state_dict saved as safetensors (`module.` prefix
- * and legacy InstanceNorm statistics accepted; ngf, nBlocks and channels inferred).
+ * Loads a CycleGAN generator (the kind config.json names, or for a bare state_dict the kind its keys
+ * show: the reference ResNet or the bilateral generator) from a checkpoint folder (`which`, default
+ * G_A), from one of its `.safetensors` files, or from a bare state_dict saved as safetensors
+ * (`module.` prefix and legacy InstanceNorm statistics accepted; ngf, nBlocks and channels inferred).
  */
-export async function loadGenerator(path: string, options: LoadGeneratorOptions = {}): Promise<ResnetGenerator> {
+export async function loadGenerator(path: string, options: LoadGeneratorOptions = {}): Promise<Generator<GeneratorArchitecture>> {
   return loadNetwork(path, options, GENERATOR);
 }
 
@@ -95,7 +112,7 @@ export interface LoadedCheckpoint extends CheckpointNetworks {
 /** Loads every network a checkpoint folder lists (e.g. to resume training). */
 export async function loadCheckpoint(dir: string, options: Pick<NetworkOptions, 'trainable'> = {}): Promise<LoadedCheckpoint> {
   const config = await readCheckpointConfig(join(dir, CHECKPOINT_CONFIG_FILE));
-  const nets: Record<string, ResnetGenerator | PatchDiscriminator> = {};
+  const nets: Record<string, Generator<GeneratorArchitecture> | PatchDiscriminator> = {};
   try {
     for (const name of NETWORK_NAMES) {
       if (config.networks[name] === undefined) continue;

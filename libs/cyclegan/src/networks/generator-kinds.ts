@@ -6,6 +6,7 @@ import type { BaseGeneratorArchitecture, Generator, GeneratorKind } from './gene
 import { Generator as PlainGenerator } from './generator.ts';
 import type { NetworkOptions } from './network.ts';
 import { CUT_GENERATOR } from './cut-generator.ts';
+import { BILATERAL_GENERATOR } from './bilateral-generator.ts';
 import { RESNET_GENERATOR } from './resnet-generator.ts';
 import { UNET_GENERATOR } from './unet-generator.ts';
 
@@ -24,6 +25,7 @@ export function registerGeneratorKind<A extends BaseGeneratorArchitecture>(kind:
 registerGeneratorKind(RESNET_GENERATOR);
 registerGeneratorKind(UNET_GENERATOR);
 registerGeneratorKind(CUT_GENERATOR);
+registerGeneratorKind(BILATERAL_GENERATOR);
 
 /** The registered kinds, in registration order. */
 export function generatorKinds(): GeneratorKind[] {

@@ -24,9 +24,10 @@ export type GeneratorStep =
   }
   /**
    * Stride-2 nn.ConvTranspose2d that doubles the size: kernel 3 with padding 1 and output_padding 1
-   * (ResNet), or kernel 4 with padding 1 (U-Net).
+   * (ResNet), kernel 4 with padding 1 (U-Net), or kernel 2 without padding (the bilateral
+   * generator's light decoder; that kind runs its own forward pass and ONNX graph).
    */
-  | { readonly op: 'conv-transpose-up'; readonly name: string; readonly inC: number; readonly outC: number; readonly kernel: 3 | 4; readonly bias: boolean }
+  | { readonly op: 'conv-transpose-up'; readonly name: string; readonly inC: number; readonly outC: number; readonly kernel: 2 | 3 | 4; readonly bias: boolean }
   /** nn.InstanceNorm2d(channels, affine=False), eps 1e-5. */
   | { readonly op: 'instance-norm'; readonly channels: number }
   /** nn.BatchNorm2d(channels) (networks/batch-norm.ts). */

@@ -9,6 +9,8 @@ import { stepSpecs, type GeneratorStep } from './generator-steps.ts';
 import { blurDownsample, blurUpsample, conv2d, convTranspose2dUp, instanceNorm, reflectPad } from './layers.ts';
 import { Network, type NetworkOptions } from './network.ts';
 import type { ParamSpec } from './parameters.ts';
+import type { GraphBuilder, OnnxPrecision } from '../onnx/export.ts';
+import type { StateDictTensor } from './network.ts';
 
 /** What every generator architecture has: image channels in and out, and the base filter count. */
 export interface BaseGeneratorArchitecture {
@@ -53,6 +55,15 @@ export interface GeneratorKind<A extends BaseGeneratorArchitecture = BaseGenerat
     graphName(architecture: A): string;
     /** Model doc string without ', exported by nightshift'. */
     readonly doc: string;
+    /** The I/O line of the metadata; default the tanh generators' (output in [-1, 1]). */
+    readonly io?: string;
+    /** Precisions the export supports; default fp32 and fp16. */
+    readonly precisions?: readonly OnnxPrecision[];
+    /**
+     * The graph written by the kind itself instead of walking its step table: nodes added to `g`
+     * from `input` (NCHW) to `output`, weights from `tensors` (the checked state_dict by name).
+     */
+    graph?(g: GraphBuilder, input: string, tensors: ReadonlyMap<string, StateDictTensor>, architecture: A, output: string): string;
   };
   /** Architecture figures the tfjs translator reports besides ngf (e.g. nBlocks). */
   info?(architecture: A): Readonly<Record<string, number>>;

@@ -224,6 +224,9 @@ export function generatorToOnnx<A extends BaseGeneratorArchitecture = GeneratorA
   if (!ONNX_PRECISIONS.includes(precision)) {
     throw new TypeError(`Unsupported ONNX precision ${JSON.stringify(precision)}. Should be one of: ${ONNX_PRECISIONS.join(', ')}.`);
   }
+  if (kind.onnx.precisions && !kind.onnx.precisions.includes(precision)) {
+    throw new RangeError(`generatorToOnnx: ${kind.description} exports in ${kind.onnx.precisions.join(', ')} only; received ${precision}`);
+  }
   const steps = kind.steps(arch);
   const specs = stepSpecs(steps);
   const tensors = new Map(stateDict.map((t) => [t.name, t]));
@@ -238,7 +241,8 @@ export function generatorToOnnx<A extends BaseGeneratorArchitecture = GeneratorA
   const g = new GraphBuilder(precision);
   const param = (name: string): string => g.floats(name, tensors.get(name)!.shape, tensors.get(name)!.data);
   const input = precision === 'fp16' ? g.node('Cast', [ONNX_INPUT_NAME], 'input_fp16', { to: DT.FLOAT16 }) : ONNX_INPUT_NAME;
-  const h = stepsToGraph(g, steps, input, precision === 'fp16' ? 'output_fp16' : ONNX_OUTPUT_NAME, param);
+  const output = precision === 'fp16' ? 'output_fp16' : ONNX_OUTPUT_NAME;
+  const h = kind.onnx.graph ? kind.onnx.graph(g, input, tensors, arch, output) : stepsToGraph(g, steps, input, output, param);
   if (precision === 'fp16') g.node('Cast', [h], ONNX_OUTPUT_NAME, { to: DT.FLOAT });
 
   return g.encode({
@@ -250,7 +254,7 @@ export function generatorToOnnx<A extends BaseGeneratorArchitecture = GeneratorA
       architecture: JSON.stringify({ kind: kind.className, ...arch }),
       modelHash: modelHash(specs.map((s) => tensors.get(s.name)!)),
       precision,
-      io: 'NCHW RGB float32 in [-1, 1] -> NCHW RGB float32 in [-1, 1] (tanh)',
+      io: kind.onnx.io ?? 'NCHW RGB float32 in [-1, 1] -> NCHW RGB float32 in [-1, 1] (tanh)',
     },
   });
 }

@@ -12,14 +12,17 @@ import './register-gradients.ts';
 import {
   discriminatorArchitectureOf,
   generatorArchitectureOf,
+  generatorKindOf,
   resolveArchitecture,
   type CycleGanArchitecture,
+  type GeneratorArchitecture,
   type NetworkName,
 } from '../config.ts';
 import { registerMirrorPadGradient } from '../kernels/index.ts';
-import type { Network } from '../networks/network.ts';
+import type { Generator } from '../networks/generator.ts';
+import { defineGenerator } from '../networks/generator-kinds.ts';
+import type { Network, NetworkOptions } from '../networks/network.ts';
 import { PatchDiscriminator } from '../networks/patch-discriminator.ts';
-import { ResnetGenerator } from '../networks/resnet-generator.ts';
 import { deriveSeed } from '../random.ts';
 import { ImagePool, type ImagePoolState } from './image-pool.ts';
 import { GAN_MODES, ganLoss, l1Loss, type GanMode } from './losses.ts';
@@ -122,8 +125,8 @@ export function resolveModelOptions(options: Partial<CycleGanModelOptions> = {})
 export class CycleGanModel {
   readonly architecture: CycleGanArchitecture;
   readonly options: CycleGanModelOptions;
-  readonly G_A: ResnetGenerator;
-  readonly G_B: ResnetGenerator;
+  readonly G_A: Generator<GeneratorArchitecture>;
+  readonly G_B: Generator<GeneratorArchitecture>;
   readonly D_A: PatchDiscriminator;
   readonly D_B: PatchDiscriminator;
   readonly optimizerG: Adam;
@@ -140,8 +143,8 @@ export class CycleGanModel {
     }
     const { seed, initGain } = this.options;
     const net = (name: NetworkName) => ({ seed: deriveSeed(seed, name), initGain, name });
-    this.G_A = new ResnetGenerator(generatorArchitectureOf(this.architecture, 'G_A'), net('G_A'));
-    this.G_B = new ResnetGenerator(generatorArchitectureOf(this.architecture, 'G_B'), net('G_B'));
+    this.G_A = makeGenerator(generatorArchitectureOf(this.architecture, 'G_A'), net('G_A'));
+    this.G_B = makeGenerator(generatorArchitectureOf(this.architecture, 'G_B'), net('G_B'));
     this.D_A = new PatchDiscriminator(discriminatorArchitectureOf(this.architecture, 'D_A'), net('D_A'));
     this.D_B = new PatchDiscriminator(discriminatorArchitectureOf(this.architecture, 'D_B'), net('D_B'));
     const adam = { beta1: this.options.beta1, beta2: 0.999, eps: 1e-8 };
@@ -269,4 +272,9 @@ export class CycleGanModel {
     this.optimizerD.dispose();
     for (const net of this.networks().values()) net.dispose();
   }
+}
+
+/** The generator of the architecture's kind (the ResNet unless it names another). */
+function makeGenerator(architecture: GeneratorArchitecture, options: NetworkOptions): Generator<GeneratorArchitecture> {
+  return defineGenerator(generatorKindOf(architecture), architecture as unknown as Record<string, unknown>, options as NetworkOptions & Record<string, unknown>) as Generator<GeneratorArchitecture>;
 }
