@@ -46,14 +46,14 @@ function formatLosses(p: { losses: Readonly<Record<string, number>> }): string {
 export async function runTrain(opts: TrainCommandOptions): Promise<number> {
   if (opts.mode === 'cyclegan' && (!opts.a || !opts.b || opts.pairs)) throw new UsageError('--mode cyclegan trains on --a <dir> and --b <dir> (unpaired); --pairs is for --mode pix2pix');
   if (opts.mode === 'pix2pix' && (!opts.pairs || opts.a || opts.b)) throw new UsageError('--mode pix2pix trains on --pairs <dir> (A/ and B/ with the same file names, or side-by-side AB images); --a/--b are for --mode cyclegan');
-  const backend = await selectBackend(opts.backend, { purpose: 'training' });
-  console.log(`backend: ${backend.name} (${backend.reason})`);
-  for (const s of backend.skipped) console.log(`  skipped ${s.name}: ${s.why}`);
-
   if (opts.mode === 'pix2pix' && opts.generator !== undefined) throw new UsageError('--generator is for --mode cyclegan; pix2pix trains a U-Net');
   if (opts.generator !== undefined && !(GENERATOR_KINDS as readonly string[]).includes(opts.generator)) {
     throw new UsageError(`--generator must be one of ${GENERATOR_KINDS.join(', ')}, got "${opts.generator}"`);
   }
+  const backend = await selectBackend(opts.backend, { purpose: 'training' });
+  console.log(`backend: ${backend.name} (${backend.reason})`);
+  for (const s of backend.skipped) console.log(`  skipped ${s.name}: ${s.why}`);
+
   const defined = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
   const architecture = defined(opts.mode === 'pix2pix'
     ? { ngf: opts.ngf, numDowns: opts.numDowns, ndf: opts.ndf, nLayers: opts.nLayers }
