@@ -1,6 +1,7 @@
 // Real data. Cityscapes frames (2048x1024) through `nightshift night` with a tiny untrained generator:
 // translated at full resolution and checked; gtFine copied bit-exact except the recorded ignore
-// regions of flagged objects; COCO masks equal to the instanceIds.
+// regions of flagged objects; COCO masks equal to the instanceIds, and each ignore region (a flagged
+// hallucination box) equal to its box.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
@@ -66,6 +67,21 @@ test('real Cityscapes frames: full resolution, checked, gtFine bit-identical apa
     assert.ok(anns.length > 0);
     for (const a of anns) {
       const mask = annotationMask(a, 1024, 2048);
+      const regionOf = (a as { nightshift?: { flags?: { instanceId?: number; box?: number[] }[] } }).nightshift?.flags?.[0];
+      if (regionOf?.box && regionOf.instanceId === undefined) {
+        // An ignore region (a flagged hallucination box): an iscrowd RLE of exactly the box's pixels.
+        assert.deepEqual([a.iscrowd, (a as { ignore?: number }).ignore], [1, 1], `annotation ${a.id}`);
+        const [bx, by, bw, bh] = regionOf.box;
+        let differ = 0;
+        for (let y = 0; y < 1024; y++) {
+          for (let x = 0; x < 2048; x++) {
+            const inBox = x >= Math.floor(bx) && x < Math.ceil(bx + bw) && y >= Math.floor(by) && y < Math.ceil(by + bh);
+            if (mask[y * 2048 + x] !== (inBox ? 1 : 0)) differ++;
+          }
+        }
+        assert.equal(differ, 0, `ignore region ${a.id}`);
+        continue;
+      }
       const value = instances[mask.indexOf(1)];
       let differ = 0;
       for (let i = 0; i < mask.length; i++) if (mask[i] !== (instances[i] === value ? 1 : 0)) differ++;
