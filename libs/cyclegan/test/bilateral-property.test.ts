@@ -16,7 +16,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
-  BILATERAL_GRID, BILATERAL_LIGHT_GRID, CURVE_KNOTS, SLOPE_MAX, SLOPE_MIN, bilinearMatrix,
+  BILATERAL_GRID, BILATERAL_LIGHT_GRID, CHANNEL_DEVIATION_MAX, CURVE_KNOTS, SLOPE_MAX, SLOPE_MIN, SLOPE_SHIFT, bilinearMatrix,
 } from '../src/networks/bilateral-generator.ts';
 import { BilateralGenerator, ResnetGenerator, loadGenerator, type Generator } from '../src/index.ts';
 
@@ -197,5 +197,46 @@ test('no erasure holds for the trained default (both directions)', async () => {
     assert.ok(g instanceof BilateralGenerator);
     assertTransforms(g, `default ${which}`);
     g.dispose();
+  }
+});
+
+/**
+ * Largest spread, over grid cells and segments, of the three channels' slope logits (the slopes read
+ * back from the hinge weights and inverted through the bounded sigmoid).
+ */
+function channelLogitSpread(g: BilateralGenerator): number {
+  const x = scene();
+  const { curves, additive } = g.grids(x);
+  const hinge = curves.dataSync() as Float32Array;
+  tf.dispose([x, curves, additive]);
+  const segments = CURVE_KNOTS.length;
+  const logit = (s: number) => { const u = (s - SLOPE_MIN) / (SLOPE_MAX - SLOPE_MIN); return Math.log(u / (1 - u)) - SLOPE_SHIFT; };
+  let spread = 0;
+  for (let cell = 0; cell < hinge.length / (3 * segments); cell++) {
+    const slope = [0, 0, 0];
+    for (let d = 0; d < segments; d++) {
+      const l = slope.map((_, c) => logit((slope[c] += hinge[(cell * 3 + c) * segments + d])));
+      // Within 1% of a slope bound the float32 slope no longer pins the logit down.
+      if (l.every(Number.isFinite) && slope.every((v) => Math.abs(v - SLOPE_MIN) > 0.07 && Math.abs(v - SLOPE_MAX) > 0.07)) {
+        spread = Math.max(spread, Math.max(...l) - Math.min(...l));
+      }
+    }
+  }
+  return spread;
+}
+
+test('hue: the three channels\' slope logits stay within twice the deviation bound of each other', async () => {
+  // A large init gain saturates the deviation, so the bound is what limits the spread.
+  const random = new BilateralGenerator({ ngf: 8, nBlocks: 1 }, { seed: 3, initGain: 0.04 });
+  const spread = channelLogitSpread(random);
+  random.dispose();
+  assert.ok(spread > CHANNEL_DEVIATION_MAX, `random: spread ${spread} does not exercise the bound`);
+  assert.ok(spread <= 2 * CHANNEL_DEVIATION_MAX + 1e-2, `random: spread ${spread} above ${2 * CHANNEL_DEVIATION_MAX}`);
+  for (const which of ['G_A', 'G_B'] as const) {
+    const g = await loadGenerator(DEFAULT_MODEL, { which });
+    assert.ok(g instanceof BilateralGenerator);
+    const trained = channelLogitSpread(g);
+    g.dispose();
+    assert.ok(trained <= 2 * CHANNEL_DEVIATION_MAX + 1e-2, `default ${which}: spread ${trained} above ${2 * CHANNEL_DEVIATION_MAX}`);
   }
 });

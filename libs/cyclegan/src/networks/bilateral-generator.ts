@@ -8,7 +8,8 @@
  *
  *   out_c(p) = f_c(p, x_c(p)) + a_c(p)
  *   f_c(p, .)  piecewise-linear, f(-1) = -1, 8 segments between CURVE_KNOTS, each with a slope in
- *              [SLOPE_MIN, SLOPE_MAX] (flat below -1): strictly increasing on [-1, 1]
+ *              [SLOPE_MIN, SLOPE_MAX] (flat below -1): strictly increasing on [-1, 1]; the three
+ *              channels' slope logits lie within CHANNEL_DEVIATION_MAX of their mean
  *   a_c(p)     offset in [-OFFSET_MAX, OFFSET_MAX] (coarse grid, taken to the light grid) plus light
  *              in [0, LIGHT_MAX], interpolated from the light grid
  *
@@ -56,12 +57,21 @@ const SEGMENTS = CURVE_KNOTS.length;
 const INIT_REFERENCE = 0.02;
 const HEAD_WEIGHT_GAIN = 0.25;
 const HEAD_BIAS_GAIN = 10;
+/**
+ * Bound of each channel's slope logit around the mean of the three channels' logits for the same
+ * segment: the curves share a luminance shape and may differ per channel only this much, so a grey
+ * or white region keeps a near-neutral hue (per-channel curves alone turned white skies orange).
+ */
+export const CHANNEL_DEVIATION_MAX = 0.5;
+/** [24, 24]: the mean of the three channels' rows for the same segment. */
+export const MEAN_OVER_CHANNELS = matrixOf(3 * SEGMENTS, 3 * SEGMENTS, (r, c) => (r % SEGMENTS === c % SEGMENTS ? 1 / 3 : 0));
 /** Slope logit offset so that a zero logit gives slope 1 (the identity curve). */
 export const SLOPE_SHIFT = Math.log((1 - SLOPE_MIN) / (SLOPE_MAX - 1));
 
 export interface BilateralLayer {
   readonly name: string;
-  readonly kind: 'conv' | 'conv-transpose';
+  /** Bilinear x2 enlargement (half-pixel centres) before the convolution. */
+  readonly upsample: boolean;
   readonly kernel: number;
   readonly stride: 1 | 2;
   readonly pad: number;
@@ -77,20 +87,22 @@ export function bilateralLayers(architecture: Partial<GeneratorArchitecture> = {
   splat: BilateralLayer[]; local: BilateralLayer[]; global: BilateralLayer[]; coeffs: BilateralLayer; light: BilateralLayer[];
 } {
   const { inputNc, ngf, nBlocks } = resolveGeneratorArchitecture(architecture);
-  const body = (name: string, kind: BilateralLayer['kind'], kernel: number, stride: 1 | 2, inC: number, outC: number): BilateralLayer => {
-    const fanIn = kind === 'conv' ? inC * kernel * kernel : inC;
-    return { name, kind, kernel, stride, pad: kind === 'conv' ? (kernel - 1) / 2 : 0, inChannels: inC, outChannels: outC, weightScale: Math.sqrt(2 / fanIn) / INIT_REFERENCE, biasScale: 1 };
+  const body = (name: string, kernel: number, stride: 1 | 2, inC: number, outC: number, upsample = false): BilateralLayer => {
+    const fanIn = inC * kernel * kernel;
+    return { name, upsample, kernel, stride, pad: (kernel - 1) / 2, inChannels: inC, outChannels: outC, weightScale: Math.sqrt(2 / fanIn) / INIT_REFERENCE, biasScale: 1 };
   };
   const head = (layer: BilateralLayer): BilateralLayer => ({
     ...layer, weightScale: (HEAD_WEIGHT_GAIN * Math.sqrt(1 / (layer.inChannels * layer.kernel * layer.kernel))) / INIT_REFERENCE, biasScale: HEAD_BIAS_GAIN,
   });
   const c = [ngf, 2 * ngf, 4 * ngf];
   return {
-    splat: [body('splat.0', 'conv', 3, 2, inputNc, c[0]), body('splat.1', 'conv', 3, 2, c[0], c[1]), body('splat.2', 'conv', 3, 2, c[1], c[2])],
-    local: Array.from({ length: nBlocks }, (_, i) => body(`local.${i}`, 'conv', 3, 1, c[2], c[2])),
-    global: [body('global.0', 'conv', 1, 1, c[2], c[2]), body('global.1', 'conv', 1, 1, c[2], c[2])],
-    coeffs: head(body('coeffs', 'conv', 1, 1, c[2], COEFF_CHANNELS)),
-    light: [body('light.0', 'conv-transpose', 2, 2, c[2], c[1]), body('light.1', 'conv-transpose', 2, 2, c[1], c[0]), head(body('light.2', 'conv', 3, 1, c[0], 3))],
+    splat: [body('splat.0', 3, 2, inputNc, c[0]), body('splat.1', 3, 2, c[0], c[1]), body('splat.2', 3, 2, c[1], c[2])],
+    local: Array.from({ length: nBlocks }, (_, i) => body(`local.${i}`, 3, 1, c[2], c[2])),
+    global: [body('global.0', 1, 1, c[2], c[2]), body('global.1', 1, 1, c[2], c[2])],
+    coeffs: head(body('coeffs', 1, 1, c[2], COEFF_CHANNELS)),
+    // Bilinear enlargement then a 3x3 conv, not a stride-2 transposed conv: the latter's kernel
+    // repeats every 2 cells and left a periodic checker in the light grid of dark regions.
+    light: [body('light.0', 3, 1, c[2], c[1], true), body('light.1', 3, 1, c[1], c[0], true), head(body('light.2', 3, 1, c[0], 3))],
   };
 }
 
@@ -109,9 +121,8 @@ function resolveBilateral(options: Partial<GeneratorArchitecture>): GeneratorArc
 
 /** The parameterised layers as a step table (the registry reads parameters off it; the forward pass is BilateralGenerator.apply). */
 function bilateralSteps(architecture: GeneratorArchitecture): GeneratorStep[] {
-  return layerList(architecture).map((l): GeneratorStep => (l.kind === 'conv'
-    ? { op: 'conv', name: l.name, inC: l.inChannels, outC: l.outChannels, kernel: l.kernel, stride: l.stride, zeroPad: l.pad, bias: true }
-    : { op: 'conv-transpose-up', name: l.name, inC: l.inChannels, outC: l.outChannels, kernel: 2, bias: true }));
+  return layerList(architecture).map((l): GeneratorStep => (
+    { op: 'conv', name: l.name, inC: l.inChannels, outC: l.outChannels, kernel: l.kernel, stride: l.stride, zeroPad: l.pad, bias: true }));
 }
 
 /** ngf and the grid-level convs read off a bilateral generator's state_dict. */
@@ -238,11 +249,9 @@ export class BilateralGenerator extends Generator<GeneratorArchitecture> {
   private layer(x: tf.Tensor4D, l: BilateralLayer): tf.Tensor4D {
     const w = tf.mul(this.weight(l.name), l.weightScale) as tf.Tensor4D;
     const b = tf.mul(this.bias(l.name), l.biasScale) as tf.Tensor1D;
-    if (l.kind === 'conv-transpose') {
-      const [n, h, wd] = x.shape;
-      return tf.add(tf.conv2dTranspose(x, w, [n, 2 * h, 2 * wd, l.outChannels], 2, 'valid'), b);
-    }
-    const padded = l.pad > 0 ? tf.pad(x, [[0, 0], [l.pad, l.pad], [l.pad, l.pad], [0, 0]]) : x;
+    const [, h, wd] = x.shape;
+    const input = l.upsample ? resizeWith(x, bilinearMatrix(2 * h, h), 2 * h, bilinearMatrix(2 * wd, wd), 2 * wd) : x;
+    const padded = l.pad > 0 ? tf.pad(input, [[0, 0], [l.pad, l.pad], [l.pad, l.pad], [0, 0]]) : input;
     return tf.add(tf.conv2d(padded, w, l.stride, 'valid'), b);
   }
 
@@ -271,9 +280,12 @@ export class BilateralGenerator extends Generator<GeneratorArchitecture> {
       const global = this.layer(tf.relu(this.layer(pooled, l.global[0])), l.global[1]);
       const fused = tf.relu(tf.add(local, global)) as tf.Tensor4D;
       const raw = this.layer(fused, l.coeffs);
-      const slopes = tf.add(SLOPE_MIN, tf.mul(SLOPE_MAX - SLOPE_MIN, tf.sigmoid(tf.add(tf.slice(raw, [0, 0, 0, 0], [-1, -1, -1, 3 * SEGMENTS]), SLOPE_SHIFT))));
       const [n, gh, gw] = raw.shape;
-      const hingeWeights = tf.matMul(tf.reshape(slopes, [-1, 3 * SEGMENTS]), tf.tensor2d(HINGE_FROM_SLOPES, [3 * SEGMENTS, 3 * SEGMENTS]), false, true);
+      const slopeLogits = tf.reshape(tf.slice(raw, [0, 0, 0, 0], [-1, -1, -1, 3 * SEGMENTS]), [-1, 3 * SEGMENTS]);
+      const shared = tf.matMul(slopeLogits, tf.tensor2d(MEAN_OVER_CHANNELS, [3 * SEGMENTS, 3 * SEGMENTS]), false, true);
+      const deviation = tf.mul(CHANNEL_DEVIATION_MAX, tf.tanh(tf.div(tf.sub(slopeLogits, shared), CHANNEL_DEVIATION_MAX)));
+      const slopes = tf.add(SLOPE_MIN, tf.mul(SLOPE_MAX - SLOPE_MIN, tf.sigmoid(tf.add(tf.add(shared, deviation), SLOPE_SHIFT))));
+      const hingeWeights = tf.matMul(slopes, tf.tensor2d(HINGE_FROM_SLOPES, [3 * SEGMENTS, 3 * SEGMENTS]), false, true);
       const curves = tf.reshape(hingeWeights, [n, gh, gw, 3 * SEGMENTS]) as tf.Tensor4D;
       const offsets = tf.mul(OFFSET_MAX, tf.tanh(tf.slice(raw, [0, 0, 0, 3 * SEGMENTS], [-1, -1, -1, 3]))) as tf.Tensor4D;
       const u2 = tf.relu(tf.add(c2, this.layer(fused, l.light[0]))) as tf.Tensor4D;

@@ -8,7 +8,7 @@
  */
 import type { GeneratorArchitecture } from '../config.ts';
 import {
-  BILATERAL_GRID, BILATERAL_LIGHT_GRID, BILATERAL_LOWRES, CURVE_KNOTS, HINGE_FROM_SLOPES, KNOTS_PER_ROW, LIGHT_MAX, LIGHT_SHIFT,
+  BILATERAL_GRID, BILATERAL_LIGHT_GRID, BILATERAL_LOWRES, CHANNEL_DEVIATION_MAX, CURVE_KNOTS, MEAN_OVER_CHANNELS, HINGE_FROM_SLOPES, KNOTS_PER_ROW, LIGHT_MAX, LIGHT_SHIFT,
   OFFSET_MAX, REPEAT_PER_SEGMENT, SLOPE_MAX, SLOPE_MIN, SLOPE_SHIFT, SUM_PER_CHANNEL, bilateralLayers, bilinearMatrix as bilinearMatrix0, type BilateralLayer,
 } from '../networks/bilateral-generator.ts';
 import type { StateDictTensor } from '../networks/network.ts';
@@ -25,15 +25,25 @@ export function bilateralGraph(
   const scalar = (name: string, value: number): string => g.floats(name, [], new Float32Array([value]));
   const vector = (name: string, dims: number[], values: readonly number[]): string => g.floats(name, dims, Float32Array.from(values));
   const layers = bilateralLayers(architecture);
+  const [gh, gw] = BILATERAL_GRID;
+  const fixedMatrix = (name: string, rows: number, cols: number, values: Float32Array): string => g.floats(name, [rows, cols], values);
+  /** [N, C, h, w] -> [N, C, rows, cols] by fixed bilinear matrices (grid sizes are fixed). */
+  const enlarge = (x: string, h: number, w: number, rows: number, cols: number, name: string): string =>
+    g.node('MatMul', [fixedMatrix(`${name}.rows`, rows, h, bilinearValues(rows, h)),
+      g.node('MatMul', [x, fixedMatrix(`${name}.cols_t`, w, cols, transposed(bilinearValues(cols, w), cols, w))], `${name}.w`)], name);
+  /** Grid size at the input of each light layer: the coefficient grid, doubled per enlargement. */
+  const lightInputSize = new Map<string, [number, number]>();
   const layer = (x: string, l: BilateralLayer, extraBias = 0): string => {
     const w = tensors.get(`${l.name}.weight`)!;
     const b = tensors.get(`${l.name}.bias`)!;
     const weight = g.floats(`${l.name}.weight`, w.shape, w.data.map((v) => v * l.weightScale));
     const bias = g.floats(`${l.name}.bias`, b.shape, b.data.map((v) => v * l.biasScale + extraBias));
-    if (l.kind === 'conv-transpose') {
-      return g.node('ConvTranspose', [x, weight, bias], `${l.name}.conv_transpose`, { kernel_shape: [2, 2], strides: [2, 2], dilations: [1, 1], group: 1 });
+    let input = x;
+    if (l.upsample) {
+      const [h, w] = lightInputSize.get(l.name)!;
+      input = enlarge(x, h, w, 2 * h, 2 * w, `${l.name}.upsample`);
     }
-    return g.node('Conv', [x, weight, bias], `${l.name}.conv`, {
+    return g.node('Conv', [input, weight, bias], `${l.name}.conv`, {
       kernel_shape: [l.kernel, l.kernel], strides: [l.stride, l.stride], pads: [l.pad, l.pad, l.pad, l.pad], dilations: [1, 1], group: 1,
     });
   };
@@ -92,22 +102,24 @@ export function bilateralGraph(
   const raw = layer(fused, layers.coeffs);
   const channels = (x: string, start: number, end: number, name: string): string =>
     g.node('Slice', [x, g.int64s(`ch.${start}`, [start]), g.int64s(`ch.${end}`, [end]), g.int64s('axes1', [1])], name);
-  const slopes = g.node('Add', [scalar('slope.min', SLOPE_MIN), g.node('Mul', [scalar('slope.range', SLOPE_MAX - SLOPE_MIN),
-    g.node('Sigmoid', [g.node('Add', [channels(raw, 0, 3 * SEGMENTS, 'coeffs.slopes_raw'), scalar('slope.shift', SLOPE_SHIFT)], 'coeffs.slopes_shifted')], 'coeffs.slopes_sigmoid')], 'coeffs.slopes_scaled')], 'coeffs.slopes');
   /** A fixed channel mixing [out, in] as a 1x1 convolution (NCHW, any size). */
   const mixChannels = (x: string, values: Float32Array, out: number, inC: number, name: string): string =>
     g.node('Conv', [x, g.floats(`${name}.weight`, [out, inC, 1, 1], values)], name, { kernel_shape: [1, 1], strides: [1, 1], pads: [0, 0, 0, 0], dilations: [1, 1], group: 1 });
+  const slopeLogits = channels(raw, 0, 3 * SEGMENTS, 'coeffs.slopes_raw');
+  const shared = mixChannels(slopeLogits, MEAN_OVER_CHANNELS, 3 * SEGMENTS, 3 * SEGMENTS, 'coeffs.slopes_shared');
+  const deviationMax = scalar('slope.deviation_max', CHANNEL_DEVIATION_MAX);
+  const deviation = g.node('Mul', [deviationMax, g.node('Tanh', [g.node('Div', [g.node('Sub', [slopeLogits, shared], 'coeffs.slopes_dev_raw'), deviationMax], 'coeffs.slopes_dev_scaled')], 'coeffs.slopes_dev_tanh')], 'coeffs.slopes_dev');
+  const slopes = g.node('Add', [scalar('slope.min', SLOPE_MIN), g.node('Mul', [scalar('slope.range', SLOPE_MAX - SLOPE_MIN),
+    g.node('Sigmoid', [g.node('Add', [g.node('Add', [shared, deviation], 'coeffs.slopes_logit'), scalar('slope.shift', SLOPE_SHIFT)], 'coeffs.slopes_shifted')], 'coeffs.slopes_sigmoid')], 'coeffs.slopes_scaled')], 'coeffs.slopes');
   const curves = mixChannels(slopes, HINGE_FROM_SLOPES, 3 * SEGMENTS, 3 * SEGMENTS, 'coeffs.hinges');
   const offsets = g.node('Mul', [scalar('offset.max', OFFSET_MAX), g.node('Tanh', [channels(raw, 3 * SEGMENTS, 3 * SEGMENTS + 3, 'coeffs.offsets_raw')], 'coeffs.offsets_tanh')], 'coeffs.offsets');
+  lightInputSize.set(layers.light[0].name, [gh, gw]).set(layers.light[1].name, [2 * gh, 2 * gw]);
   const u2 = relu(g.node('Add', [c2, layer(fused, layers.light[0])], 'light.0.add'), 'light.0.relu');
   const u1 = relu(g.node('Add', [c1, layer(u2, layers.light[1])], 'light.1.add'), 'light.1.relu');
   const light = g.node('Mul', [scalar('light.max', LIGHT_MAX), g.node('Sigmoid', [layer(u1, layers.light[2], LIGHT_SHIFT)], 'light.sigmoid')], 'light.grid');
 
-  const [gh, gw] = BILATERAL_GRID;
   const [qh, qw] = BILATERAL_LIGHT_GRID;
-  const fixedMatrix = (name: string, rows: number, cols: number, values: Float32Array): string => g.floats(name, [rows, cols], values);
-  const offsetsOnLightGrid = g.node('MatMul', [fixedMatrix('offsets_up.rows', qh, gh, bilinearValues(qh, gh)),
-    g.node('MatMul', [offsets, fixedMatrix('offsets_up.cols_t', gw, qw, transposed(bilinearValues(qw, gw), qw, gw))], 'offsets_up.w')], 'offsets_up');
+  const offsetsOnLightGrid = enlarge(offsets, gh, gw, qh, qw, 'offsets_up');
   const additive = g.node('Add', [offsetsOnLightGrid, light], 'additive.grid');
   const upRows = bilinearMatrix(heightF, gh, 'up.rows');
   const upCols = bilinearMatrix(widthF, gw, 'up.cols');
