@@ -26,13 +26,12 @@
  * state_dict keys read like a PyTorch module (splat.N, local.N, global.N, coeffs, light.N).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { DatasetError } from '@nightshift/labels';
 import { resolveGeneratorArchitecture, type GeneratorArchitecture } from '../config.ts';
 import { Generator, generatorSpecs, type GeneratorKind, type StateDictShapes } from './generator.ts';
 import type { GeneratorStep } from './generator-steps.ts';
 import type { NetworkOptions } from './network.ts';
 import type { ParamSpec } from './parameters.ts';
-import { convShape } from './state-dict-shapes.ts';
+import { convShape, resolveInferred } from './state-dict-shapes.ts';
 // The ONNX graph lives beside the exporter; it reads this file's constants only when it runs.
 import { bilateralGraph } from '../onnx/export-bilateral.ts';
 
@@ -130,11 +129,7 @@ function inferBilateral(tensors: StateDictShapes, file: string): GeneratorArchit
   const first = convShape(tensors, 'splat.0.weight', file, 'bilateral generator');
   let nBlocks = 0;
   while (tensors.has(`local.${nBlocks}.weight`)) nBlocks++;
-  try {
-    return resolveBilateral({ ngf: first[0], inputNc: first[1], outputNc: 3, nBlocks });
-  } catch (error) {
-    throw new DatasetError(file, `inferred generator architecture is invalid: ${(error as Error).message}`);
-  }
+  return resolveInferred(file, 'generator', resolveBilateral, { ngf: first[0], inputNc: first[1], outputNc: 3, nBlocks });
 }
 
 export const BILATERAL_GENERATOR: GeneratorKind<GeneratorArchitecture> = Object.freeze({

@@ -12,7 +12,7 @@ import { resolveGeneratorArchitecture, type GeneratorArchitecture } from '../con
 import { Generator, type GeneratorKind, type StateDictShapes } from './generator.ts';
 import { convNames, inferRepeats, sequential, type GeneratorStep, type SequentialModule } from './generator-steps.ts';
 import type { NetworkOptions } from './network.ts';
-import { convShape } from './state-dict-shapes.ts';
+import { convShape, resolveInferred } from './state-dict-shapes.ts';
 
 const pad = (size: number): SequentialModule => (name) => ({ op: 'reflect-pad', name, size });
 const conv = (inC: number, outC: number, kernel: number, zeroPad: number): SequentialModule =>
@@ -53,11 +53,7 @@ export function inferCutGeneratorArchitecture(tensors: StateDictShapes, file: st
   const stem = convShape(tensors, `${convNames(table(0))[0]}.weight`, file, 'CUT ResnetGenerator');
   const nBlocks = inferRepeats(tensors, table, 0, 65);
   const head = convShape(tensors, `${convNames(table(nBlocks)).at(-1)}.weight`, file, `CUT ResnetGenerator (${nBlocks} residual blocks)`);
-  try {
-    return resolveGeneratorArchitecture({ ngf: stem[0], inputNc: stem[1], nBlocks, outputNc: head[0] });
-  } catch (error) {
-    throw new DatasetError(file, `inferred CUT generator architecture is invalid: ${(error as Error).message}`);
-  }
+  return resolveInferred(file, 'CUT generator', resolveGeneratorArchitecture, { ngf: stem[0], inputNc: stem[1], nBlocks, outputNc: head[0] });
 }
 
 export const CUT_GENERATOR: GeneratorKind<GeneratorArchitecture> = Object.freeze({

@@ -3,13 +3,12 @@
  * instance norm, no dropout), as a step table: its nn.Sequential module by module, so that every
  * state_dict key (`model.1`, `model.10.conv_block.1`, ...) comes from the module's position.
  */
-import { DatasetError } from '@nightshift/labels';
 import { resolveGeneratorArchitecture, type GeneratorArchitecture } from '../config.ts';
 import { Generator, generatorSpecs, type GeneratorKind, type StateDictShapes } from './generator.ts';
 import { convNames, inferRepeats, sequential, type GeneratorStep, type SequentialModule } from './generator-steps.ts';
 import type { NetworkOptions } from './network.ts';
 import type { ParamSpec } from './parameters.ts';
-import { convShape } from './state-dict-shapes.ts';
+import { convShape, resolveInferred } from './state-dict-shapes.ts';
 
 const pad = (size: number): SequentialModule => (name) => ({ op: 'reflect-pad', name, size });
 const conv = (inC: number, outC: number, kernel: number, stride: 1 | 2, zeroPad: number): SequentialModule =>
@@ -62,11 +61,7 @@ export function inferGeneratorArchitecture(tensors: StateDictShapes, file: strin
   const layout = resnetLayoutOf(tensors);
   const stem = convShape(tensors, layout.stem, file, 'ResnetGenerator');
   const head = convShape(tensors, layout.head, file, `ResnetGenerator (${layout.nBlocks} residual blocks)`);
-  try {
-    return resolveGeneratorArchitecture({ ngf: stem[0], inputNc: stem[1], nBlocks: layout.nBlocks, outputNc: head[0] });
-  } catch (error) {
-    throw new DatasetError(file, `inferred generator architecture is invalid: ${(error as Error).message}`);
-  }
+  return resolveInferred(file, 'generator', resolveGeneratorArchitecture, { ngf: stem[0], inputNc: stem[1], nBlocks: layout.nBlocks, outputNc: head[0] });
 }
 
 export const RESNET_GENERATOR: GeneratorKind<GeneratorArchitecture> = Object.freeze({

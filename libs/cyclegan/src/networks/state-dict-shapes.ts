@@ -17,3 +17,12 @@ export function convShape(tensors: StateDictShapes, key: string, file: string, w
   if (entry.shape.length !== 4) throw new DatasetError(file, `tensor ${key} has shape ${shapeText(entry.shape)}, expected a 4-d conv weight`);
   return entry.shape;
 }
+
+/** `resolve(raw)` for an architecture read off `file`; its refusal becomes a DatasetError naming the file. */
+export function resolveInferred<A, R>(file: string, what: string, resolve: (raw: R) => A, raw: R): A {
+  try {
+    return resolve(raw);
+  } catch (error) {
+    throw new DatasetError(file, `inferred ${what} architecture is invalid: ${(error as Error).message}`);
+  }
+}
