@@ -16,6 +16,7 @@ import { OnnxTranslator, RandomStream, exportGeneratorOnnx, loadGenerator, selec
 import { env as tfjsEnv } from '@tensorflow/tfjs-core';
 import { generateScene, renderSceneSync, type Scene } from '@nightshift/datasets';
 import { describeFit, fitPhotometric, photometricBaseline, psnr, ssim, type ImagePair, type RgbImage } from './lib/image-quality.ts';
+import { medianMs } from './lib/median-ms.ts';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 const { values } = parseArgs({
@@ -83,16 +84,8 @@ async function speed(models: readonly string[], runs: number): Promise<number[]>
   const out: number[] = [];
   for (const model of models) {
     const translator = await generatorTranslator(model, 'G_A');
-    await translator.translate([frame]);
-    const times: number[] = [];
-    for (let i = 0; i < runs; i++) {
-      const t0 = performance.now();
-      await translator.translate([frame]);
-      times.push(performance.now() - t0);
-    }
+    out.push(await medianMs(runs, () => translator.translate([frame])));
     translator.dispose();
-    times.sort((a, b) => a - b);
-    out.push(times[times.length >> 1]);
   }
   return out;
 }

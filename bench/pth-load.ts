@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { env as tfjsEnv } from '@tensorflow/tfjs-core';
 import { importGenerator, loadTranslationGenerator, readStateDict, selectBackend } from '@nightshift/cyclegan';
+import { medianMs } from './lib/median-ms.ts';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '7' } } });
 const RUNS = Number(values.runs);
@@ -19,16 +20,7 @@ const SCRIPT = fileURLToPath(new URL('./torch_pth_load.py', import.meta.url));
 
 interface TorchTiming { file: string; bytes: number; torch: string; load_ms: number; load_into_net_ms: number }
 
-async function median(run: () => Promise<void>): Promise<number> {
-  await run();
-  const times: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    const t0 = performance.now();
-    await run();
-    times.push(performance.now() - t0);
-  }
-  return times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
-}
+const median = (run: () => Promise<void>): Promise<number> => medianMs(RUNS, run);
 
 tfjsEnv().set('PROD', true);
 await selectBackend('cpu');
