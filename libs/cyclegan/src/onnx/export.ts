@@ -16,6 +16,7 @@ import type { GeneratorArchitecture } from '../config.ts';
 import type { BaseGeneratorArchitecture, Generator, GeneratorKind } from '../networks/generator.ts';
 import { BLUR_DOWN_SIZE, BLUR_UP_SIZE, stepSpecs, type GeneratorStep } from '../networks/generator-steps.ts';
 import type { StateDictTensor } from '../networks/network.ts';
+import type { ParamSpec } from '../networks/parameters.ts';
 import { RESNET_GENERATOR } from '../networks/resnet-generator.ts';
 import { modelHash } from '../translate/model-hash.ts';
 import { writeFileAtomic } from '../atomic-write.ts';
@@ -229,14 +230,7 @@ export function generatorToOnnx<A extends BaseGeneratorArchitecture = GeneratorA
   }
   const steps = kind.steps(arch);
   const specs = stepSpecs(steps);
-  const tensors = new Map(stateDict.map((t) => [t.name, t]));
-  for (const spec of specs) {
-    const t = tensors.get(spec.name);
-    if (!t) throw new RangeError(`generatorToOnnx: the state_dict has no tensor ${spec.name}`);
-    if (t.shape.join(',') !== spec.torchShape.join(',')) {
-      throw new RangeError(`generatorToOnnx: ${spec.name} has shape [${t.shape}], expected [${spec.torchShape}] for ${JSON.stringify(arch)}`);
-    }
-  }
+  const tensors = checkExportTensors('generatorToOnnx', stateDict, specs, arch);
   const { inputNc, outputNc } = arch;
   const g = new GraphBuilder(precision);
   const param = (name: string): string => g.floats(name, tensors.get(name)!.shape, tensors.get(name)!.data);
@@ -269,4 +263,17 @@ export async function writeGeneratorOnnx(generator: Generator, path: string, opt
   const bytes = await exportGeneratorOnnx(generator, options);
   await writeFileAtomic(path, bytes);
   return bytes;
+}
+
+/** `stateDict` by name, once every spec's tensor is found in it with its PyTorch shape; a RangeError prefixed with `who` otherwise. */
+export function checkExportTensors(who: string, stateDict: readonly StateDictTensor[], specs: readonly ParamSpec[], arch: unknown): Map<string, StateDictTensor> {
+  const tensors = new Map(stateDict.map((t) => [t.name, t]));
+  for (const spec of specs) {
+    const t = tensors.get(spec.name);
+    if (!t) throw new RangeError(`${who}: the state_dict has no tensor ${spec.name}`);
+    if (t.shape.join(',') !== spec.torchShape.join(',')) {
+      throw new RangeError(`${who}: ${spec.name} has shape [${t.shape}], expected [${spec.torchShape}] for ${JSON.stringify(arch)}`);
+    }
+  }
+  return tensors;
 }

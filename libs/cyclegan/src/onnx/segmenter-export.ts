@@ -12,7 +12,7 @@ import { resolveSegmenterArchitecture, segmenterSpecs, type Segmenter, type Segm
 import { IMAGENET_MEAN, IMAGENET_STD } from '../train/segmenter-training.ts';
 import { modelHash } from '../translate/model-hash.ts';
 import { writeFileAtomic } from '../atomic-write.ts';
-import { GraphBuilder, ONNX_INPUT_NAME, checkLittleEndian, imageValueInfo } from './export.ts';
+import { GraphBuilder, ONNX_INPUT_NAME, checkExportTensors, checkLittleEndian, imageValueInfo } from './export.ts';
 
 export const SEGMENTER_OUTPUT_NAME = 'logits';
 
@@ -21,14 +21,7 @@ export function segmenterToOnnx(stateDict: readonly StateDictTensor[], architect
   checkLittleEndian();
   const arch = resolveSegmenterArchitecture(architecture);
   const specs = segmenterSpecs(arch);
-  const tensors = new Map(stateDict.map((t) => [t.name, t]));
-  for (const spec of specs) {
-    const t = tensors.get(spec.name);
-    if (!t) throw new RangeError(`segmenterToOnnx: the state_dict has no tensor ${spec.name}`);
-    if (t.shape.join(',') !== spec.torchShape.join(',')) {
-      throw new RangeError(`segmenterToOnnx: ${spec.name} has shape [${t.shape}], expected [${spec.torchShape}] for ${JSON.stringify(arch)}`);
-    }
-  }
+  const tensors = checkExportTensors('segmenterToOnnx', stateDict, specs, arch);
   const g = new GraphBuilder('fp32');
   const param = (name: string): string => g.floats(name, tensors.get(name)!.shape, tensors.get(name)!.data);
   const conv = (x: string, layer: string, k: number, stride: number, pad: number, output = `${layer}.conv`): string =>
