@@ -1,5 +1,6 @@
 // Fault-injection benchmark of the consistency checks (libs/consistency).
-//   node --import tsx bench/consistency.ts [--calibrate] [--scenes N] [--overlays DIR] [--curves] [--no-real] [--no-parity] [--model DIR] [--set name=value]
+//   node --import tsx bench/consistency.ts [--calibrate] [--scenes N] [--overlays DIR] [--curves] [--no-real] [--no-parity] [--model DIR]
+//     [--segmenter DIR | --no-semantic] [--set name=value]
 // (a) synthetic: source = day render, output = night render of the fault scene (erased / added object,
 //     exact truth); clean = night render. Evaluation seeds from 500000, calibration seeds 1000..1299.
 // (b) real Cityscapes frames (../shared/data/real/cityscapes): night = the default generator
@@ -10,6 +11,10 @@
 // Hallucination has two cues with a threshold each (new structure, stray lights on the ground): a pasted
 // object counts as found when either cue's best overlapping region reaches its threshold; --calibrate picks
 // the pair with the best recall at <= 0.05 false regions per clean image (calibrateRegions).
+// The semantic cue (datasets/models/segmenter, or --segmenter DIR) is a third cue for both fault kinds,
+// ORed with the structural ones: rows for structural only, semantic only and fused. --calibrate keeps the
+// structural thresholds as they are and gives the semantic cue what they leave of the false-flag budget
+// (calibrateSemantic); its frame bar is the 5 % quantile of the calibration frames' day accuracy.
 import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
@@ -17,8 +22,8 @@ import sharp from 'sharp';
 import { generateScene, sceneLabels, renderSceneSync, renderFaults } from '@nightshift/datasets';
 import { isInstanceValue, listCityscapesFrames, readCityscapesSample, readRgb } from '@nightshift/labels';
 import {
-  checkConsistency, drawOverlay, eraseInstance, pasteObject, photometricNight, listInstances, resolveThresholds,
-  type ConsistencyFlag, type ConsistencyThresholds, type ConsistencyResult, type LabelMaps, type RegionScore, type RgbImage,
+  SemanticSegmenter, checkConsistency, drawOverlay, eraseInstance, pasteObject, photometricNight, listInstances, resolveThresholds,
+  type ClassProbabilities, type ConsistencyFlag, type ConsistencyThresholds, type ConsistencyResult, type LabelMaps, type RegionScore, type RgbImage,
 } from '@nightshift/consistency';
 import { OnnxTranslator, TfjsTranslator, exportGeneratorOnnx, loadGenerator, selectBackend } from '@nightshift/cyclegan';
 import { timeCheckOnOneCore, type CheckTiming } from './lib/check-timing.ts';
@@ -35,14 +40,32 @@ const MIN_AREA = 32 * 32; // "objects >= 32x32": at least 1024 mask pixels
 const SET: Partial<ConsistencyThresholds> = {};
 args.forEach((a, i) => { if (a === '--set') { const [k, v] = args[i + 1].split('='); (SET as Record<string, number>)[k] = Number(v); } });
 const T = resolveThresholds(SET);
-const COLLECT = { ...SET, erasureThreshold: 2, hallucinationThreshold: 0, strayLightThreshold: 0 } as Partial<ConsistencyThresholds>;
+// The frame bar is applied by the benchmark (from each trial's day accuracy), so that --calibrate can choose it.
+const COLLECT = { ...SET, erasureThreshold: 2, hallucinationThreshold: 0, strayLightThreshold: 0, semanticFrameAccuracy: 0 } as Partial<ConsistencyThresholds>;
+const SEGMENTER = opt('--segmenter', join(import.meta.dirname, '../datasets/models/segmenter'));
+const segmenter = args.includes('--no-semantic') || !existsSync(SEGMENTER) ? undefined : await SemanticSegmenter.open(SEGMENTER);
+/** The segmenter's reading of the day image and of an output, for checkConsistency's semantic input. */
+async function semanticOf(dayProbabilities: ClassProbabilities | undefined, output: RgbImage): Promise<{ day: ClassProbabilities; night: ClassProbabilities } | undefined> {
+  return segmenter && dayProbabilities ? { day: dayProbabilities, night: await segmenter.probabilities(output) } : undefined;
+}
 
 interface Trials { pos: number[]; neg: number[]; negImages: number }
 type Cue = RegionScore['cue'];
-const CUES: readonly Cue[] = ['structure', 'light'];
-/** Hallucination trials: per cue, the best region score over each pasted object and every region score of clean images. */
-interface RegionTrials { pos: Record<Cue, number>[]; neg: Record<Cue, number[]>; negImages: number }
-const regionTrials = (): RegionTrials => ({ pos: [], neg: { structure: [], light: [] }, negImages: 0 });
+const CUES: readonly Cue[] = ['structure', 'light', 'semantic'];
+const STRUCTURAL: readonly Cue[] = ['structure', 'light'];
+/**
+ * Hallucination trials: per cue, the best region score over each pasted object and every region score of
+ * clean images; with the segmenter's day accuracy of the frame (acc), so that the frame bar can be applied.
+ */
+interface RegionTrials { pos: (Record<Cue, number> & { acc: number })[]; neg: Record<Cue, number[]>; negAcc: number[]; negImages: number }
+const regionTrials = (): RegionTrials => ({ pos: [], neg: { structure: [], light: [], semantic: [] }, negAcc: [], negImages: 0 });
+/**
+ * Erasure trials over every object >= 32x32 for the fused rule: structural retention (1 when not comparable:
+ * never flagged) and semantic drop (-Infinity where the object abstains), with the frame's day accuracy.
+ */
+interface ObjectTrial { retention: number; drop: number; acc: number }
+interface ErasureTrials { pos: ObjectTrial[]; neg: ObjectTrial[]; negImages: number }
+const erasureTrials = (): ErasureTrials => ({ pos: [], neg: [], negImages: 0 });
 
 function auc(pos: number[], neg: number[], higherIsPositive: boolean): number {
   if (!pos.length || !neg.length) return NaN;
@@ -77,22 +100,42 @@ const overlaps = (a: number[], b: number[]): boolean => a[0] < b[0] + b[2] && b[
 // every region score in clean images (false regions are counted per image).
 const erased: Trials = { pos: [], neg: [], negImages: 0 };
 const added = regionTrials();
-const real = { erased: { pos: [], neg: [], negImages: 0 } as Trials, added: regionTrials() };
-let cleanFlags: { set: string; id: string; flags: ConsistencyResult['flags']; image: RgbImage }[] = [];
+const erasedFused = erasureTrials();
+/** The segmenter's day accuracy of each clean frame (the frame bar's input). */
+const frameAcc: Record<'synthetic' | 'real', number[]> = { synthetic: [], real: [] };
+const real = { erased: { pos: [], neg: [], negImages: 0 } as Trials, added: regionTrials(), erasedFused: erasureTrials() };
+let cleanFlags: { set: string; id: string; flags: ConsistencyResult['flags']; image: RgbImage; semantic?: ConsistencyResult['semantic'] }[] = [];
 
 function bigObjects(r: ConsistencyResult): number[] {
   return r.objects.filter((o) => o.area >= MIN_AREA && o.comparable).map((o) => o.retention);
 }
 
-function bestOverlap(r: ConsistencyResult, box: number[]): Record<Cue, number> {
+function bestOverlap(r: ConsistencyResult, box: number[]): Record<Cue, number> & { acc: number } {
   // -Infinity: no region of that cue over the object (not found at any threshold).
-  const best = { structure: -Infinity, light: -Infinity };
+  const best = { structure: -Infinity, light: -Infinity, semantic: -Infinity, acc: r.semantic?.dayAccuracy ?? 0 };
   for (const g of r.regions) if (overlaps(g.bbox, box)) best[g.cue] = Math.max(best[g.cue], g.score);
   return best;
 }
 
 function addNegatives(t: RegionTrials, r: ConsistencyResult): void {
-  for (const g of r.regions) t.neg[g.cue].push(g.score);
+  for (const g of r.regions) {
+    t.neg[g.cue].push(g.score);
+    if (g.cue === 'semantic') t.negAcc.push(r.semantic!.dayAccuracy);
+  }
+  t.negImages++;
+}
+
+function objectTrial(r: ConsistencyResult, instanceId: number): ObjectTrial {
+  const o = r.objects.find((q) => q.instanceId === instanceId), so = r.semantic?.objects.find((q) => q.instanceId === instanceId);
+  return { retention: o && o.comparable ? o.retention : 1, drop: so && !so.abstained ? so.drop : -Infinity, acc: r.semantic?.dayAccuracy ?? 0 };
+}
+
+/** Clean objects >= 32x32 of a frame (all but `skip`) as erasure negatives, and the cue's abstentions among them. */
+function addObjectNegatives(t: ErasureTrials, r: ConsistencyResult, labels: LabelMaps, skip?: number): void {
+  for (const o of listInstances(labels.instances, labels.width)) {
+    if (o.area < MIN_AREA || o.instanceId === skip) continue;
+    t.neg.push(objectTrial(r, o.instanceId));
+  }
   t.negImages++;
 }
 
@@ -100,9 +143,11 @@ function addNegatives(t: RegionTrials, r: ConsistencyResult): void {
 // pixels (0.2 % of the bytes on the real frames). Calibration adds +-1 to 1 % of the bytes of each clean
 // output and measures how much each region score moves: the threshold of each cue is placed that much
 // (relative) above the clean score it must stay above, so that the noise cannot push a clean region over.
-const relShift: Record<Cue, number[]> = { structure: [], light: [] };
+const relShift: Record<Cue, number[]> = { structure: [], light: [], semantic: [] };
 /** Absolute retention shift of clean objects >= 32x32 under the same noise (the erasure threshold's margin). */
 const retentionShift: number[] = [];
+/** Absolute semantic drop shift of the same objects (the semantic erasure threshold's margin). */
+const dropShift: number[] = [];
 function levelNoise(image: RgbImage, seed: number): RgbImage {
   const data = new Uint8Array(image.data);
   let st = seed >>> 0;
@@ -123,11 +168,18 @@ function noiseSensitivity(a: ConsistencyResult, b: ConsistencyResult): void {
     const q = b.objects.find((p) => p.instanceId === o.instanceId);
     if (q && o.area >= MIN_AREA && o.comparable && q.comparable) retentionShift.push(Math.abs(o.retention - q.retention));
   }
+  for (const o of a.semantic?.objects ?? []) {
+    const q = b.semantic?.objects.find((p) => p.instanceId === o.instanceId);
+    if (q && o.area >= MIN_AREA) dropShift.push(Math.abs(o.drop - q.drop));
+  }
 }
+const p99 = (values: number[]): number => {
+  const v = [...values].sort((x, y) => x - y);
+  return v.length ? v[Math.min(v.length - 1, Math.floor(0.99 * v.length))] : 0;
+};
 /** Relative score shift under engine noise per cue: the 99th percentile over the matched clean regions. */
 function noiseMargin(c: Cue): number {
-  const v = [...relShift[c]].sort((x, y) => x - y);
-  return v.length ? v[Math.min(v.length - 1, Math.floor(0.99 * v.length))] : 0;
+  return p99(relShift[c]);
 }
 
 const W = 512, H = 256;
@@ -136,20 +188,28 @@ for (let s = SEED0; s < SEED0 + nScenes; s++) {
   const labels: LabelMaps = { ...sceneLabels(scene) };
   const day = renderSceneSync(scene, 'day'), night = renderSceneSync(scene, 'night');
   const faults = await renderFaults(scene);
-  const clean = checkConsistency({ sampleId: `syn-${s}`, source: day, output: night, labels }, COLLECT);
+  const dayP = segmenter ? await segmenter.probabilities(day) : undefined;
+  const semantic = await semanticOf(dayP, night);
+  const clean = checkConsistency({ sampleId: `syn-${s}`, source: day, output: night, labels, semantic }, COLLECT);
   const victim = faults.erased?.truth.instanceId;
   erased.neg.push(...bigObjects({ ...clean, objects: clean.objects.filter((o) => o.instanceId !== victim) }));
   erased.negImages++;
+  addObjectNegatives(erasedFused, clean, labels, victim);
+  if (clean.semantic) frameAcc.synthetic.push(clean.semantic.dayAccuracy);
   addNegatives(added, clean);
-  if (calibrate) noiseSensitivity(clean, checkConsistency({ sampleId: `syn-${s}-noisy`, source: day, output: levelNoise(night, s), labels }, COLLECT));
-  if (s < SEED0 + 50) cleanFlags.push({ set: 'synthetic', id: `syn-${s}`, flags: checkConsistency({ sampleId: `syn-${s}`, source: day, output: night, labels }, SET).flags, image: night });
+  if (calibrate) {
+    const noisy = levelNoise(night, s);
+    noiseSensitivity(clean, checkConsistency({ sampleId: `syn-${s}-noisy`, source: day, output: noisy, labels, semantic: await semanticOf(dayP, noisy) }, COLLECT));
+  }
+  if (s < SEED0 + 50) cleanFlags.push({ set: 'synthetic', id: `syn-${s}`, flags: checkConsistency({ sampleId: `syn-${s}`, source: day, output: night, labels, semantic }, SET).flags, image: night });
   if (faults.erased && faults.erased.truth.area >= MIN_AREA) {
-    const r = checkConsistency({ sampleId: `syn-${s}-erased`, source: day, output: faults.erased.image, labels }, COLLECT);
+    const r = checkConsistency({ sampleId: `syn-${s}-erased`, source: day, output: faults.erased.image, labels, semantic: await semanticOf(dayP, faults.erased.image) }, COLLECT);
     const o = r.objects.find((q) => q.instanceId === victim);
     if (o) erased.pos.push(o.comparable ? o.retention : 1);
+    erasedFused.pos.push(objectTrial(r, victim!));
   }
   if (faults.added.truth.area >= MIN_AREA) {
-    const r = checkConsistency({ sampleId: `syn-${s}-added`, source: day, output: faults.added.image, labels }, COLLECT);
+    const r = checkConsistency({ sampleId: `syn-${s}-added`, source: day, output: faults.added.image, labels, semantic: await semanticOf(dayP, faults.added.image) }, COLLECT);
     added.pos.push(bestOverlap(r, faults.added.truth.bbox));
   }
 }
@@ -163,13 +223,14 @@ const MODEL = opt('--model', join(import.meta.dirname, '../datasets/models/defau
 const timings: CheckTiming[] = [];
 const TIMED_RUNS = 15;
 const parity: string[] = [];
-const flagKey = (g: ConsistencyFlag): string => `${g.kind} ${g.className} ${g.instanceId ?? '-'} ${g.bbox.join(',')}`;
+const flagKey = (g: ConsistencyFlag): string => `${g.kind} (${g.cue}) ${g.className} ${g.instanceId ?? '-'} ${g.bbox.join(',')}`;
 if (!calibrate && !args.includes('--no-real') && existsSync(REAL_ROOT)) {
   const samples = [];
   for (const frame of listCityscapesFrames(REAL_ROOT)) {
     const sample = await readCityscapesSample(frame);
     const rgb = await readRgb(frame.imagePath);
-    samples.push({ sample, day: { width: rgb.width, height: rgb.height, data: rgb.data } as RgbImage });
+    const day: RgbImage = { width: rgb.width, height: rgb.height, data: rgb.data };
+    samples.push({ sample, day, dayP: segmenter ? await segmenter.probabilities(day) : undefined });
   }
   await selectBackend('wasm');
   const generator = await loadGenerator(MODEL, { which: 'G_A' });
@@ -181,19 +242,19 @@ if (!calibrate && !args.includes('--no-real') && existsSync(REAL_ROOT)) {
     // Engine parity: the tfjs engine's translation differs by a grey level on a few pixels; the flags must not.
     const tfjs = await TfjsTranslator.create(generator);
     let matched = 0, sameBox = 0, total = 0, maxShift = 0, maxRel = 0, maxAbs = 0;
-    for (const [fi, { sample, day }] of samples.entries()) {
+    for (const [fi, { sample, day, dayP }] of samples.entries()) {
       const other = (await tfjs.translate([day]))[0];
       let bytes = 0;
       for (let i = 0; i < other.data.length; i++) if (other.data[i] !== nights[fi].data[i]) bytes++;
       const labels: LabelMaps = { width: sample.width, height: sample.height, semantic: sample.semantic, instances: sample.instances };
-      const a = checkConsistency({ sampleId: sample.id, source: day, output: nights[fi], labels }, SET).flags;
-      const b = checkConsistency({ sampleId: sample.id, source: day, output: other, labels }, SET).flags;
+      const a = checkConsistency({ sampleId: sample.id, source: day, output: nights[fi], labels, semantic: await semanticOf(dayP, nights[fi]) }, SET).flags;
+      const b = checkConsistency({ sampleId: sample.id, source: day, output: other, labels, semantic: await semanticOf(dayP, other) }, SET).flags;
       total += Math.max(a.length, b.length);
       // The same decision: kind, class and instance equal and the boxes overlapping (IoU >= 0.5), one to one.
       const free = new Set(b.keys());
       const unmatched: string[] = [];
       for (const f of a) {
-        const j = [...free].find((k) => b[k].kind === f.kind && b[k].className === f.className && b[k].instanceId === f.instanceId && iou(b[k].bbox, f.bbox) >= 0.5);
+        const j = [...free].find((k) => b[k].kind === f.kind && b[k].cue === f.cue && b[k].className === f.className && b[k].instanceId === f.instanceId && iou(b[k].bbox, f.bbox) >= 0.5);
         if (j === undefined) { unmatched.push(`onnx only: ${flagKey(f)} score ${f.score.toFixed(3)}`); continue; }
         free.delete(j);
         matched++;
@@ -206,30 +267,41 @@ if (!calibrate && !args.includes('--no-real') && existsSync(REAL_ROOT)) {
       for (const k of free) unmatched.push(`tfjs only: ${flagKey(b[k])} score ${b[k].score.toFixed(3)}`);
       parity.push(`  ${sample.id}: ${(100 * bytes / other.data.length).toFixed(2)} % of the bytes differ (by 1 level); flags onnx ${a.length}, tfjs ${b.length}${unmatched.length ? '\n    ' + unmatched.join('\n    ') : ''}`);
     }
-    parity.unshift(`engine parity (onnx cpu vs tfjs wasm, default G_A, 3 real frames): ${matched} of ${total} flags the same decision (kind, class, instance, box IoU >= 0.5), ${sameBox} with identical boxes; largest box edge shift ${maxShift} px, score difference ${maxAbs.toFixed(3)} (erased retention), ${(100 * maxRel).toFixed(1)} % (hallucinated, relative)`);
+    parity.unshift(`engine parity (onnx cpu vs tfjs wasm, default G_A, 3 real frames${segmenter ? ', all cues' : ', structural cues'}): ${matched} of ${total} flags the same decision (kind, cue, class, instance, box IoU >= 0.5), ${sameBox} with identical boxes; largest box edge shift ${maxShift} px, score difference ${maxAbs.toFixed(3)} (erased retention), ${(100 * maxRel).toFixed(1)} % (hallucinated, relative)`);
     tfjs.dispose();
   }
   generator.dispose();
   const control = photometricNight({ seed: 7 });
-  for (const [fi, { sample, day }] of samples.entries()) {
+  for (const [fi, { sample, day, dayP }] of samples.entries()) {
     const labels: LabelMaps = { width: sample.width, height: sample.height, semantic: sample.semantic, instances: sample.instances };
     const night = nights[fi];
-    const clean = checkConsistency({ sampleId: sample.id, source: day, output: night, labels }, COLLECT);
+    const semantic = await semanticOf(dayP, night);
+    const clean = checkConsistency({ sampleId: sample.id, source: day, output: night, labels, semantic }, COLLECT);
     // On each core in turn: on this shared virtual machine the cores are not equally fast.
-    if (fi === 0) for (const core of availableParallelism() > 1 ? [0, 1] : [0]) timings.push(timeCheckOnOneCore({ sampleId: sample.id, source: day, output: night, labels }, TIMED_RUNS, core));
-    cleanFlags.push({ set: 'real', id: sample.id, flags: checkConsistency({ sampleId: sample.id, source: day, output: night, labels }, SET).flags, image: night });
+    if (fi === 0) {
+      for (const core of availableParallelism() > 1 ? [0, 1] : [0]) {
+        timings.push(timeCheckOnOneCore({ sampleId: sample.id, source: day, output: night, labels }, TIMED_RUNS, core));
+        if (segmenter) timings.push(timeCheckOnOneCore({ sampleId: sample.id, source: day, output: night, labels }, TIMED_RUNS, core, SEGMENTER));
+      }
+    }
+    const full = checkConsistency({ sampleId: sample.id, source: day, output: night, labels, semantic }, SET);
+    cleanFlags.push({ set: 'real', id: sample.id, flags: full.flags, image: night, semantic: full.semantic });
     const stand = control(day);
-    cleanFlags.push({ set: 'real-control', id: `${sample.id}-photometric`, flags: checkConsistency({ sampleId: sample.id, source: day, output: stand, labels }, SET).flags, image: stand });
+    const standCheck = checkConsistency({ sampleId: sample.id, source: day, output: stand, labels, semantic: await semanticOf(dayP, stand) }, SET);
+    cleanFlags.push({ set: 'real-control', id: `${sample.id}-photometric`, flags: standCheck.flags, image: stand, semantic: standCheck.semantic });
     addNegatives(real.added, clean);
+    addObjectNegatives(real.erasedFused, clean, labels);
+    if (clean.semantic) frameAcc.real.push(clean.semantic.dayAccuracy);
     const objects = listInstances(labels.instances, labels.width).filter((o) => o.area >= MIN_AREA);
     for (const o of objects) {
       const r0 = clean.objects.find((q) => q.instanceId === o.instanceId);
       if (r0) real.erased.neg.push(r0.comparable ? r0.retention : 1);
       const fault = eraseInstance(night, labels, o.instanceId, { noiseSeed: o.instanceId });
       if (!fault) continue;
-      const r = checkConsistency({ sampleId: `${sample.id}-erased-${o.instanceId}`, source: day, output: fault.image, labels }, COLLECT);
+      const r = checkConsistency({ sampleId: `${sample.id}-erased-${o.instanceId}`, source: day, output: fault.image, labels, semantic: await semanticOf(dayP, fault.image) }, COLLECT);
       const q = r.objects.find((p) => p.instanceId === o.instanceId);
       if (q) real.erased.pos.push(q.comparable ? q.retention : 1);
+      real.erasedFused.pos.push(objectTrial(r, o.instanceId));
     }
     real.erased.negImages++;
     // Paste objects of the other frames (cars, persons, riders, bicycles >= 32x32, not cut by the border).
@@ -242,10 +314,11 @@ if (!calibrate && !args.includes('--no-real') && existsSync(REAL_ROOT)) {
       for (const d of donors) {
         const pasted = pasteObject(night, labels, { image: donor.day, instances: donor.sample.instances, instanceId: d.instanceId }, 1000 * fi + k++);
         if (!pasted) continue;
-        const r = checkConsistency({ sampleId: `${sample.id}-added-${k}`, source: day, output: pasted.image, labels }, COLLECT);
+        const pastedSemantic = await semanticOf(dayP, pasted.image);
+        const r = checkConsistency({ sampleId: `${sample.id}-added-${k}`, source: day, output: pasted.image, labels, semantic: pastedSemantic }, COLLECT);
         real.added.pos.push(bestOverlap(r, pasted.truth.bbox));
         if (k <= 2) {
-          const flags = checkConsistency({ sampleId: `${sample.id}-added-${k}`, source: day, output: pasted.image, labels }, SET).flags;
+          const flags = checkConsistency({ sampleId: `${sample.id}-added-${k}`, source: day, output: pasted.image, labels, semantic: pastedSemantic }, SET).flags;
           await writeOverlay(`${sample.id}-added-${k}`, pasted.image, flags);
         }
       }
@@ -290,37 +363,94 @@ function sweep(t: Trials, higherIsPositive: boolean, perImage: boolean): string 
 }
 
 type CueThresholds = Record<Cue, number>;
-const flaggedBy = (p: Record<Cue, number>, th: CueThresholds): boolean => CUES.some((c) => p[c] >= th[c]);
+const flaggedBy = (p: Record<Cue, number>, th: CueThresholds, cues: readonly Cue[] = CUES): boolean => cues.some((c) => p[c] >= th[c]);
 
-/** Hallucination row: a pasted object is found when either cue's best overlapping region reaches its threshold. */
-function regionRow(set: string, t: RegionTrials, th: CueThresholds): string {
-  const recall = t.pos.filter((p) => flaggedBy(p, th)).length / t.pos.length;
-  const falseFlags = CUES.reduce((a, c) => a + t.neg[c].filter((v) => v >= th[c]).length, 0);
-  // AUC of the combined score max over cues of score / threshold; per cue in brackets.
+/**
+ * The trials as the semantic cue's frame bar leaves them: a frame whose day accuracy is under the bar
+ * abstains, so its semantic scores drop out (pasted objects: -Infinity, never found by the cue).
+ */
+function gateRegions(t: RegionTrials, bar: number): RegionTrials {
+  return {
+    ...t,
+    pos: t.pos.map((p) => (p.acc < bar ? { ...p, semantic: -Infinity } : p)),
+    neg: { ...t.neg, semantic: t.neg.semantic.filter((_, k) => t.negAcc[k] >= bar) },
+    negAcc: t.negAcc.filter((a) => a >= bar),
+  };
+}
+function gateObjects(t: ErasureTrials, bar: number): ErasureTrials {
+  const gate = (o: ObjectTrial): ObjectTrial => (o.acc < bar ? { ...o, drop: -Infinity } : o);
+  return { ...t, pos: t.pos.map(gate), neg: t.neg.map(gate) };
+}
+
+/** Hallucination row over some of the cues: a pasted object is found when any of them reaches its threshold over it. */
+function regionRow(set: string, label: string, t: RegionTrials, th: CueThresholds, cues: readonly Cue[]): string {
+  const recall = t.pos.filter((p) => flaggedBy(p, th, cues)).length / t.pos.length;
+  const falseFlags = cues.reduce((a, c) => a + t.neg[c].filter((v) => v >= th[c]).length, 0);
+  // AUC of the combined score max over the cues of score / threshold.
   const ratio = (v: number, c: Cue): number => v / Math.max(th[c], 1e-9);
-  const comb = (p: Record<Cue, number>): number => Math.max(...CUES.map((c) => ratio(p[c], c)));
-  const negComb = CUES.flatMap((c) => t.neg[c].map((v) => ratio(v, c)));
-  const perCue = CUES.map((c) => `${c} ${auc(t.pos.map((p) => p[c]), t.neg[c], true).toFixed(3)}`).join(', ');
-  return `${set.padEnd(10)} ${'hallucinated'.padEnd(13)} ${String(t.pos.length).padStart(5)} ${String(t.negImages).padStart(7)}  ${recall.toFixed(3)}  ${(falseFlags / t.negImages).toFixed(4)} /image     ${auc(t.pos.map(comb), negComb, true).toFixed(3)}   ${calibrateRegions(t).recall.toFixed(3)}   (AUC ${perCue})`;
+  const comb = (p: Record<Cue, number>): number => Math.max(...cues.map((c) => ratio(p[c], c)));
+  const negComb = cues.flatMap((c) => t.neg[c].map((v) => ratio(v, c)));
+  // Images without any region of these cues count as negatives at -Infinity (one per image at most).
+  const imagesWithout = Math.max(0, t.negImages - negComb.length);
+  const negAll = [...negComb, ...Array<number>(imagesWithout).fill(-Infinity)];
+  return `${set.padEnd(10)} ${'hallucinated'.padEnd(13)} ${label.padEnd(10)} ${String(t.pos.length).padStart(5)} ${String(t.negImages).padStart(7)}  ${recall.toFixed(3)}  ${(falseFlags / t.negImages).toFixed(4)} /image     ${auc(t.pos.map(comb), negAll, true).toFixed(3)}`;
+}
+
+/** Erasure row over some of the cues: retention under its threshold (structural) or drop at or over its threshold (semantic). */
+function erasureRow(set: string, label: string, t: ErasureTrials, th: { retention: number; drop: number }, cues: readonly ('structure' | 'semantic')[]): string {
+  const useS = cues.includes('structure'), useM = cues.includes('semantic');
+  const flagged = (o: ObjectTrial): boolean => (useS && o.retention < th.retention) || (useM && o.drop >= th.drop);
+  // Combined score for the AUC: max over the cues of how far past its threshold (> 1 = flagged).
+  const comb = (o: ObjectTrial): number => Math.max(useS ? th.retention / Math.max(o.retention, 1e-9) : -Infinity, useM ? o.drop / Math.max(th.drop, 1e-9) : -Infinity);
+  const recall = t.pos.filter(flagged).length / t.pos.length;
+  const rate = t.neg.filter(flagged).length / t.neg.length;
+  return `${set.padEnd(10)} ${'erased'.padEnd(13)} ${label.padEnd(10)} ${String(t.pos.length).padStart(5)} ${String(t.neg.length).padStart(7)}  ${recall.toFixed(3)}  ${rate.toFixed(4)} /instance  ${auc(t.pos.map(comb), t.neg.map(comb), true).toFixed(3)}`;
+}
+
+/** The semantic cue's abstentions: frames (clean checks) under the frame bar, objects >= 32x32 abstaining. */
+function abstentionLine(set: string, accs: number[], objects: ErasureTrials, bar: number): string {
+  const abstFrames = accs.filter((a) => a < bar).length;
+  const abstObjects = objects.neg.filter((o) => o.drop === -Infinity || o.acc < bar).length;
+  return `${set}: the semantic cue abstained on ${abstFrames} of ${accs.length} frames (${(100 * abstFrames / Math.max(1, accs.length)).toFixed(1)} %) and on ${abstObjects} of ${objects.neg.length} clean objects >= 32x32 (${(100 * abstObjects / Math.max(1, objects.neg.length)).toFixed(1)} %; objects of classes it does not judge, e.g. train, count as abstained)`;
 }
 
 /**
  * The per-cue thresholds with the best recall at <= 0.05 false regions per clean image: every split of
- * the allowed false regions between the cues, each cue's threshold just above its allowed-th worst clean score.
+ * the allowed false regions between the structural cues, each cue's threshold just above its allowed-th worst clean score.
  */
-function calibrateRegions(t: RegionTrials, margin: CueThresholds = { structure: 0, light: 0 }): { th: CueThresholds; recall: number } {
+function calibrateRegions(t: RegionTrials, margin: Pick<CueThresholds, 'structure' | 'light'> = { structure: 0, light: 0 }): { th: CueThresholds; recall: number } {
   const allowed = Math.floor(0.05 * t.negImages + 1e-9);
   const neg = { structure: [...t.neg.structure].sort((a, b) => b - a), light: [...t.neg.light].sort((a, b) => b - a) };
-  let best = { th: { structure: Infinity, light: Infinity } as CueThresholds, recall: -1 };
+  let best = { th: { structure: Infinity, light: Infinity, semantic: Infinity } as CueThresholds, recall: -1 };
   for (let k = 0; k <= allowed; k++) {
-    // A cue with fewer clean regions than its share goes just above its worst one: no lower without evidence.
-    // The margin lifts the threshold by the relative score shift engine noise can cause.
-    const edge = (v: number[], j: number, m: number): number => (v.length > j ? v[j] : v[0] ?? 0) * (1 + m) + 1e-6;
-    const th = { structure: edge(neg.structure, k, margin.structure), light: edge(neg.light, allowed - k, margin.light) };
-    const recall = t.pos.filter((p) => flaggedBy(p, th)).length / t.pos.length;
+    const th = { structure: edge(neg.structure, k, margin.structure), light: edge(neg.light, allowed - k, margin.light), semantic: Infinity };
+    const recall = t.pos.filter((p) => flaggedBy(p, th, STRUCTURAL)).length / t.pos.length;
     if (recall > best.recall) best = { th, recall };
   }
   return best;
+}
+// A cue with fewer clean scores than its share goes just above its worst one: no lower without evidence.
+// The margin lifts the threshold by the relative score shift engine noise can cause.
+function edge(descending: number[], j: number, relMargin: number, absMargin = 0): number {
+  return (descending.length > j ? descending[j] : descending[0] ?? 0) * (1 + relMargin) + absMargin + 1e-6;
+}
+
+/**
+ * The semantic thresholds, the structural ones fixed: the semantic cue gets the false flags the structural
+ * cues leave of the budget (0.05 regions per clean image, 0.02 per clean object), its threshold placed just
+ * above that many of its worst clean scores, lifted by its engine-noise margin. An object the structural
+ * cue already flags costs nothing more when the semantic cue flags it too.
+ */
+function calibrateSemantic(regions: RegionTrials, objects: ErasureTrials, structural: CueThresholds, retentionThreshold: number, margins: { region: number; drop: number }): { hallucination: number; erasure: number } {
+  const allowedR = Math.floor(0.05 * regions.negImages + 1e-9);
+  const usedR = STRUCTURAL.reduce((a, c) => a + regions.neg[c].filter((v) => v >= structural[c]).length, 0);
+  const semNeg = [...regions.neg.semantic].sort((a, b) => b - a);
+  const hallucination = edge(semNeg, Math.max(0, allowedR - usedR), margins.region);
+  const allowedE = Math.floor(0.02 * objects.neg.length + 1e-9);
+  const usedE = objects.neg.filter((o) => o.retention < retentionThreshold).length;
+  const drops = objects.neg.filter((o) => o.retention >= retentionThreshold && o.drop > -Infinity).map((o) => o.drop).sort((a, b) => b - a);
+  const erasure = edge(drops, Math.max(0, allowedE - usedE), 0, margins.drop);
+  return { hallucination, erasure };
 }
 
 function regionSweep(t: RegionTrials, th: CueThresholds): string {
@@ -332,42 +462,73 @@ function regionSweep(t: RegionTrials, th: CueThresholds): string {
       const v = vals[Math.floor(q * (vals.length - 1))];
       const cur = { ...th, [c]: v };
       const fr = CUES.reduce((a, d) => a + t.neg[d].filter((x) => x >= cur[d]).length, 0) / t.negImages;
-      lines.push(`    ${c} threshold ${v.toFixed(3)} (other cue at default): recall ${(t.pos.filter((p) => flaggedBy(p, cur)).length / t.pos.length).toFixed(3)}, false ${fr.toFixed(4)} /image`);
+      lines.push(`    ${c} threshold ${v.toFixed(3)} (other cues at default): recall ${(t.pos.filter((p) => flaggedBy(p, cur)).length / t.pos.length).toFixed(3)}, false ${fr.toFixed(4)} /image`);
     }
   }
   return lines.join('\n');
 }
 
-const DEFAULT_CUES: CueThresholds = { structure: T.hallucinationThreshold, light: T.strayLightThreshold };
+const DEFAULT_CUES: CueThresholds = { structure: T.hallucinationThreshold, light: T.strayLightThreshold, semantic: T.semanticHallucinationThreshold };
+const DEFAULT_ERASURE = { retention: T.erasureThreshold, drop: T.semanticErasureThreshold };
+const HEADER = 'set        kind          cues       faults   clean  recall  false flags          ROC AUC';
+
+function printRows(set: string, regions: RegionTrials, objects: ErasureTrials, th: CueThresholds, e: { retention: number; drop: number }, bar: number): void {
+  const r = gateRegions(regions, bar), o = gateObjects(objects, bar);
+  console.log(erasureRow(set, 'structural', o, e, ['structure']));
+  if (segmenter) {
+    console.log(erasureRow(set, 'semantic', o, e, ['semantic']));
+    console.log(erasureRow(set, 'fused', o, e, ['structure', 'semantic']));
+  }
+  console.log(regionRow(set, 'structural', r, th, STRUCTURAL));
+  if (segmenter) {
+    console.log(regionRow(set, 'semantic', r, th, ['semantic']));
+    console.log(regionRow(set, 'fused', r, th, CUES));
+  }
+}
 
 if (calibrate) {
   // Erasure: the largest threshold with <= 2 % false flags less its noise margin; hallucination: calibrateRegions.
   const negE = [...erased.neg].sort((a, b) => a - b);
-  const eShift = [...retentionShift].sort((a, b) => a - b);
-  const eMargin = eShift.length ? eShift[Math.min(eShift.length - 1, Math.floor(0.99 * eShift.length))] : 0;
+  const eMargin = p99(retentionShift);
   // Flag below the 2 % quantile of clean retentions, lowered by the engine-noise margin.
   const eTh = negE[Math.floor(0.02 * negE.length)] - eMargin;
-  console.log(`erasure engine-noise margin (99th percentile absolute retention shift of ${eShift.length} clean objects >= 32x32): ${eMargin.toFixed(4)}`);
+  console.log(`erasure engine-noise margin (99th percentile absolute retention shift of ${retentionShift.length} clean objects >= 32x32): ${eMargin.toFixed(4)}`);
   const margin = { structure: noiseMargin('structure'), light: noiseMargin('light') };
   const h = calibrateRegions(added, margin);
   console.log(`engine-noise margins (99th percentile relative score shift of ${relShift.structure.length} / ${relShift.light.length} clean regions under +-1 on 1 % of the bytes): structure ${margin.structure.toFixed(4)}, light ${margin.light.toFixed(4)}`);
-  console.log(`calibration seeds ${SEED0}..${SEED0 + nScenes - 1}: erasureThreshold ${eTh.toFixed(4)}, hallucinationThreshold ${h.th.structure.toFixed(4)}, strayLightThreshold ${h.th.light.toFixed(4)}`);
-  console.log(row('synthetic', 'erased', erased, eTh, false, false));
-  console.log(regionRow('synthetic', added, h.th));
-} else {
-  console.log(`consistency benchmark: thresholds erasure ${T.erasureThreshold}, hallucination ${T.hallucinationThreshold} (structure) / ${T.strayLightThreshold} (stray light); objects >= 32x32 (${MIN_AREA} px)`);
-  console.log(`(a) synthetic: ${nScenes} scenes ${W}x${H}, seeds ${SEED0}..${SEED0 + nScenes - 1}; (b) real: Cityscapes frames, night = default generator G_A (${MODEL}, onnx cpu)`);
-  console.log('set        kind          faults   clean  recall  false flags          ROC AUC  recall@target-false-rate');
-  console.log(row('synthetic', 'erased', erased, T.erasureThreshold, false, false));
-  console.log(regionRow('synthetic', added, DEFAULT_CUES));
-  if (real.erased.pos.length) {
-    console.log(row('real', 'erased', real.erased, T.erasureThreshold, false, false));
-    console.log(regionRow('real', real.added, DEFAULT_CUES));
+  console.log(`calibration seeds ${SEED0}..${SEED0 + nScenes - 1}: erasureThreshold ${eTh.toFixed(4)}, hallucinationThreshold ${h.th.structure.toFixed(4)}, strayLightThreshold ${h.th.light.toFixed(4)} (the defaults in use: ${T.erasureThreshold}, ${T.hallucinationThreshold}, ${T.strayLightThreshold})`);
+  if (segmenter) {
+    // The frame bar first (it decides which frames the semantic thresholds are calibrated on), then the
+    // semantic thresholds on the budget the structural defaults leave.
+    const accs = [...frameAcc.synthetic].sort((a, b) => a - b);
+    const bar = accs[Math.floor(0.05 * accs.length)];
+    const margins = { region: noiseMargin('semantic'), drop: p99(dropShift) };
+    const sem = calibrateSemantic(gateRegions(added, bar), gateObjects(erasedFused, bar), DEFAULT_CUES, T.erasureThreshold, margins);
+    console.log(`semantic engine-noise margins: ${margins.region.toFixed(4)} relative (${relShift.semantic.length} clean regions), ${margins.drop.toFixed(4)} absolute drop (${dropShift.length} clean objects)`);
+    console.log(`semantic (structural thresholds at their defaults): semanticFrameAccuracy ${bar.toFixed(4)} (5 % quantile of ${accs.length} frames' day accuracy, median ${accs[accs.length >> 1].toFixed(4)}), semanticHallucinationThreshold ${sem.hallucination.toFixed(4)}, semanticErasureThreshold ${sem.erasure.toFixed(4)}`);
+    console.log(HEADER);
+    printRows('calib', added, erasedFused, { ...DEFAULT_CUES, semantic: sem.hallucination }, { retention: T.erasureThreshold, drop: sem.erasure }, bar);
+  } else {
+    console.log(row('synthetic', 'erased', erased, eTh, false, false));
   }
+} else {
+  console.log(`consistency benchmark: thresholds erasure ${T.erasureThreshold}, hallucination ${T.hallucinationThreshold} (structure) / ${T.strayLightThreshold} (stray light)${segmenter ? `; semantic cue (${SEGMENTER}): hallucination ${T.semanticHallucinationThreshold}, erasure ${T.semanticErasureThreshold}, frame bar ${T.semanticFrameAccuracy}, object bar ${T.semanticObjectCoverage}` : '; no semantic cue'}; objects >= 32x32 (${MIN_AREA} px)`);
+  console.log(`(a) synthetic: ${nScenes} scenes ${W}x${H}, seeds ${SEED0}..${SEED0 + nScenes - 1}; (b) real: Cityscapes frames, night = default generator G_A (${MODEL}, onnx cpu)`);
+  console.log(HEADER);
+  printRows('synthetic', added, erasedFused, DEFAULT_CUES, DEFAULT_ERASURE, T.semanticFrameAccuracy);
+  if (real.erased.pos.length) printRows('real', real.added, real.erasedFused, DEFAULT_CUES, DEFAULT_ERASURE, T.semanticFrameAccuracy);
+  if (segmenter) {
+    console.log(abstentionLine('synthetic', frameAcc.synthetic, erasedFused, T.semanticFrameAccuracy));
+    if (real.erased.pos.length) console.log(abstentionLine('real', frameAcc.real, real.erasedFused, T.semanticFrameAccuracy));
+  }
+  console.log('structural cues alone, as calibrated (erasure over the comparable objects; recall at the target false rate):');
+  console.log(`  ${row('synthetic', 'erased', erased, T.erasureThreshold, false, false)}`);
+  if (real.erased.pos.length) console.log(`  ${row('real', 'erased', real.erased, T.erasureThreshold, false, false)}`);
+  console.log(`  synthetic hallucinated: recall at <= 0.05 false regions per image ${calibrateRegions(added).recall.toFixed(3)} (structural cues)`);
   if (args.includes('--curves')) {
     console.log('curves (synthetic erased):\n' + sweep(erased, false, false));
-    console.log('curves (synthetic hallucinated):\n' + regionSweep(added, DEFAULT_CUES));
-    if (real.added.pos.length) console.log('curves (real hallucinated):\n' + regionSweep(real.added, DEFAULT_CUES));
+    console.log('curves (synthetic hallucinated):\n' + regionSweep(gateRegions(added, T.semanticFrameAccuracy), DEFAULT_CUES));
+    if (real.added.pos.length) console.log('curves (real hallucinated):\n' + regionSweep(gateRegions(real.added, T.semanticFrameAccuracy), DEFAULT_CUES));
   }
   const what: Record<string, string> = {
     synthetic: 'true night renders: every flag is a false alarm',
@@ -382,11 +543,16 @@ if (calibrate) {
     console.log(`clean ${set} (${what[set]}): ${c.length} images, ${n} flags (${byKind('erased')} erased, ${byKind('hallucinated')} hallucinated), ${(n / c.length).toFixed(3)} per image`);
     for (const f of c) if (f.flags.length) {
       await writeOverlay(`clean-${f.id}`, f.image, f.flags);
-      for (const g of f.flags) console.log(`  ${f.id} ${g.kind} ${g.className} ${g.instanceId ?? ''} box ${g.bbox.join(',')} score ${g.score.toFixed(3)}`);
+      for (const g of f.flags) console.log(`  ${f.id} ${g.kind} (${g.cue}${g.predictedClassName ? `: ${g.predictedClassName}` : ''}) ${g.className} ${g.instanceId ?? ''} box ${g.bbox.join(',')} score ${g.score.toFixed(3)}`);
+    }
+    for (const f of c) {
+      if (!f.semantic || set === 'synthetic') continue;
+      const abst = f.semantic.objects.filter((o) => o.abstained);
+      console.log(`  ${f.id} semantic cue: day accuracy ${f.semantic.dayAccuracy.toFixed(3)}, ${f.semantic.abstained ? 'frame abstains' : 'frame judged'}; ${abst.length} of ${f.semantic.objects.length} objects abstain${abst.length && !f.semantic.abstained ? ` (${abst.map((o) => `${o.instanceId} day ${o.dayCoverage.toFixed(2)}`).join(', ')})` : ''}`);
     }
   }
   for (const line of parity) console.log(line);
-  console.log(`time per 2048x1024 check (first real frame, default generator's night):${timings.length ? '' : ' n/a (no real data)'}`);
-  for (const t of timings) console.log(`  ${formatTiming(t)}`);
+  console.log(`time per 2048x1024 check (first real frame, default generator's night), one core:${timings.length ? '' : ' n/a (no real data)'}`);
+  for (const t of timings) console.log(`  ${t.segmenter ? 'all cues (segmenter on day and night, then the check)' : 'structural cues'}: ${formatTiming(t)}`);
   console.log(`overlays: ${overlayDir}`);
 }

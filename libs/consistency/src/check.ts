@@ -1,5 +1,7 @@
 // One translated image, checked object by object: the erasure and hallucination scores and the flags
-// that exceed the thresholds.
+// that exceed the thresholds. With the segmenter's class probabilities of both images (`semantic`), the
+// semantic cue joins the structural ones: each cue has its own threshold and a flag is raised when any
+// cue's score passes its threshold (OR), except where the semantic cue abstains.
 import { labelById } from '@nightshift/labels';
 import { analyse } from './analysis.ts';
 import { checkLabels, checkRgb, type LabelMaps, type RgbImage } from './image.ts';
@@ -8,10 +10,13 @@ import { scoreRegions, type RegionScore } from './hallucination.ts';
 import { strayLightRegions } from './stray-lights.ts';
 import { resolveThresholds, type ConsistencyThresholds } from './thresholds.ts';
 import { Scratch } from './scratch.ts';
+import { isSemanticallyErased, scoreSemantic, type SemanticInput, type SemanticResult } from './semantic/cue.ts';
 
 export interface ConsistencyFlag {
   sampleId: string;
   kind: 'erased' | 'hallucinated';
+  /** The cue whose score passed its threshold (an erasure both cues find is reported by the structural one). */
+  cue: RegionScore['cue'];
   /** The labelled object (erased flags only). */
   instanceId?: number;
   /** Box [x, y, w, h] in image pixels. */
@@ -20,11 +25,14 @@ export interface ConsistencyFlag {
   labelId: number;
   className: string;
   /**
-   * Erased: structure retention (flag when below threshold). Hallucinated: novelty evidence or stray
-   * emitter pixels, by the region's cue (flag when at or above).
+   * Erased: structure retention (flag when below threshold) or, by the semantic cue, the drop of the
+   * class's coverage from day to night (flag when at or above). Hallucinated: novelty evidence, stray
+   * emitter pixels or semantic evidence, by the region's cue (flag when at or above).
    */
   score: number;
   threshold: number;
+  /** Hallucinated by the semantic cue: the thing class the segmenter finds there at night. */
+  predictedClassName?: string;
 }
 
 export interface ConsistencyInput {
@@ -34,21 +42,25 @@ export interface ConsistencyInput {
   /** The translated image (same size). */
   output: RgbImage;
   labels: LabelMaps;
+  /** The segmenter's class probabilities of source and output (SemanticSegmenter); absent: structural cues only. */
+  semantic?: SemanticInput;
 }
 
 export interface ConsistencyResult {
   flags: ConsistencyFlag[];
   /** Every object large enough to score, flagged or not. */
   objects: ObjectScore[];
-  /** Every candidate new-structure region, flagged or not. */
+  /** Every candidate region of every cue, flagged or not. */
   regions: RegionScore[];
+  /** The semantic cue's scores and abstentions (with `semantic` input only). */
+  semantic?: SemanticResult;
 }
 
 const className = (id: number): string => labelById(id)?.name ?? `label ${id}`;
 
 /** The threshold a region's score is compared with (each cue has its own). */
 export function regionThreshold(r: RegionScore, t: ConsistencyThresholds): number {
-  return r.cue === 'light' ? t.strayLightThreshold : t.hallucinationThreshold;
+  return r.cue === 'light' ? t.strayLightThreshold : r.cue === 'semantic' ? t.semanticHallucinationThreshold : t.hallucinationThreshold;
 }
 
 /** Whether an object score is an erasure at these thresholds (objects under erasureMinArea never are). */
@@ -66,29 +78,42 @@ export function checkConsistency(input: ConsistencyInput, overrides: Partial<Con
   }
   checkLabels(labels, source.width, source.height, `${sampleId} (labels)`);
   const scratch = new Scratch();
-  let objects: ObjectScore[], regions: RegionScore[];
+  let objects: ObjectScore[], regions: RegionScore[], semantic: SemanticResult | undefined;
   try {
     const a = analyse(source, output, labels, t, scratch);
     objects = scoreObjects(a, t).filter((o) => o.area >= t.erasureMinArea);
     regions = [...scoreRegions(a, t, scratch), ...strayLightRegions(source, output, labels, a.labels, a.factor, t, scratch)];
+    if (input.semantic) {
+      semantic = scoreSemantic(input.semantic, labels, t, scratch);
+      regions.push(...semantic.regions);
+    }
   } finally {
     scratch.release();
   }
   const flags: ConsistencyFlag[] = [];
+  const erased = new Set<number>();
   for (const o of objects) {
     if (!isErased(o, t)) continue;
+    erased.add(o.instanceId);
     flags.push({
-      sampleId, kind: 'erased', instanceId: o.instanceId, bbox: o.bbox, labelId: o.labelId, className: className(o.labelId),
+      sampleId, kind: 'erased', cue: 'structure', instanceId: o.instanceId, bbox: o.bbox, labelId: o.labelId, className: className(o.labelId),
       score: o.retention, threshold: t.erasureThreshold,
+    });
+  }
+  for (const o of semantic?.objects ?? []) {
+    if (erased.has(o.instanceId) || !isSemanticallyErased(o, t)) continue;
+    flags.push({
+      sampleId, kind: 'erased', cue: 'semantic', instanceId: o.instanceId, bbox: o.bbox, labelId: o.labelId, className: className(o.labelId),
+      score: o.drop, threshold: t.semanticErasureThreshold,
     });
   }
   for (const r of regions) {
     const threshold = regionThreshold(r, t);
     if (r.score < threshold) continue;
     flags.push({
-      sampleId, kind: 'hallucinated', bbox: r.bbox, labelId: r.labelId, className: className(r.labelId),
-      score: r.score, threshold,
+      sampleId, kind: 'hallucinated', cue: r.cue, bbox: r.bbox, labelId: r.labelId, className: className(r.labelId),
+      score: r.score, threshold, ...(r.predictedLabelId === undefined ? {} : { predictedClassName: className(r.predictedLabelId) }),
     });
   }
-  return { flags, objects, regions };
+  return { flags, objects, regions, ...(semantic ? { semantic } : {}) };
 }

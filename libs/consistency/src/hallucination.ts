@@ -32,16 +32,18 @@ import { sampledQuantile } from './sampled-quantile.ts';
 import type { Scratch } from './scratch.ts';
 
 export interface RegionScore {
-  /** What gave the region away: new structure, or a light standing on the ground. */
-  cue: 'structure' | 'light';
+  /** What gave the region away: new structure, a light standing on the ground, or a thing class the segmenter finds only at night (semantic/cue.ts). */
+  cue: 'structure' | 'light' | 'semantic';
   /** Box [x, y, w, h] at full resolution. */
   bbox: [number, number, number, number];
   /** Pixels at full resolution. */
   area: number;
   /** Label id most of the region lies on. */
   labelId: number;
-  /** Structure: novelty evidence (see above). Light: emitter pixels at full resolution. */
+  /** Structure: novelty evidence (see above). Light: emitter pixels at full resolution. Semantic: probability-gain evidence (semantic/cue.ts). */
   score: number;
+  /** Semantic: the label id of the thing class the segmenter finds there at night. */
+  predictedLabelId?: number;
 }
 
 const NOISE_BINS = 24;

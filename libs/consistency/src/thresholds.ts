@@ -124,6 +124,29 @@ export interface ConsistencyThresholds {
    * pixels count 1 each: 15.000001 flags more than 15, not a region of exactly 15 pixels.
    */
   strayLightThreshold: number;
+  /**
+   * Semantic cue (semantic/cue.ts, only with a segmenter): a grid pixel is evidence of a thing the labels
+   * do not have there when the night probability of that class exceeds the day one by more than this.
+   * 0.5 by design: the night reading must be confident and the day reading must not share it.
+   */
+  semanticPixelThreshold: number;
+  /**
+   * Semantic cue: a region is flagged hallucinated when its evidence (sum over its pixels, at full
+   * resolution, of the gain above semanticPixelThreshold) is at least this. Calibrated (see
+   * bench/consistency.ts --calibrate) with the structural thresholds fixed: the false regions per clean
+   * calibration image that the structural cues leave unused of the 0.05 allowed, lifted by the engine-noise margin.
+   */
+  semanticHallucinationThreshold: number;
+  /** Semantic cue: an object is flagged erased when its class's mean probability inside its mask drops by at least this from day to night. Calibrated like semanticHallucinationThreshold, within the 0.02 false flags per clean object. */
+  semanticErasureThreshold: number;
+  /**
+   * Semantic cue: the frame abstains when the segmenter's day pixel accuracy against the labels is below
+   * this: its thresholds were calibrated on frames it reads better. Calibrated: the 5 % quantile of the
+   * calibration frames' day accuracy.
+   */
+  semanticFrameAccuracy: number;
+  /** Semantic cue: an object abstains when its class covers less than this of its mask by day (mean probability); 0.5 by design: by day the segmenter must find most of the object. */
+  semanticObjectCoverage: number;
 }
 
 export const DEFAULT_THRESHOLDS: Readonly<ConsistencyThresholds> = Object.freeze({
@@ -155,6 +178,11 @@ export const DEFAULT_THRESHOLDS: Readonly<ConsistencyThresholds> = Object.freeze
   strayLightObjectSourceLevel: 150,
   strayLightMerge: 8,
   strayLightThreshold: 15.000001,
+  semanticPixelThreshold: 0.5,
+  semanticHallucinationThreshold: 2000,
+  semanticErasureThreshold: 0.5,
+  semanticFrameAccuracy: 0.8,
+  semanticObjectCoverage: 0.5,
 });
 
 /** The defaults with the given values replaced; throws RangeError on a non-finite number. */

@@ -232,7 +232,7 @@ test('box mean equals the brute-force mean of the clipped window', async () => {
 test('overlay draws outlines only at the flagged places', () => {
   const width = 40, height = 30;
   const image: RgbImage = { width, height, data: new Uint8Array(width * height * 3).fill(10) };
-  const out = drawOverlay(image, [{ sampleId: 'o', kind: 'erased', instanceId: 26001, bbox: [5, 6, 10, 8], labelId: 26, className: 'car', score: 0, threshold: 0.1 }], 1);
+  const out = drawOverlay(image, [{ sampleId: 'o', kind: 'erased', cue: 'structure', instanceId: 26001, bbox: [5, 6, 10, 8], labelId: 26, className: 'car', score: 0, threshold: 0.1 }], 1);
   for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) {
     const onEdge = ((x === 5 || x === 14) && y >= 6 && y <= 13) || ((y === 6 || y === 13) && x >= 5 && x <= 14);
     const o = (y * width + x) * 3;
