@@ -62,7 +62,7 @@ function toyScene(seed: number, width = 32, height = 16): { image: SegmenterImag
   return { image: { width, height, data }, label };
 }
 
-test('the segmenter computes what the PyTorch module computes: logits, cross-entropy with ignore_index 255, gradients', async () => {
+test('the segmenter computes what the PyTorch module computes: logits, cross-entropy with ignore_index 255 (plain and class-weighted), gradients', async () => {
   await selectBackend('cpu');
   const s = torchSegmenter();
   const x = nchwToNhwc(get('input'));
@@ -74,6 +74,10 @@ test('the segmenter computes what the PyTorch module computes: logits, cross-ent
   const { value, grads } = tf.variableGrads(() => segmentationLoss(s.apply(x), labels), s.variables());
   const torchLoss = get('loss').data[0];
   assert.ok(Math.abs(value.dataSync()[0] - torchLoss) <= 1e-6 * torchLoss, `loss ${value.dataSync()[0]} vs PyTorch ${torchLoss}`);
+  const weighted = segmentationLoss(s.apply(x), labels, [...get('class_weights').data]);
+  const torchWeighted = get('weighted_loss').data[0];
+  assert.ok(Math.abs(weighted.dataSync()[0] - torchWeighted) <= 1e-6 * torchWeighted, `class-weighted loss ${weighted.dataSync()[0]} vs PyTorch ${torchWeighted}`);
+  weighted.dispose();
   const ours = await s.stateDict(); // PyTorch layout, to compare gradients in the same layout
   for (const [name, variable] of s.namedVariables()) {
     const spec = s.specs.find((p) => p.name === name)!;

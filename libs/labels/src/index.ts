@@ -11,3 +11,4 @@ export * from './convert/index.ts';
 export { atomicTempOwner, atomicTempPath, copyFileAtomic, writeFileAtomic } from './atomic-file.ts';
 export { isPathInside, resolvesOutside } from './paths.ts';
 export * from './evaluation/index.ts';
+export { resizeLabelsNearest, resizeRgbArea, type SourceWindow } from './resize.ts';

@@ -2,8 +2,8 @@
 // or an ONNX segmenter (evaluation.json, evaluation.html and a table), or with --compare a build's
 // source frames against their twins (comparison.json, comparison.html).
 import { Option, type Command } from 'commander';
-import { CATEGORIES, EVAL_CLASSES, PREDICTION_IDS, type PredictionIds, type SemanticEvaluation } from '@nightshift/labels';
-import { ONNX_PROVIDER_REQUESTS, type OnnxProviderRequest } from '@nightshift/cyclegan';
+import { CATEGORIES, DatasetError, EVAL_CLASSES, PREDICTION_IDS, type PredictionIds, type SemanticEvaluation } from '@nightshift/labels';
+import { ONNX_PROVIDER_REQUESTS, SegmenterCardError, readSegmenterCard, type OnnxProviderRequest } from '@nightshift/cyclegan';
 import { printTable } from '../console.ts';
 import { REPO_ROOT } from '../defaults.ts';
 import { EXIT } from '../exit-codes.ts';
@@ -16,6 +16,7 @@ import {
   type SegmenterOptions, type WindowSize,
 } from '../evaluate/index.ts';
 import { describePredictions } from '../evaluate/evaluation-page.ts';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface EvaluateCommandOptions {
@@ -28,6 +29,7 @@ export interface EvaluateCommandOptions {
   std?: [number, number, number];
   crop?: WindowSize;
   stride?: WindowSize;
+  inputSize?: WindowSize;
   provider: OnnxProviderRequest;
   split?: string;
   output?: string;
@@ -59,11 +61,12 @@ export function registerEvaluateCommand(program: Command, setExit: (code: number
     .option('--compare <build>', 'a nightshift build: evaluate --segmenter on its input frames and on its translated twins, against the input\'s labels, with and without the flagged regions void')
     .option('--predictions <dir>', 'prediction PNGs (labelIds or trainIds), each named with its frame\'s <city>_<seq>_<frame>, at any depth')
     .addOption(new Option('--prediction-ids <kind>', 'what the prediction PNGs hold (default: told from their values)').choices(PREDICTION_IDS as string[]))
-    .option('--segmenter <model.onnx>', 'an ONNX semantic-segmentation model: float32 NCHW RGB input, logits [N, 19, H, W] over the Cityscapes trainIds')
+    .option('--segmenter <model.onnx|folder>', 'an ONNX semantic-segmentation model: float32 NCHW RGB input, logits [N, 19, H, W] over the Cityscapes trainIds; or a folder with a segmenter.json card (datasets/models/segmenter), which gives the model, its input size, mean and std')
     .option('--mean <r,g,b>', '--segmenter: per-channel mean of the 0..1 RGB values (default ImageNet 0.485,0.456,0.406)', parseTriple('--mean'))
     .option('--std <r,g,b>', '--segmenter: per-channel std (default ImageNet 0.229,0.224,0.225)', parseTriple('--std'))
     .option('--crop <px|HxW>', '--segmenter: sliding-window inference with windows of this size (default: whole frames, or the model\'s fixed input size)', parseWindow('--crop'))
     .option('--stride <px|HxW>', '--segmenter: step between windows (default two thirds of --crop)', parseWindow('--stride'))
+    .option('--input-size <px|HxW>', '--segmenter: resize every frame to this (area averaging) before the model, the logits back to the label size (for a model trained at one size; not with --crop)', parseWindow('--input-size'))
     .addOption(new Option('--provider <name>', '--segmenter: ONNX Runtime provider (auto: cuda, then webgpu on a hardware adapter, then cpu, as the translation engine picks)').choices(ONNX_PROVIDER_REQUESTS as string[]).default('auto'))
     .option('--split <split>', 'only this split (default: every split)')
     .option('--output <dir>', 'where evaluation.json/.html (or comparison.json/.html) go (default: dist/evaluate)')
@@ -71,14 +74,33 @@ export function registerEvaluateCommand(program: Command, setExit: (code: number
     .action(async (opts) => setExit(await runEvaluate(opts as EvaluateCommandOptions)));
 }
 
-function segmenterOptions(opts: EvaluateCommandOptions): SegmenterOptions {
+/** The model file and how to run it: from the options, or from the card of a segmenter folder. */
+async function resolveSegmenter(opts: EvaluateCommandOptions): Promise<{ segmenter: string; segmenterOptions: SegmenterOptions }> {
   if (opts.stride && !opts.crop) throw new UsageError('--stride needs --crop');
+  if (opts.inputSize && opts.crop) throw new UsageError('--input-size (resize every frame) and --crop (windows of the frame) exclude each other');
+  const path = opts.segmenter!;
+  const isCard = path.endsWith('.json') || (() => { try { return statSync(path).isDirectory(); } catch { return false; } })();
+  if (isCard) {
+    const given = (['mean', 'std', 'inputSize', 'crop', 'stride'] as const).filter((k) => opts[k]);
+    if (given.length) throw new UsageError(`the segmenter card of ${path} gives the input size, mean and std; leave out ${given.map((k) => `--${k === 'inputSize' ? 'input-size' : k}`).join(', ')}`);
+    const card = await readSegmenterCard(path).catch((e: unknown) => {
+      throw e instanceof SegmenterCardError ? new DatasetError(e.file, e.problem) : e;
+    });
+    return {
+      segmenter: card.modelPath,
+      segmenterOptions: { provider: opts.provider, mean: card.mean, std: card.std, inputSize: { height: card.input.height, width: card.input.width } },
+    };
+  }
   return {
-    provider: opts.provider,
-    ...(opts.mean ? { mean: opts.mean } : {}),
-    ...(opts.std ? { std: opts.std } : {}),
-    ...(opts.crop ? { crop: opts.crop } : {}),
-    ...(opts.stride ? { stride: opts.stride } : {}),
+    segmenter: path,
+    segmenterOptions: {
+      provider: opts.provider,
+      ...(opts.mean ? { mean: opts.mean } : {}),
+      ...(opts.std ? { std: opts.std } : {}),
+      ...(opts.crop ? { crop: opts.crop } : {}),
+      ...(opts.stride ? { stride: opts.stride } : {}),
+      ...(opts.inputSize ? { inputSize: opts.inputSize } : {}),
+    },
   };
 }
 
@@ -99,7 +121,7 @@ export async function runEvaluate(opts: EvaluateCommandOptions): Promise<number>
     checkOutputBesideInput(output, opts.compare);
     const progress = new Progress('evaluate --compare', 1);
     const c = await compareBuild({
-      build: opts.compare, segmenter: opts.segmenter, segmenterOptions: segmenterOptions(opts), split: opts.split, worstFrames: opts.worst,
+      build: opts.compare, ...(await resolveSegmenter(opts)), split: opts.split, worstFrames: opts.worst,
       onFrame: (d) => progress.update(d),
     }).finally(() => progress.stop());
     const paths = await writeComparison(output, c);
@@ -122,7 +144,7 @@ export async function runEvaluate(opts: EvaluateCommandOptions): Promise<number>
   let progress: Progress | undefined;
   const spec = opts.predictions
     ? { predictions: opts.predictions, ...(opts.predictionIds ? { predictionIds: opts.predictionIds } : {}) }
-    : { segmenter: opts.segmenter!, segmenterOptions: segmenterOptions(opts) };
+    : await resolveSegmenter(opts);
   const result = await evaluateDataset({
     dataset: opts.dataset, split: opts.split, worstFrames: opts.worst, ...spec,
     onFrame: (done, total) => { progress ??= new Progress('evaluate', total); progress.update(done); },

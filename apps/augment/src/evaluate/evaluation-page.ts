@@ -23,7 +23,9 @@ export function evaluationJson(result: DatasetEvaluation): Record<string, unknow
 export function describePredictions(p: PredictionsRecord): string {
   if (p.kind === 'files') return `prediction PNGs in ${p.folder} (${p.ids}: ${p.why})`;
   const s = p.segmenter;
-  const windows = s.crop ? `, ${s.crop.height}x${s.crop.width} windows every ${s.stride!.height}x${s.stride!.width} px` : ', whole frames';
+  const windows = s.inputSize
+    ? `, frames resized to ${s.inputSize.height}x${s.inputSize.width} (HxW)`
+    : s.crop ? `, ${s.crop.height}x${s.crop.width} windows every ${s.stride!.height}x${s.stride!.width} px` : ', whole frames';
   return `ONNX segmenter ${s.file} on ${s.provider} (${s.reason})${windows}, mean [${s.mean.join(', ')}], std [${s.std.join(', ')}]`;
 }
 

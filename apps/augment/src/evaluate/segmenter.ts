@@ -2,11 +2,12 @@
 // by mean/std, logits [N, 19, H, W] over the Cityscapes trainIds out, resized to the label size
 // (bilinear, half-pixel centres: PyTorch's align_corners=False, as mmsegmentation resizes) and
 // reduced to the first largest class. Frames too large to run whole go through overlapping windows
-// whose logits are averaged (mmsegmentation's slide inference).
+// whose logits are averaged (mmsegmentation's slide inference). A model trained at one fixed size
+// (inputSize) gets every frame area-resized to that size instead.
 import { readFile } from 'node:fs/promises';
 import * as ort from 'onnxruntime-node';
 import { IMAGENET_MEAN, IMAGENET_STD, openOnnxSession, type OnnxProviderName, type OnnxProviderRequest, type SkippedProvider } from '@nightshift/cyclegan';
-import { DatasetError, TRAIN_LABELS, type RgbImage } from '@nightshift/labels';
+import { DatasetError, TRAIN_LABELS, resizeRgbArea, type RgbImage } from '@nightshift/labels';
 
 /** Classes the logits must have: the 19 trainIds. */
 export const SEGMENTER_CLASSES = TRAIN_LABELS.length;
@@ -22,6 +23,8 @@ export interface SegmenterOptions {
   readonly crop?: WindowSize;
   /** Step between windows; default two thirds of the window, rounded up. */
   readonly stride?: WindowSize;
+  /** Resize every frame to this (area averaging) before the network, the logits back to the label size; not with crop. */
+  readonly inputSize?: WindowSize;
   /** 'auto' (default): the translation engine's order, cuda > webgpu (hardware adapter) > cpu. */
   readonly provider?: OnnxProviderRequest;
   /** CPU provider threads (default: ONNX Runtime's choice). */
@@ -40,6 +43,8 @@ export interface SegmenterInfo {
   /** Window and stride when frames are run in windows. */
   readonly crop?: WindowSize;
   readonly stride?: WindowSize;
+  /** The size every frame is resized to, when it is. */
+  readonly inputSize?: WindowSize;
 }
 
 const dimText = (d: unknown): string => (typeof d === 'number' && d >= 0 ? String(d) : typeof d === 'string' && d ? d : '?');
@@ -69,6 +74,13 @@ export class OnnxSegmenter {
     const std = options.std ?? IMAGENET_STD;
     if (mean.length !== 3 || std.length !== 3 || std.some((s) => !(s > 0)) || mean.some((m) => !Number.isFinite(m))) {
       throw new RangeError(`mean and std need 3 values each, std positive; got mean [${mean}] std [${std}]`);
+    }
+    const inputSize = options.inputSize;
+    if (inputSize) {
+      if (options.crop || options.stride) throw new RangeError('an input size (resize every frame) and a crop (windows of the frame) exclude each other');
+      if (!(Number.isInteger(inputSize.height) && Number.isInteger(inputSize.width) && inputSize.height > 0 && inputSize.width > 0)) {
+        throw new RangeError(`the input size must be positive whole pixels, got ${inputSize.height}x${inputSize.width}`);
+      }
     }
     let opened;
     try {
@@ -100,7 +112,10 @@ export class OnnxSegmenter {
     }
     const outputProblem = output?.isTensor && output.shape.length > 0 ? logitShapeProblem(output.shape, output.name) : undefined;
     if (outputProblem) fail(outputProblem);
-    const crop = options.crop ?? (fixedSize.height || fixedSize.width ? { height: fixedSize.height ?? 0, width: fixedSize.width ?? 0 } : undefined);
+    if (inputSize && ((fixedSize.height && fixedSize.height !== inputSize.height) || (fixedSize.width && fixedSize.width !== inputSize.width))) {
+      fail(`takes a fixed input of ${fixedSize.height ?? 'H'}x${fixedSize.width ?? 'W'}; the input size ${inputSize.height}x${inputSize.width} does not fit it`);
+    }
+    const crop = inputSize ? undefined : options.crop ?? (fixedSize.height || fixedSize.width ? { height: fixedSize.height ?? 0, width: fixedSize.width ?? 0 } : undefined);
     if (options.crop && ((fixedSize.height && options.crop.height !== fixedSize.height) || (fixedSize.width && options.crop.width !== fixedSize.width))) {
       fail(`takes a fixed input of ${fixedSize.height ?? 'H'}x${fixedSize.width ?? 'W'}; --crop ${options.crop.height}x${options.crop.width} does not fit it`);
     }
@@ -109,6 +124,7 @@ export class OnnxSegmenter {
       file: model, provider: opened.provider, reason: opened.reason, skipped: opened.skipped,
       input: session.inputNames[0], output: session.outputNames[0], mean: [...mean], std: [...std],
       ...(crop ? { crop, stride } : {}),
+      ...(inputSize ? { inputSize: { height: inputSize.height, width: inputSize.width } } : {}),
     });
     return new OnnxSegmenter(session, info, fixedSize);
   }
@@ -117,6 +133,12 @@ export class OnnxSegmenter {
   async predict(image: RgbImage, label: { width: number; height: number }, imageFile: string): Promise<Uint8Array> {
     const { width, height } = image;
     const crop = this.info.crop;
+    const size = this.info.inputSize;
+    if (size) {
+      const small = resizeRgbArea(image, size.width, size.height);
+      const logits = await this.run(this.normalise(small, 0, 0, size.width, size.height, size.width, size.height), size.width, size.height, imageFile);
+      return argmaxResized(logits.data, logits.height, logits.width, label.height, label.width);
+    }
     // Whole-frame logits, or windows averaged over the frame (then resized as one).
     if (!crop) {
       const logits = await this.run(this.normalise(image, 0, 0, width, height, width, height), width, height, imageFile);

@@ -4,6 +4,9 @@ export {
 } from './export.ts';
 export type { OnnxExportOptions, OnnxPrecision } from './export.ts';
 export { SEGMENTER_OUTPUT_NAME, segmenterToOnnx, writeSegmenterOnnx } from './segmenter-export.ts';
+export {
+  SEGMENTER_CARD_FILE, SEGMENTER_CARD_FORMAT, SegmenterCardError, readSegmenterCard, writeSegmenterCard, type LoadedSegmenterCard, type SegmenterCard,
+} from './segmenter-card.ts';
 export { float32ToHalf, fromHalfBits, halfToFloat32, toHalfBits } from './float16.ts';
 export { inspectGeneratorOnnx } from './model-inspect.ts';
 export type { OnnxDim, OnnxGeneratorModel, OnnxImageValue } from './model-inspect.ts';

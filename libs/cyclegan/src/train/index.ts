@@ -49,7 +49,7 @@ export {
 } from './data.ts';
 export {
   IGNORE_TRAIN_ID, IMAGENET_MEAN, IMAGENET_STD, SegmenterTrainer, TORCH_ADAM, labelBatch, normaliseImages, predictTrainIds,
-  segmentationLoss, segmenterLogits, type NormaliseOptions, type SegmenterImage, type SegmenterStepInput,
+  segmentationLoss, segmenterLogits, type NormaliseOptions, type SegmenterImage, type SegmenterStepInput, type SegmenterTrainerOptions,
 } from './segmenter-training.ts';
 export { RandomStream, type RandomStreamState } from './random-stream.ts';
 export { encodeSampleGrid, sampleGridPixels } from './sample-grid.ts';

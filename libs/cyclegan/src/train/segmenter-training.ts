@@ -67,16 +67,19 @@ export function labelBatch(labels: readonly Uint8Array[], width: number, height:
 }
 
 /**
- * torch.nn.CrossEntropyLoss(ignore_index=255) of NHWC logits against [N, H, W] trainIds: the mean
- * of -log softmax(logits)[label] over the pixels whose label is a class (any id outside 0..C-1 is
- * ignored); 0 when every pixel is ignored.
+ * torch.nn.CrossEntropyLoss(weight, ignore_index=255) of NHWC logits against [N, H, W] trainIds:
+ * the mean of -log softmax(logits)[label] over the pixels whose label is a class (any id outside
+ * 0..C-1 is ignored), each pixel weighted by its class's weight and the sum divided by the sum of
+ * those weights (all 1 without `classWeights`); 0 when every pixel is ignored.
  */
-export function segmentationLoss(logits: tf.Tensor4D, labels: tf.Tensor3D): tf.Scalar {
+export function segmentationLoss(logits: tf.Tensor4D, labels: tf.Tensor3D, classWeights?: readonly number[]): tf.Scalar {
   return tf.tidy(() => {
     const classes = logits.shape[3];
-    const target = tf.oneHot(tf.reshape(labels, [-1]), classes); // all zeros where the label is not a class
+    if (classWeights && classWeights.length !== classes) throw new RangeError(`segmentationLoss: ${classWeights.length} class weights for ${classes} classes`);
+    let target: tf.Tensor = tf.oneHot(tf.reshape(labels, [-1]), classes); // all zeros where the label is not a class
+    if (classWeights) target = tf.mul(target, tf.tensor1d([...classWeights]));
     const logp = tf.logSoftmax(tf.reshape(logits, [-1, classes]));
-    const count = tf.maximum(tf.sum(target), 1);
+    const count = tf.maximum(tf.sum(target), classWeights ? 1e-12 : 1);
     return tf.div(tf.neg(tf.sum(tf.mul(target, logp))), count);
   });
 }
@@ -88,12 +91,25 @@ export interface SegmenterStepInput {
   readonly flip?: readonly boolean[];
 }
 
+export interface SegmenterTrainerOptions {
+  readonly adam?: AdamOptions;
+  /** Cross-entropy weight per class (torch's `weight`); default all 1. */
+  readonly classWeights?: readonly number[];
+}
+
 /** Adam on a Segmenter with the cross-entropy above; one step per batch. */
 export class SegmenterTrainer {
   readonly optimizer: Adam;
+  private readonly classWeights?: readonly number[];
 
-  constructor(readonly segmenter: Segmenter, options: AdamOptions = TORCH_ADAM) {
-    this.optimizer = new Adam(segmenter.variables(), options);
+  constructor(readonly segmenter: Segmenter, options: SegmenterTrainerOptions = {}) {
+    this.optimizer = new Adam(segmenter.variables(), options.adam ?? TORCH_ADAM);
+    const weights = options.classWeights;
+    if (weights) {
+      if (weights.length !== segmenter.architecture.classes) throw new RangeError(`SegmenterTrainer: ${weights.length} class weights for ${segmenter.architecture.classes} classes`);
+      if (weights.some((w) => !(w >= 0) || !Number.isFinite(w))) throw new RangeError(`SegmenterTrainer: class weights must be finite and not negative, got [${weights.join(', ')}]`);
+      this.classWeights = Object.freeze([...weights]);
+    }
   }
 
   /** One update at learning rate `lr`; returns the batch loss before the update. */
@@ -102,7 +118,7 @@ export class SegmenterTrainer {
     const x = normaliseImages(batch.images, { flip: batch.flip });
     const y = labelBatch(batch.labels, width, height, batch.flip);
     try {
-      const { value, grads } = tf.variableGrads(() => segmentationLoss(this.segmenter.apply(x), y), this.segmenter.variables());
+      const { value, grads } = tf.variableGrads(() => segmentationLoss(this.segmenter.apply(x), y, this.classWeights), this.segmenter.variables());
       const loss = value.dataSync()[0];
       value.dispose();
       this.optimizer.applyNamed(grads, lr);
