@@ -16,7 +16,7 @@ import { OnnxTranslator, RandomStream, exportGeneratorOnnx, loadGenerator, selec
 import { env as tfjsEnv } from '@tensorflow/tfjs-core';
 import { generateScene, renderSceneSync, type Scene } from '@nightshift/datasets';
 import { describeFit, fitPhotometric, photometricBaseline, psnr, ssim, type ImagePair, type RgbImage } from './lib/image-quality.ts';
-import { medianMs } from './lib/median-ms.ts';
+import { interleavedMedianMs } from './lib/median-ms.ts';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 const { values } = parseArgs({
@@ -78,16 +78,19 @@ function describeModel(model: string): { kind: string; minutes: string } {
   return { kind: `${generator} ngf ${ngf}, ${nBlocks} ${generator === 'resnet' ? 'blocks' : 'grid convs'}, ${last.iteration} it`, minutes: (last.time / 60).toFixed(1) };
 }
 
-/** Median milliseconds of translating one 2048x1024 frame (after one warm-up) with each model's G_A. */
+/**
+ * Median milliseconds of translating one 2048x1024 frame with each model's G_A (after one warm-up each;
+ * the models take turns, run by run, so that the machine's load falls on them alike).
+ */
 async function speed(models: readonly string[], runs: number): Promise<number[]> {
   const frame = renderSceneSync(generateScene(HELD_OUT_FIRST_SEED, { width: 2048, height: 1024 }), 'day');
-  const out: number[] = [];
-  for (const model of models) {
-    const translator = await generatorTranslator(model, 'G_A');
-    out.push(await medianMs(runs, () => translator.translate([frame])));
-    translator.dispose();
+  const translators: OnnxTranslator[] = [];
+  try {
+    for (const model of models) translators.push(await generatorTranslator(model, 'G_A'));
+    return await interleavedMedianMs(runs, translators.map((t) => () => t.translate([frame])));
+  } finally {
+    for (const t of translators) t.dispose();
   }
-  return out;
 }
 
 async function main(): Promise<void> {
@@ -132,8 +135,10 @@ async function main(): Promise<void> {
 
   const runs = Number(values['speed-runs']);
   if (runs === 0) return;
+  const loadBefore = os.loadavg()[0];
   const ms = await speed(models.map((m) => m.path), runs);
-  console.log(`\nOne 2048x1024 frame through G_A, onnx engine, cpu provider (median of ${runs} after a warm-up; ${os.cpus().length} CPUs, load average ${os.loadavg()[0].toFixed(1)}):`);
+  console.log(`\nOne 2048x1024 frame through G_A, onnx engine, cpu provider (median of ${runs} after a warm-up, the models in turn; ` +
+    `${os.cpus().length} CPUs, load average ${loadBefore.toFixed(1)} before, ${os.loadavg()[0].toFixed(1)} after):`);
   models.forEach((m, i) => console.log(`  ${m.label.padEnd(8)} ${(ms[i] / 1000).toFixed(2)} s${i > 0 ? `  (${(ms[i] / ms[0]).toFixed(2)}x the new default's time)` : ''}`));
 }
 

@@ -12,6 +12,7 @@ import {
   BilateralGenerator, OnnxTranslator, ResnetGenerator, TfjsTranslator, exportGeneratorOnnx, loadGenerator, readCheckpointConfig,
   saveCheckpoint, writeSafetensors,
 } from '../src/index.ts';
+import { CURVE_KNOTS } from '../src/networks/bilateral-generator.ts';
 import { trainCycleGan, type TrainCycleGanOptions } from '../src/train/index.ts';
 import { writeUnpairedFolders } from './train-synthetic-data.ts';
 
@@ -45,6 +46,30 @@ test('tfjs and onnx agree within 1e-4 at several sizes, odd ones included', asyn
       assert.ok(diff < 1e-4, `${w}x${h}: tfjs and onnx differ by ${diff}`);
       tf.dispose([x, y]);
     }
+  } finally {
+    onnx.dispose();
+    g.dispose();
+  }
+});
+
+test('the committed default: tfjs and onnx agree within 1e-4 at a non-square size, at the curve knots and at \u00b11 too', async () => {
+  const g = await loadGenerator(new URL('../../../datasets/models/default', import.meta.url).pathname, { which: 'G_A' });
+  const onnx = await OnnxTranslator.create(await exportGeneratorOnnx(g), { provider: 'cpu' });
+  try {
+    const [h, w] = [90, 160];
+    // Values on and next to each knot (where the ONNX graph picks a segment per pixel), the ends, then uniform.
+    const special = CURVE_KNOTS.flatMap((t) => [t, t - 1e-6, t + 1e-6]).concat([-1, 1, 0.999999]);
+    const random = tf.randomUniform([1, h, w, 3], -1, 1, 'float32', 5).dataSync() as Float32Array;
+    const values = random.map((v, i) => (i % 7 === 0 ? special[(i / 7) % special.length] : v));
+    const x = tf.tensor4d(values, [1, h, w, 3]);
+    const y = g.apply(x);
+    const fromTfjs = (await y.data()) as Float32Array;
+    const nchw = (await tf.transpose(x, [0, 3, 1, 2]).data()) as Float32Array;
+    const out = await onnx.forward(nchw, [1, 3, h, w]);
+    const fromOnnx = tf.tidy(() => tf.transpose(tf.tensor4d(out, [1, 3, h, w]), [0, 2, 3, 1]).dataSync()) as Float32Array;
+    const diff = maxDiff(fromTfjs, fromOnnx);
+    assert.ok(diff < 1e-4, `tfjs and onnx differ by ${diff}`);
+    tf.dispose([x, y]);
   } finally {
     onnx.dispose();
     g.dispose();

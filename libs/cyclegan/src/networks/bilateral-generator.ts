@@ -220,13 +220,13 @@ function matrixOf(rowsOut: number, colsIn: number, entry: (r: number, c: number)
  * The curve as hinges: f(x) = -1 + sum_d h_d relu(x - t_d) with h_0 = s_0 and h_d = s_d - s_{d-1},
  * which has slope s_d on segment d. [24 slopes] x this [24, 24] = [24 hinge weights].
  */
-export const HINGE_FROM_SLOPES = matrixOf(3 * SEGMENTS, 3 * SEGMENTS, (r, c) => (r === c ? 1 : r === c + 1 && c % SEGMENTS !== SEGMENTS - 1 ? -1 : 0));
+const HINGE_FROM_SLOPES = matrixOf(3 * SEGMENTS, 3 * SEGMENTS, (r, c) => (r === c ? 1 : r === c + 1 && c % SEGMENTS !== SEGMENTS - 1 ? -1 : 0));
 /** [24, 3]: channel k's value at rows k * 8 + d. */
-export const REPEAT_PER_SEGMENT = matrixOf(3 * SEGMENTS, 3, (r, c) => (Math.floor(r / SEGMENTS) === c ? 1 : 0));
+const REPEAT_PER_SEGMENT = matrixOf(3 * SEGMENTS, 3, (r, c) => (Math.floor(r / SEGMENTS) === c ? 1 : 0));
 /** The knot of each of those rows. */
-export const KNOTS_PER_ROW = Float32Array.from({ length: 3 * SEGMENTS }, (_, r) => CURVE_KNOTS[r % SEGMENTS]);
+const KNOTS_PER_ROW = Float32Array.from({ length: 3 * SEGMENTS }, (_, r) => CURVE_KNOTS[r % SEGMENTS]);
 /** [3, 24]: sums each channel's 8 rows. */
-export const SUM_PER_CHANNEL = matrixOf(3, 3 * SEGMENTS, (r, c) => (Math.floor(c / SEGMENTS) === r ? 1 : 0));
+const SUM_PER_CHANNEL = matrixOf(3, 3 * SEGMENTS, (r, c) => (Math.floor(c / SEGMENTS) === r ? 1 : 0));
 
 export class BilateralGenerator extends Generator<GeneratorArchitecture> {
   private readonly layers: ReturnType<typeof bilateralLayers>;
