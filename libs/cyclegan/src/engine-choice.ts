@@ -11,10 +11,14 @@
  * Candidates that cannot exist here (no WebGPU adapter, a software one, tfjs-node not installed) are
  * passed over before anything starts; the WebGPU adapter is looked at in a child process.
  */
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
+import { DatasetError } from '@nightshift/labels';
 import { BACKEND_NAMES, loadTensorflow, parseBackendRequest, selectBackend, type BackendName, type BackendRequest } from './backends/index.ts';
 import { probeWebGpuAdapter } from './backends/webgpu-probe.ts';
 import { exportGeneratorOnnx } from './onnx/export.ts';
+import { generatorKinds } from './networks/generator-kinds.ts';
 import { OnnxTranslator } from './onnx/onnx-translator.ts';
 import { ONNX_PROVIDER_NAMES, onnxProvider, onnxProviderMissing, onnxProvidersFor, type OnnxProviderName } from './onnx/providers.ts';
 import type { GeneratorArchName } from './import/identify-generator.ts';
@@ -83,6 +87,12 @@ export interface OpenTranslatorOptions {
   readonly which?: 'G_A' | 'G_B';
   /** Bare weight files: the reference architecture name, instead of the one the keys show. */
   readonly arch?: GeneratorArchName;
+  /**
+   * The generator kind the caller expects (a registered kind's name). The kind itself comes from the
+   * model (its config.json, or what its weights spell); a model of another kind is refused with a
+   * DatasetError naming the file, before anything is translated. An unregistered name is a RangeError.
+   */
+  readonly generator?: string;
   /** Default 'auto'. */
   readonly engine?: EngineRequest;
   /** tfjs backend or ONNX Runtime provider; default 'auto'. */
@@ -140,6 +150,26 @@ async function medianProbeMs(iters: number, translator: Translator, probe: RgbIm
   }
   times.sort((a, b) => a - b);
   return times[times.length >> 1];
+}
+
+/** The registered kind of that name; a RangeError listing the registered names otherwise. */
+function registeredKind(name: string): void {
+  if (!generatorKinds().some((k) => k.name === name)) {
+    throw new RangeError(`unknown generator kind ${JSON.stringify(name)}; the registered kinds are ${generatorKinds().map((k) => k.name).join(', ')}`);
+  }
+}
+
+/**
+ * Refuses a model whose generator kind is not `expected`, naming the file that says its kind: a
+ * folder's config.json, else the weight or ONNX file.
+ */
+async function expectKind(model: string | TranslatorGenerator, found: string | undefined, expected: string, which: string | undefined): Promise<void> {
+  if (found === expected) return;
+  const wanted = `but a ${expected} generator was expected`;
+  if (typeof model !== 'string') throw new RangeError(`the generator is a ${found} generator, ${wanted}`);
+  const isDir = await stat(model).then((s) => s.isDirectory(), () => false);
+  if (isDir) throw new DatasetError(join(model, 'config.json'), `names a ${found} generator${which ? ` for ${which}` : ''}, ${wanted}`);
+  throw new DatasetError(model, found ? `holds a ${found} generator, ${wanted}` : `holds weights of no registered generator kind, ${wanted}`);
 }
 
 /** A translator that disposes the generator it runs with it. */
@@ -228,6 +258,7 @@ export async function openTranslator(options: OpenTranslatorOptions): Promise<Op
   const batch = options.batch ?? 4;
   const rule = options.rule ?? 'fastest';
   const common = { maxBatch: batch, ...tile };
+  if (options.generator !== undefined) registeredKind(options.generator);
 
   // An ONNX file runs on the onnx engine only, its provider as OnnxTranslator picks it (priority order).
   if (typeof options.model === 'string' && options.model.endsWith('.onnx')) {
@@ -236,6 +267,12 @@ export async function openTranslator(options: OpenTranslatorOptions): Promise<Op
       throw new RangeError(`the onnx engine runs on ONNX Runtime providers (auto, ${ONNX_PROVIDER_NAMES.join(', ')}), not ${backend}`);
     }
     const translator = await OnnxTranslator.create(options.model, { ...common, provider: backend as OnnxProviderName | 'auto', onPlan: options.onPlan });
+    try {
+      if (options.generator !== undefined) await expectKind(options.model, translator.model.kind?.name, options.generator, undefined);
+    } catch (e) {
+      translator.dispose();
+      throw e;
+    }
     const how = engine === 'auto' ? 'only' : 'requested';
     const why = engine === 'auto' ? 'an ONNX model runs on the onnx engine' : 'requested --engine onnx';
     return {
@@ -254,6 +291,7 @@ export async function openTranslator(options: OpenTranslatorOptions): Promise<Op
     : options.model;
   const opened: Translator[] = [];
   try {
+    if (options.generator !== undefined) await expectKind(options.model, generator.kind.name, options.generator, options.which);
     const onnxRuns = generator.kind.onnx ? undefined : `${generator.kind.description}: its kind has no ONNX export`;
     if (engine === 'onnx' && onnxRuns) throw new RangeError(`${typeof options.model === 'string' ? options.model : 'the generator'} is ${onnxRuns}; use the tfjs engine`);
     const allowed = candidatesFor(engine, backend);

@@ -1,7 +1,7 @@
 // `nightshift night|day` (build a translated dataset), and the commands around a build:
 // `check` (checks again), `report` (rebuilds report.html), `merge` (assembles shard builds).
 import { Option, type Command } from 'commander';
-import { GENERATOR_ARCH_NAMES, type GeneratorArchName, type PlanListener } from '@nightshift/cyclegan';
+import { GENERATOR_ARCH_NAMES, generatorKinds, type GeneratorArchName, type PlanListener } from '@nightshift/cyclegan';
 import { CITYSCAPES_COCO_CATEGORIES, formatProblem } from '@nightshift/labels';
 import { NIGHT_IMAGE_FOLDER } from '@nightshift/datasets';
 import { resolveDatasetInput, type DatasetInput } from '../dataset-input.ts';
@@ -12,9 +12,9 @@ import { Progress } from '../progress.ts';
 import { UsageError } from '../usage-error.ts';
 import { loadChecker } from '../pipeline/checks.ts';
 import { checkBuild } from '../pipeline/check-build.ts';
-import { createEngine } from '../pipeline/engine.ts';
+import { createEngine, type EngineChoice } from '../pipeline/engine.ts';
 import { mergeShards } from '../pipeline/merge.ts';
-import { resolveModel } from '../pipeline/model.ts';
+import { resolveModel, type ModelChoice } from '../pipeline/model.ts';
 import { openSource, type SourceRequest } from '../pipeline/open-source.ts';
 import type { RedisAddress } from '../pipeline/distributed/connection.ts';
 import { runQueuedBuild } from '../pipeline/distributed/coordinator.ts';
@@ -42,6 +42,7 @@ export interface TranslateOptions {
   outputFormat: OutputFormat;
   model?: string;
   arch?: GeneratorArchName;
+  generator?: string;
   engine: EngineRequest;
   backend: BackendRequest;
   batch: number;
@@ -75,6 +76,7 @@ export function registerBuildCommands(program: Command, setExit: (code: number) 
       .option('--output <dir>', `output folder, new or a previous build of the same input (default: dist/${direction})`)
       .addOption(choices('--output-format <format>', 'what to write: cityscapes, coco or both (COCO input: coco)', OUTPUT_FORMATS, 'both'))
       .option('--model <path>', 'checkpoint folder (config.json + G_A/G_B .safetensors; G_A for night, G_B for day), a generator .safetensors or .onnx, or a PyTorch .pth/.pt state_dict (CycleGAN, pix2pix or CUT; read without running its pickle code) (default: datasets/models/default)')
+      .option('--generator <kind>', `the generator kind the model must be (${generatorKinds().map((k) => k.name).join(', ')}); the model's config.json or weights decide its kind, a model of another kind is refused before anything is written`)
       .addOption(choices('--arch <name>', 'bare weight files (.pth, .pt, .safetensors): the reference --netG architecture, instead of the one the keys show', GENERATOR_ARCH_NAMES))
       .addOption(choices('--engine <engine>', 'translation engine', ENGINES, 'auto'))
       .addOption(choices('--backend <backend>', 'tfjs backend (auto picks the fastest that works and says which)', BACKENDS, 'auto'))
@@ -117,17 +119,31 @@ export async function runTranslate(direction: Direction, opts: TranslateOptions)
   const output = checkOutputBesideInput(opts.output ?? defaultOutput(direction), input.path);
   assertOutputUsable(output);
   if (opts.queue && opts.shard) throw new UsageError('--queue and --shard do not go together: a queued build spreads the whole list over its workers');
-  const lock = lockOutput(output, `nightshift ${direction}${opts.queue ? ' --queue' : ''}`);
+  const kinds = generatorKinds().map((k) => k.name);
+  if (opts.generator !== undefined && !kinds.includes(opts.generator)) throw new UsageError(`--generator must be one of ${kinds.join(', ')}, got "${opts.generator}"`);
+  // The model opens before the output is locked (which creates the folder): a model that cannot be
+  // used (unreadable, its config and weights of different kinds, not the --generator kind) leaves no trace.
+  const model = resolveModel(opts.model, direction, opts.arch);
+  const onPlan: PlanListener = (w, h, plan) => console.log(`  plan: ${w}x${h} images (padded) run ${plan.mode === 'whole' ? `whole, up to ${plan.batch} per run` : `tiled: ${plan.why}`}`);
+  const engine = await createEngine(opts.engine, {
+    model, backend: opts.backend, batch: opts.batch, tile: opts.tile, onPlan, sharded: opts.shard !== undefined, previous: previousEngine(output), generator: opts.generator,
+  });
   try {
-    return await translateInto(output, input, embedded, direction, opts);
+    const lock = lockOutput(output, `nightshift ${direction}${opts.queue ? ' --queue' : ''}`);
+    try {
+      return await translateInto(output, input, embedded, direction, opts, model, engine);
+    } finally {
+      lock.release();
+    }
   } finally {
-    lock.release();
+    engine.translator.dispose();
   }
 }
 
-async function translateInto(output: string, input: DatasetInput, embedded: boolean, direction: Direction, opts: TranslateOptions): Promise<number> {
+async function translateInto(
+  output: string, input: DatasetInput, embedded: boolean, direction: Direction, opts: TranslateOptions, model: ModelChoice, engine: EngineChoice,
+): Promise<number> {
   const formats = resolveOutputFormats(opts.outputFormat, input.format, opts.outputFormat !== 'both');
-  const model = resolveModel(opts.model, direction, opts.arch);
   const imageFolder = input.format === 'cityscapes' ? (opts.images ?? (embedded && direction === 'day' ? NIGHT_IMAGE_FOLDER : undefined)) : undefined;
   const sourceRequest: SourceRequest = { format: input.format, path: input.path, imagesRoot: input.imagesRoot, imageFolder, split: opts.split };
   const source = await openSource(sourceRequest);
@@ -137,10 +153,6 @@ async function translateInto(output: string, input: DatasetInput, embedded: bool
   console.log(`nightshift ${direction}: ${input.format} ${input.path}${embedded ? ' (the embedded sample)' : ''}${imageFolder ? `, images from ${imageFolder}/` : ''}`);
   console.log(`  output: ${output} (${formats.join(' + ')})`);
   if (input.format === 'coco' && opts.outputFormat === 'both') console.log('  COCO input is written as COCO only (convert to Cityscapes first for a Cityscapes output)');
-  const onPlan: PlanListener = (w, h, plan) => console.log(`  plan: ${w}x${h} images (padded) run ${plan.mode === 'whole' ? `whole, up to ${plan.batch} per run` : `tiled: ${plan.why}`}`);
-  const engine = await createEngine(opts.engine, {
-    model, backend: opts.backend, batch: opts.batch, tile: opts.tile, onPlan, sharded: opts.shard !== undefined, previous: previousEngine(output),
-  });
   const engineRecord = { name: engine.engine, backend: engine.backend, why: [engine.reason.line, ...engine.reason.details].join('; ') };
   console.log(`  model: ${model.path}${model.which ? ` (${model.which})` : ''}, weights sha256 ${engine.translator.info.modelHash.slice(0, 16)}…${model.source ? `, from ${model.source.file} (sha256 ${model.source.sha256.slice(0, 16)}…)` : ''}`);
   console.log(`  engine: ${engine.reason.line}`);
@@ -176,7 +188,6 @@ async function translateInto(output: string, input: DatasetInput, embedded: bool
     return EXIT.error;
   } finally {
     progress?.stop();
-    engine.translator.dispose();
   }
 }
 

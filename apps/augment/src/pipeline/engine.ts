@@ -21,6 +21,8 @@ export interface EngineOptions {
   previous?: { engine: string; backend: string };
   /** Told how each image size is run (whole or tiled, and why), once per size. */
   onPlan?: PlanListener;
+  /** --generator: the kind the model must be (the model's own config or weights decide its kind). */
+  generator?: string;
 }
 
 export interface EngineChoice {
@@ -38,7 +40,7 @@ export async function createEngine(request: EngineRequest, options: EngineOption
   try {
     const { translator, reason } = await openTranslator({
       model: model.path, which: model.which, arch: model.arch, engine: request, backend: options.backend, tile: options.tile, batch: options.batch,
-      rule: options.sharded ? 'fixed' : 'fastest', previous: options.previous, onPlan: options.onPlan,
+      rule: options.sharded ? 'fixed' : 'fastest', previous: options.previous, onPlan: options.onPlan, generator: options.generator,
     });
     return { translator, engine: reason.engine, backend: reason.backend, reason };
   } catch (e) {
