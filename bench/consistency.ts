@@ -40,8 +40,8 @@ const MIN_AREA = 32 * 32; // "objects >= 32x32": at least 1024 mask pixels
 const SET: Partial<ConsistencyThresholds> = {};
 args.forEach((a, i) => { if (a === '--set') { const [k, v] = args[i + 1].split('='); (SET as Record<string, number>)[k] = Number(v); } });
 const T = resolveThresholds(SET);
-// The frame bar is applied by the benchmark (from each trial's day accuracy), so that --calibrate can choose it.
-const COLLECT = { ...SET, erasureThreshold: 2, hallucinationThreshold: 0, strayLightThreshold: 0, semanticFrameAccuracy: 0 } as Partial<ConsistencyThresholds>;
+// The frame and object bars are applied by the benchmark (from each trial's day accuracy and coverage), so that --calibrate can choose them.
+const COLLECT = { ...SET, erasureThreshold: 2, hallucinationThreshold: 0, strayLightThreshold: 0, semanticFrameAccuracy: 0, semanticObjectCoverage: 0 } as Partial<ConsistencyThresholds>;
 const SEGMENTER = opt('--segmenter', join(import.meta.dirname, '../datasets/models/segmenter'));
 const segmenter = args.includes('--no-semantic') || !existsSync(SEGMENTER) ? undefined : await SemanticSegmenter.open(SEGMENTER);
 /** The segmenter's reading of the day image and of an output, for checkConsistency's semantic input. */
@@ -63,7 +63,7 @@ const regionTrials = (): RegionTrials => ({ pos: [], neg: { structure: [], light
  * Erasure trials over every object >= 32x32 for the fused rule: structural retention (1 when not comparable:
  * never flagged) and semantic drop (-Infinity where the object abstains), with the frame's day accuracy.
  */
-interface ObjectTrial { retention: number; drop: number; acc: number }
+interface ObjectTrial { retention: number; drop: number; acc: number; dayCoverage: number }
 interface ErasureTrials { pos: ObjectTrial[]; neg: ObjectTrial[]; negImages: number }
 const erasureTrials = (): ErasureTrials => ({ pos: [], neg: [], negImages: 0 });
 
@@ -127,7 +127,7 @@ function addNegatives(t: RegionTrials, r: ConsistencyResult): void {
 
 function objectTrial(r: ConsistencyResult, instanceId: number): ObjectTrial {
   const o = r.objects.find((q) => q.instanceId === instanceId), so = r.semantic?.objects.find((q) => q.instanceId === instanceId);
-  return { retention: o && o.comparable ? o.retention : 1, drop: so && !so.abstained ? so.drop : -Infinity, acc: r.semantic?.dayAccuracy ?? 0 };
+  return { retention: o && o.comparable ? o.retention : 1, drop: so ? so.drop : -Infinity, acc: r.semantic?.dayAccuracy ?? 0, dayCoverage: so ? so.dayCoverage : 0 };
 }
 
 /** Clean objects >= 32x32 of a frame (all but `skip`) as erasure negatives, and the cue's abstentions among them. */
@@ -377,8 +377,8 @@ function gateRegions(t: RegionTrials, bar: number): RegionTrials {
     negAcc: t.negAcc.filter((a) => a >= bar),
   };
 }
-function gateObjects(t: ErasureTrials, bar: number): ErasureTrials {
-  const gate = (o: ObjectTrial): ObjectTrial => (o.acc < bar ? { ...o, drop: -Infinity } : o);
+function gateObjects(t: ErasureTrials, bar: number, objectBar: number): ErasureTrials {
+  const gate = (o: ObjectTrial): ObjectTrial => (o.acc < bar || o.dayCoverage < objectBar ? { ...o, drop: -Infinity } : o);
   return { ...t, pos: t.pos.map(gate), neg: t.neg.map(gate) };
 }
 
@@ -408,9 +408,9 @@ function erasureRow(set: string, label: string, t: ErasureTrials, th: { retentio
 }
 
 /** The semantic cue's abstentions: frames (clean checks) under the frame bar, objects >= 32x32 abstaining. */
-function abstentionLine(set: string, accs: number[], objects: ErasureTrials, bar: number): string {
+function abstentionLine(set: string, accs: number[], objects: ErasureTrials, bar: number, objectBar: number): string {
   const abstFrames = accs.filter((a) => a < bar).length;
-  const abstObjects = objects.neg.filter((o) => o.drop === -Infinity || o.acc < bar).length;
+  const abstObjects = gateObjects(objects, bar, objectBar).neg.filter((o) => o.drop === -Infinity).length;
   return `${set}: the semantic cue abstained on ${abstFrames} of ${accs.length} frames (${(100 * abstFrames / Math.max(1, accs.length)).toFixed(1)} %) and on ${abstObjects} of ${objects.neg.length} clean objects >= 32x32 (${(100 * abstObjects / Math.max(1, objects.neg.length)).toFixed(1)} %; objects of classes it does not judge, e.g. train, count as abstained)`;
 }
 
@@ -431,8 +431,9 @@ function calibrateRegions(t: RegionTrials, margin: Pick<CueThresholds, 'structur
 }
 // A cue with fewer clean scores than its share goes just above its worst one: no lower without evidence.
 // The margin lifts the threshold by the relative score shift engine noise can cause.
-function edge(descending: number[], j: number, relMargin: number, absMargin = 0): number {
-  return (descending.length > j ? descending[j] : descending[0] ?? 0) * (1 + relMargin) + absMargin + 1e-6;
+function edge(descending: number[], j: number, relMargin: number, absMargin = 0, ifNone = 0): number {
+  if (!descending.length) return ifNone;
+  return (descending.length > j ? descending[j] : descending[0]) * (1 + relMargin) + absMargin + 1e-6;
 }
 
 /**
@@ -445,11 +446,12 @@ function calibrateSemantic(regions: RegionTrials, objects: ErasureTrials, struct
   const allowedR = Math.floor(0.05 * regions.negImages + 1e-9);
   const usedR = STRUCTURAL.reduce((a, c) => a + regions.neg[c].filter((v) => v >= structural[c]).length, 0);
   const semNeg = [...regions.neg.semantic].sort((a, b) => b - a);
-  const hallucination = edge(semNeg, Math.max(0, allowedR - usedR), margins.region);
+  // No clean score at all says nothing about the false rate: such a cue is not given a threshold (Infinity).
+  const hallucination = edge(semNeg, Math.max(0, allowedR - usedR), margins.region, 0, Infinity);
   const allowedE = Math.floor(0.02 * objects.neg.length + 1e-9);
   const usedE = objects.neg.filter((o) => o.retention < retentionThreshold).length;
   const drops = objects.neg.filter((o) => o.retention >= retentionThreshold && o.drop > -Infinity).map((o) => o.drop).sort((a, b) => b - a);
-  const erasure = edge(drops, Math.max(0, allowedE - usedE), 0, margins.drop);
+  const erasure = edge(drops, Math.max(0, allowedE - usedE), 0, margins.drop, Infinity);
   return { hallucination, erasure };
 }
 
@@ -472,8 +474,8 @@ const DEFAULT_CUES: CueThresholds = { structure: T.hallucinationThreshold, light
 const DEFAULT_ERASURE = { retention: T.erasureThreshold, drop: T.semanticErasureThreshold };
 const HEADER = 'set        kind          cues       faults   clean  recall  false flags          ROC AUC';
 
-function printRows(set: string, regions: RegionTrials, objects: ErasureTrials, th: CueThresholds, e: { retention: number; drop: number }, bar: number): void {
-  const r = gateRegions(regions, bar), o = gateObjects(objects, bar);
+function printRows(set: string, regions: RegionTrials, objects: ErasureTrials, th: CueThresholds, e: { retention: number; drop: number }, bar: number, objectBar: number): void {
+  const r = gateRegions(regions, bar), o = gateObjects(objects, bar, objectBar);
   console.log(erasureRow(set, 'structural', o, e, ['structure']));
   if (segmenter) {
     console.log(erasureRow(set, 'semantic', o, e, ['semantic']));
@@ -503,11 +505,21 @@ if (calibrate) {
     const accs = [...frameAcc.synthetic].sort((a, b) => a - b);
     const bar = accs[Math.floor(0.05 * accs.length)];
     const margins = { region: noiseMargin('semantic'), drop: p99(dropShift) };
-    const sem = calibrateSemantic(gateRegions(added, bar), gateObjects(erasedFused, bar), DEFAULT_CUES, T.erasureThreshold, margins);
     console.log(`semantic engine-noise margins: ${margins.region.toFixed(4)} relative (${relShift.semantic.length} clean regions), ${margins.drop.toFixed(4)} absolute drop (${dropShift.length} clean objects)`);
-    console.log(`semantic (structural thresholds at their defaults): semanticFrameAccuracy ${bar.toFixed(4)} (5 % quantile of ${accs.length} frames' day accuracy, median ${accs[accs.length >> 1].toFixed(4)}), semanticHallucinationThreshold ${sem.hallucination.toFixed(4)}, semanticErasureThreshold ${sem.erasure.toFixed(4)}`);
+    console.log(`semantic (structural thresholds at their defaults, semanticPixelThreshold ${T.semanticPixelThreshold}): semanticFrameAccuracy ${bar.toFixed(4)} (5 % quantile of ${accs.length} frames' day accuracy, median ${accs[accs.length >> 1].toFixed(4)})`);
+    // The object bar: the one of a few round values whose calibrated erasure threshold finds the most erasures.
+    let best = { objectBar: 0, erasure: Infinity, recall: -1, hallucination: Infinity };
+    for (const objectBar of [0.1, 0.2, 0.3, 0.4, 0.5, 0.6]) {
+      const objects = gateObjects(erasedFused, bar, objectBar);
+      const sem = calibrateSemantic(gateRegions(added, bar), objects, DEFAULT_CUES, T.erasureThreshold, margins);
+      const recall = objects.pos.filter((o) => o.retention < T.erasureThreshold || o.drop >= sem.erasure).length / objects.pos.length;
+      const abstained = objects.neg.filter((o) => o.drop === -Infinity).length / objects.neg.length;
+      console.log(`  semanticObjectCoverage ${objectBar}: semanticErasureThreshold ${sem.erasure.toFixed(4)}, fused erasure recall ${recall.toFixed(3)}, clean objects abstaining ${(100 * abstained).toFixed(1)} %`);
+      if (recall > best.recall) best = { objectBar, ...sem, recall };
+    }
+    console.log(`semanticObjectCoverage ${best.objectBar}, semanticHallucinationThreshold ${best.hallucination.toFixed(4)}, semanticErasureThreshold ${best.erasure.toFixed(4)}`);
     console.log(HEADER);
-    printRows('calib', added, erasedFused, { ...DEFAULT_CUES, semantic: sem.hallucination }, { retention: T.erasureThreshold, drop: sem.erasure }, bar);
+    printRows('calib', added, erasedFused, { ...DEFAULT_CUES, semantic: best.hallucination }, { retention: T.erasureThreshold, drop: best.erasure }, bar, best.objectBar);
   } else {
     console.log(row('synthetic', 'erased', erased, eTh, false, false));
   }
@@ -515,11 +527,11 @@ if (calibrate) {
   console.log(`consistency benchmark: thresholds erasure ${T.erasureThreshold}, hallucination ${T.hallucinationThreshold} (structure) / ${T.strayLightThreshold} (stray light)${segmenter ? `; semantic cue (${SEGMENTER}): hallucination ${T.semanticHallucinationThreshold}, erasure ${T.semanticErasureThreshold}, frame bar ${T.semanticFrameAccuracy}, object bar ${T.semanticObjectCoverage}` : '; no semantic cue'}; objects >= 32x32 (${MIN_AREA} px)`);
   console.log(`(a) synthetic: ${nScenes} scenes ${W}x${H}, seeds ${SEED0}..${SEED0 + nScenes - 1}; (b) real: Cityscapes frames, night = default generator G_A (${MODEL}, onnx cpu)`);
   console.log(HEADER);
-  printRows('synthetic', added, erasedFused, DEFAULT_CUES, DEFAULT_ERASURE, T.semanticFrameAccuracy);
-  if (real.erased.pos.length) printRows('real', real.added, real.erasedFused, DEFAULT_CUES, DEFAULT_ERASURE, T.semanticFrameAccuracy);
+  printRows('synthetic', added, erasedFused, DEFAULT_CUES, DEFAULT_ERASURE, T.semanticFrameAccuracy, T.semanticObjectCoverage);
+  if (real.erased.pos.length) printRows('real', real.added, real.erasedFused, DEFAULT_CUES, DEFAULT_ERASURE, T.semanticFrameAccuracy, T.semanticObjectCoverage);
   if (segmenter) {
-    console.log(abstentionLine('synthetic', frameAcc.synthetic, erasedFused, T.semanticFrameAccuracy));
-    if (real.erased.pos.length) console.log(abstentionLine('real', frameAcc.real, real.erasedFused, T.semanticFrameAccuracy));
+    console.log(abstentionLine('synthetic', frameAcc.synthetic, erasedFused, T.semanticFrameAccuracy, T.semanticObjectCoverage));
+    if (real.erased.pos.length) console.log(abstentionLine('real', frameAcc.real, real.erasedFused, T.semanticFrameAccuracy, T.semanticObjectCoverage));
   }
   console.log('structural cues alone, as calibrated (erasure over the comparable objects; recall at the target false rate):');
   console.log(`  ${row('synthetic', 'erased', erased, T.erasureThreshold, false, false)}`);

@@ -68,6 +68,8 @@ export function commandsFor(spec, file, overrides = {}) {
     '--engine', spec.engine, '--backend', spec.backend, '--batch', String(spec.batch), '--tile', String(spec.tile),
     '--on-flag', spec.policy, '--output-format', spec.output.formats, '--seed', String(spec.seed),
     ...(spec.limit ? ['--limit', String(spec.limit)] : []),
+    ...(spec.checks?.cues ? ['--checks', spec.checks.cues] : []),
+    ...(spec.checks?.segmenter ? ['--segmenter', fromRepo(expand(spec.checks.segmenter, file, '/checks/segmenter'))] : []),
   ];
   const execution = executionOf(spec);
   if (execution === 'queue') return [[...common, '--output', output, '--queue', expand(spec.queue.redis, file, '/queue/redis'), '--unit-size', String(spec.queue.unitSize)]];

@@ -58,6 +58,19 @@ test('a sharded spec builds both shards and merges them; the second run builds n
   assert.equal(readFileSync(join(dir, 'night', 'manifest.jsonl'), 'utf8').trim().split('\n').join('\n'), lines.join('\n'));
 });
 
+test('checks.cues and checks.segmenter become --checks and --segmenter', () => {
+  const dir = tempDir('spec');
+  const spec = { name: 'c', input: { path: 'datasets/sample', format: 'cityscapes' }, direction: 'night', policy: 'ignore', output: { path: join(dir, 'o') }, checks: { cues: 'structural', segmenter: 'datasets/models/segmenter' } };
+  writeFileSync(join(dir, 'c.json'), JSON.stringify(spec));
+  const r = run(['--dry-run', join(dir, 'c.json')]);
+  assert.equal(r.code, 0, r.out);
+  assert.match(r.out, new RegExp(`--checks structural --segmenter ${join(REPO, 'datasets', 'models', 'segmenter')} `));
+  writeFileSync(join(dir, 'bad.json'), JSON.stringify({ ...spec, checks: { cues: 'semantic' } }));
+  const bad = run(['--validate-only', join(dir, 'bad.json')]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.out, /bad.json at \/checks\/cues: must be equal to one of the allowed values \(structural, all\)/);
+});
+
 test('execution: queue needs a queue block, local refuses shards', () => {
   const dir = tempDir('spec');
   const base = { name: 'q', input: { path: 'datasets/sample', format: 'cityscapes' }, direction: 'night', policy: 'ignore', output: { path: join(dir, 'o') } };

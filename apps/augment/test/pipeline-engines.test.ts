@@ -25,9 +25,12 @@ test('--engine onnx and --engine tfjs build the same dataset (images within 1 le
   const manifest = (dir: string) => readFileSync(join(dir, 'manifest.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
   const a = manifest(outTfjs);
   const b = manifest(outOnnx);
-  // Scores move a little with the 1-level image differences; what is flagged must not.
-  const flagged = (m: { flags: { kind: string; instanceId?: number; labelId: number }[] }) => m.flags.map((f) => [f.kind, f.instanceId, f.labelId]);
+  // Scores move a little with the 1-level image differences; what is flagged must not, by any cue (the
+  // default --checks all: structural and semantic), and neither may where the semantic cue abstains.
+  const flagged = (m: { flags: { kind: string; cue: string; instanceId?: number; labelId: number }[] }) => m.flags.map((f) => [f.kind, f.cue, f.instanceId, f.labelId]);
   assert.deepEqual(b.map(flagged), a.map(flagged), 'same objects flagged');
+  const abstentions = (m: { semantic: { abstained: boolean; abstainedObjects: number[] } }) => [m.semantic.abstained, m.semantic.abstainedObjects];
+  assert.deepEqual(b.map(abstentions), a.map(abstentions), 'same abstentions');
   assert.deepEqual(b.map((m) => m.actions), a.map((m) => m.actions), 'same policy actions');
   let worst = 0;
   for (const frame of listCityscapesFrames(SAMPLE).slice(0, 2)) {

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { CITYSCAPES_COCO_CATEGORIES, DatasetError } from '@nightshift/labels';
 import { loadGenerator, TfjsTranslator } from '@nightshift/cyclegan';
-import type { Checker, Flag } from '../src/pipeline/checks.ts';
+import type { CheckOutcome, Checker } from '../src/pipeline/checks.ts';
 import type { ErrorPolicy } from '../src/pipeline/build-samples.ts';
 import { BuildRequestError } from '../src/pipeline/errors.ts';
 import { QueueError } from '../src/pipeline/distributed/unit-queue.ts';
@@ -26,9 +26,9 @@ const [, second] = source.items;
 /** Refuses the second sample with `error`, passes the others without flags. */
 const refusing = (error: Error): Checker => ({
   id: 'test: refuses one sample',
-  async check(sample): Promise<Flag[]> {
+  async check(sample): Promise<CheckOutcome> {
     if (sample.id === second.key) throw error;
-    return [];
+    return { flags: [] };
   },
 });
 

@@ -10,7 +10,7 @@ import {
   CITYSCAPES_COCO_CATEGORIES, annotationMask, cityscapesFrame, readCocoDataset, readGrey16, readGrey8, type Box,
 } from '@nightshift/labels';
 import { loadGenerator, TfjsTranslator } from '@nightshift/cyclegan';
-import type { Checker, Flag } from '../src/pipeline/checks.ts';
+import type { CheckOutcome, Checker, Flag } from '../src/pipeline/checks.ts';
 import { openSource } from '../src/pipeline/open-source.ts';
 import type { FlagPolicy } from '../src/pipeline/options.ts';
 import { buildDataset } from '../src/pipeline/run.ts';
@@ -23,8 +23,8 @@ const BOX: Box = [100, 90, 60, 40];
 
 const oneBox: Checker = {
   id: 'test: one hallucination box',
-  async check(sample): Promise<Flag[]> {
-    return [{ sampleId: sample.id, box: BOX, labelId: 23, className: 'sky', score: 900, threshold: 350, kind: 'hallucinated' }];
+  async check(sample): Promise<CheckOutcome> {
+    return { flags: [{ sampleId: sample.id, box: BOX, labelId: 23, className: 'sky', score: 900, threshold: 350, kind: 'hallucinated' }] };
   },
 };
 

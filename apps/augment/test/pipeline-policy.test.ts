@@ -10,7 +10,7 @@ import {
 } from '@nightshift/labels';
 import { loadGenerator } from '@nightshift/cyclegan';
 import { TfjsTranslator } from '@nightshift/cyclegan';
-import type { Checker, Flag } from '../src/pipeline/checks.ts';
+import type { CheckOutcome, Checker, Flag } from '../src/pipeline/checks.ts';
 import { openSource } from '../src/pipeline/open-source.ts';
 import type { FlagPolicy } from '../src/pipeline/options.ts';
 import { buildDataset } from '../src/pipeline/run.ts';
@@ -23,10 +23,10 @@ const source = await openSource({ format: 'cityscapes', path: SAMPLE });
 
 const largestInstance: Checker = {
   id: 'test: flags the largest instance',
-  async check(sample): Promise<Flag[]> {
+  async check(sample): Promise<CheckOutcome> {
     const objects = sample.objects.filter((o) => o.instanceId >= 1000).sort((a, b) => b.pixelCount - a.pixelCount);
     const o = objects[0];
-    return o ? [{ sampleId: sample.id, instanceId: o.instanceId, box: o.bbox, labelId: o.labelId, className: o.name, score: 0.9, threshold: 0.5, kind: 'erased' }] : [];
+    return { flags: o ? [{ sampleId: sample.id, instanceId: o.instanceId, box: o.bbox, labelId: o.labelId, className: o.name, score: 0.9, threshold: 0.5, kind: 'erased' }] : [] };
   },
 };
 

@@ -14,7 +14,7 @@ export { pasteObject } from './faults/paste.ts';
 export type { Donor, PasteOptions, PasteTruth } from './faults/paste.ts';
 export { eraseInstance } from './faults/erase.ts';
 export type { EraseTruth } from './faults/erase.ts';
-export { SemanticSegmenter, segmenterFiles } from './semantic/segmenter.ts';
+export { SemanticSegmenter } from './semantic/segmenter.ts';
 export type { ClassProbabilities, SegmenterDescription, SemanticSegmenterOptions } from './semantic/segmenter.ts';
 export { SEMANTIC_THING_CLASSES, isSemanticallyErased } from './semantic/cue.ts';
 export type { SemanticInput, SemanticObjectScore, SemanticResult } from './semantic/cue.ts';

@@ -5,12 +5,12 @@ import { GENERATOR_ARCH_NAMES, generatorKinds, type GeneratorArchName, type Plan
 import { CITYSCAPES_COCO_CATEGORIES, formatProblem } from '@nightshift/labels';
 import { NIGHT_IMAGE_FOLDER } from '@nightshift/datasets';
 import { resolveDatasetInput, type DatasetInput } from '../dataset-input.ts';
-import { DEFAULT_SAMPLE, defaultOutput } from '../defaults.ts';
+import { DEFAULT_SAMPLE, DEFAULT_SEGMENTER, defaultOutput } from '../defaults.ts';
 import { checkOutputBesideInput } from '../output-folder.ts';
 import { printTable } from '../console.ts';
 import { Progress } from '../progress.ts';
 import { UsageError } from '../usage-error.ts';
-import { loadChecker } from '../pipeline/checks.ts';
+import { CHECK_CUES, loadChecker, type CheckCues, type CheckerAvailability } from '../pipeline/checks.ts';
 import { checkBuild } from '../pipeline/check-build.ts';
 import { createEngine, type EngineChoice } from '../pipeline/engine.ts';
 import { mergeShards } from '../pipeline/merge.ts';
@@ -27,7 +27,7 @@ import {
   type BackendRequest, type DatasetFormat, type Direction, type EngineRequest, type FlagPolicy, type OutputFormat, type Shard, type TileRequest,
 } from '../pipeline/options.ts';
 import { STAGES } from '../pipeline/record.ts';
-import { writeReport } from '../pipeline/report.ts';
+import { semanticSummaryText, writeReport } from '../pipeline/report.ts';
 import { buildDataset } from '../pipeline/run.ts';
 import { ERROR_POLICIES, type ErrorPolicy } from '../pipeline/build-samples.ts';
 import { EXIT } from '../exit-codes.ts';
@@ -51,7 +51,9 @@ export interface TranslateOptions {
   shard?: Shard;
   limit?: number;
   seed: number;
-  checks: boolean;
+  /** false: --no-checks. */
+  checks: CheckCues | false;
+  segmenter: string;
   onError: ErrorPolicy;
   queue?: RedisAddress;
   unitSize: number;
@@ -63,6 +65,10 @@ const choices = (flags: string, description: string, valid: readonly string[], f
   const o = new Option(flags, description).choices(valid as string[]);
   return fallback !== undefined ? o.default(fallback) : o;
 };
+
+// 'all' by default: the semantic cue abstains on the frames and objects it cannot judge (the day image
+// tells), so it adds recall where it judges and no guess elsewhere; its price is the segmenter's time.
+const checksOption = (): Option => choices('--checks <cues>', 'consistency check cues: structural (structure and stray lights), or all (and the semantic cue: a segmenter reading day and night, see --segmenter)', CHECK_CUES, 'all');
 
 /** Registers night, day, check, report and merge on the program. */
 export function registerBuildCommands(program: Command, setExit: (code: number) => void): void {
@@ -87,7 +93,9 @@ export function registerBuildCommands(program: Command, setExit: (code: number) 
       .option('--limit <n>', 'only the first n samples of the sorted list', (v) => parseInteger(v, '--limit', 1))
       .option('--seed <n>', 'seed for randomised stages (checks); translation itself is deterministic', (v) => parseInteger(v, '--seed', 0), 0)
       .addOption(choices('--on-error <policy>', 'a sample that cannot be read or built: skip (record it in the manifest and summary, exit 3) or fail (stop at once, exit 1); dataset-level problems always stop the run', ERROR_POLICIES, 'skip'))
+      .addOption(checksOption())
       .option('--no-checks', 'skip the consistency checks: labels are carried over unchecked (recorded as such)')
+      .option('--segmenter <dir>', '--checks all: the segmenter folder (segmenter.json and its ONNX model)', DEFAULT_SEGMENTER)
       .option('--queue <redis-url>', 'coordinate a build run by `nightshift worker` processes on a BullMQ queue in this Redis (redis://host:port/db); workers must see --output and the input at the same paths', parseRedisUrl)
       .option('--unit-size <n>', '--queue: samples per work unit', (v) => parseInteger(v, '--unit-size', 1), 8)
       .option('--verbose', 'print the full reasons for the engine choice (they are in summary.json either way)')
@@ -99,6 +107,8 @@ export function registerBuildCommands(program: Command, setExit: (code: number) 
     .description('Run the consistency checks again on an existing build (writes checks.jsonl).')
     .requiredOption('--output <dir>', 'the build folder (as written by nightshift night|day)')
     .option('--seed <n>', 'seed for randomised checks', (v) => parseInteger(v, '--seed', 0), 0)
+    .addOption(checksOption())
+    .option('--segmenter <dir>', '--checks all: the segmenter folder (segmenter.json and its ONNX model)', DEFAULT_SEGMENTER)
     .action(async (opts) => setExit(await runCheck(opts)));
 
   program.command('report')
@@ -124,6 +134,9 @@ export async function runTranslate(direction: Direction, opts: TranslateOptions)
   // The model opens before the output is locked (which creates the folder): a model that cannot be
   // used (unreadable, its config and weights of different kinds, not the --generator kind) leaves no trace.
   const model = resolveModel(opts.model, direction, opts.arch);
+  // So does the checker (and its segmenter): a wrong segmenter writes nothing either.
+  const checkRequest = opts.checks ? { cues: opts.checks, ...(opts.checks === 'all' ? { segmenter: opts.segmenter } : {}) } : undefined;
+  const checks = checkRequest ? { ...(await loadChecker({ seed: opts.seed, ...checkRequest })), request: checkRequest } : { checker: undefined, status: 'off (--no-checks)' };
   const onPlan: PlanListener = (w, h, plan) => console.log(`  plan: ${w}x${h} images (padded) run ${plan.mode === 'whole' ? `whole, up to ${plan.batch} per run` : `tiled: ${plan.why}`}`);
   const engine = await createEngine(opts.engine, {
     model, backend: opts.backend, batch: opts.batch, tile: opts.tile, onPlan, sharded: opts.shard !== undefined, previous: previousEngine(output), generator: opts.generator,
@@ -131,7 +144,7 @@ export async function runTranslate(direction: Direction, opts: TranslateOptions)
   try {
     const lock = lockOutput(output, `nightshift ${direction}${opts.queue ? ' --queue' : ''}`);
     try {
-      return await translateInto(output, input, embedded, direction, opts, model, engine);
+      return await translateInto(output, input, embedded, direction, opts, model, engine, checks);
     } finally {
       lock.release();
     }
@@ -142,13 +155,13 @@ export async function runTranslate(direction: Direction, opts: TranslateOptions)
 
 async function translateInto(
   output: string, input: DatasetInput, embedded: boolean, direction: Direction, opts: TranslateOptions, model: ModelChoice, engine: EngineChoice,
+  checks: CheckerAvailability & { request?: { cues: CheckCues; segmenter?: string } },
 ): Promise<number> {
   const formats = resolveOutputFormats(opts.outputFormat, input.format, opts.outputFormat !== 'both');
   const imageFolder = input.format === 'cityscapes' ? (opts.images ?? (embedded && direction === 'day' ? NIGHT_IMAGE_FOLDER : undefined)) : undefined;
   const sourceRequest: SourceRequest = { format: input.format, path: input.path, imagesRoot: input.imagesRoot, imageFolder, split: opts.split };
   const source = await openSource(sourceRequest);
   if (source.items.length === 0) throw new UsageError(`${input.path}: the input has no samples`);
-  const checks = opts.checks ? await loadChecker({ seed: opts.seed }) : { checker: undefined, status: 'off (--no-checks)' };
 
   console.log(`nightshift ${direction}: ${input.format} ${input.path}${embedded ? ' (the embedded sample)' : ''}${imageFolder ? `, images from ${imageFolder}/` : ''}`);
   console.log(`  output: ${output} (${formats.join(' + ')})`);
@@ -164,7 +177,7 @@ async function translateInto(
     const summary = opts.queue ? await runQueuedBuild({
       direction, source, input: sourceRequest, output, formats, policy: opts.onFlag, tile: opts.tile, batch: opts.batch, seed: opts.seed,
       limit: opts.limit, onError: opts.onError, model, engine: engineRecord,
-      modelHash: engine.translator.info.modelHash, checker: checks.checker, checkStatus: checks.status,
+      modelHash: engine.translator.info.modelHash, checker: checks.checker, checkRequest: checks.request, checkStatus: checks.status,
       redis: opts.queue, unitSize: opts.unitSize, redisTimeoutMs: opts.queueTimeout * 1000,
       log: (line) => console.log(`  ${line}`),
       onPlanned: (todo) => { if (todo > 0) progress = new Progress(direction, todo); },
@@ -206,6 +219,7 @@ function printSummary(s: BuildSummary): void {
   console.log(`Built ${n.built} samples, ${n.upToDate} already up to date, ${n.failed} skipped; the dataset holds ${n.written} samples${n.dropped ? ` (${n.dropped} dropped by --on-flag drop)` : ''}.`);
   printTable(['stage', 'samples', 'busy s', 'samples/s'], STAGES.map((st) => [st, s.stages[st].items, s.stages[st].seconds.toFixed(2), s.stages[st].perSecond.toFixed(2)]));
   console.log(`  wall time ${s.wallSeconds.toFixed(1)} s; flags: ${/^(not available|off)/.test(s.checks) ? `none (checks ${s.checks})` : s.flags.total}`);
+  if (s.flags.semantic) console.log(`  ${semanticSummaryText(s.flags.semantic)}`);
   if (s.queue) {
     console.log(`  queue: ${s.queue.units.done} units on ${s.queue.redis}, ${s.queue.retries} retries (${s.queue.lost} lost with their worker)${s.queue.recordsLost ? `; Redis forgot the attempt records of ${s.queue.recordsLost} units when it restarted` : ''}`);
     printTable(['worker', 'units', 'samples', 'seconds', 'samples/s', 'retries', 'failures'], s.queue.workers.map((w) => [w.id, w.units, w.samples, w.seconds.toFixed(2), w.samplesPerSecond.toFixed(2), w.retries, w.failures]));
@@ -215,8 +229,8 @@ function printSummary(s: BuildSummary): void {
   if (s.failures.length) console.error(`nightshift: ${s.failures.length} sample${s.failures.length > 1 ? 's' : ''} skipped (listed in manifest.jsonl and summary.json); fix the files and rerun to build them`);
 }
 
-export async function runCheck(opts: { output: string; seed: number }): Promise<number> {
-  const { checker, status } = await loadChecker({ seed: opts.seed });
+export async function runCheck(opts: { output: string; seed: number; checks: CheckCues; segmenter: string }): Promise<number> {
+  const { checker, status } = await loadChecker({ seed: opts.seed, cues: opts.checks, segmenter: opts.segmenter });
   if (!checker) {
     console.error(`nightshift check: checks ${status}; nothing was checked.`);
     return 1;

@@ -4,7 +4,7 @@
 // workers all build samples through this one function.
 import { DatasetError, type CocoCategory } from '@nightshift/labels';
 import type { RgbImage, Translator } from '@nightshift/cyclegan';
-import type { Checker, Flag } from './checks.ts';
+import type { CheckOutcome, Checker, Flag, SemanticVerdict } from './checks.ts';
 import type { DatasetFormat, FlagPolicy } from './options.ts';
 import { failedState, type Planned } from './plan.ts';
 import { BoundedQueue, runStages } from './queue.ts';
@@ -49,6 +49,7 @@ interface InFlight extends Planned {
   sample: DecodedSample;
   translated?: RgbImage;
   flags?: Flag[];
+  semantic?: SemanticVerdict;
   ms: StageTimings;
 }
 
@@ -116,16 +117,16 @@ export async function buildSamples(
     async () => {
       for (let f = await translated.take(); f; f = await translated.take()) {
         const t = now();
-        let flags: Flag[];
+        let outcome: CheckOutcome;
         try {
-          flags = ctx.checker ? await ctx.checker.check(checkSampleOf(f.sample), f.translated!) : [];
+          outcome = ctx.checker ? await ctx.checker.check(checkSampleOf(f.sample), f.translated!) : { flags: [] };
         } catch (error) {
           fail(f, error);
           continue;
         }
         const ms = now() - t;
         busy.check += ms;
-        await checked.push({ ...f, flags, ms: { ...f.ms, check: ms } });
+        await checked.push({ ...f, flags: outcome.flags, ...(outcome.semantic ? { semantic: outcome.semantic } : {}), ms: { ...f.ms, check: ms } });
       }
       checked.close();
     },
@@ -141,6 +142,7 @@ export async function buildSamples(
               sample: f.item.key, id: f.item.id, split: f.item.split,
               source: { format: ctx.source.format, files: f.files },
               key: f.key, model: ctx.model, options: ctx.options, objects: objectCounts(f.sample), status: written.status, outputs: written.outputs, flags: f.flags!, actions: written.actions,
+              ...(f.semantic ? { semantic: f.semantic } : {}),
             },
             ...(written.coco ? { coco: written.coco } : {}),
             timings: roundTimings(ms),

@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { DatasetError, writeFileAtomic } from '@nightshift/labels';
-import type { Checker, Flag } from './checks.ts';
+import type { Checker, Flag, SemanticVerdict } from './checks.ts';
 import { openSource } from './open-source.ts';
 import { readManifest } from './report.ts';
 import { checkSampleOf, decodeSample } from './sources.ts';
@@ -14,6 +14,7 @@ export const CHECKS_FILE = 'checks.jsonl';
 export interface CheckedSample {
   sample: string;
   flags: Flag[];
+  semantic?: SemanticVerdict;
 }
 
 export async function checkBuild(output: string, checker: Checker, onSample?: (done: number, total: number) => void): Promise<CheckedSample[]> {
@@ -34,11 +35,11 @@ export async function checkBuild(output: string, checker: Checker, onSample?: (d
     const sample = await decodeSample(item, source.categories);
     const outPath = r.outputs.find((o) => o.path.startsWith('cityscapes/leftImg8bit/') || o.path.startsWith('coco/images/'))!.path;
     const { data, info } = await sharp(join(output, ...outPath.split('/'))).removeAlpha().raw().toBuffer({ resolveWithObject: true });
-    const flags = await checker.check(
+    const { flags, semantic } = await checker.check(
       checkSampleOf(sample),
       { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) },
     );
-    results.push({ sample: r.sample, flags });
+    results.push({ sample: r.sample, flags, ...(semantic ? { semantic } : {}) });
     onSample?.(results.length, records.length);
   }
   writeFileAtomic(join(output, CHECKS_FILE), results.map((r) => `${JSON.stringify({ checker: checker.id, ...r })}\n`).join(''));

@@ -4,11 +4,14 @@ import type { Box, SampleObject } from '@nightshift/labels';
 import type { RgbImage } from '@nightshift/cyclegan';
 import { createHash } from 'node:crypto';
 import {
-  DEFAULT_THRESHOLDS, checkConsistency, resolveThresholds, type ConsistencyThresholds, type LabelMaps,
+  DEFAULT_THRESHOLDS, SemanticSegmenter, checkConsistency, resolveThresholds, type ConsistencyThresholds, type LabelMaps,
 } from '@nightshift/consistency';
 import { BuildRequestError } from './errors.ts';
 
 export type FlagKind = 'erased' | 'hallucinated';
+/** Which cues the checks run: the structural ones, or those and the semantic cue (a segmenter). */
+export const CHECK_CUES = ['structural', 'all'] as const;
+export type CheckCues = (typeof CHECK_CUES)[number];
 
 /** One object or region whose label the translated image no longer supports. */
 export interface Flag {
@@ -23,6 +26,28 @@ export interface Flag {
   score: number;
   threshold: number;
   kind: FlagKind;
+  /** The cue that raised the flag (structure, light or semantic), where the checker says. */
+  cue?: string;
+  /** Hallucinated by the semantic cue: the class the segmenter finds there at night. */
+  predictedClassName?: string;
+}
+
+/**
+ * What the semantic cue said of a frame it ran on: its day accuracy against the labels, whether it
+ * abstained on the whole frame, and the objects (instanceIds of the sample) it abstained on.
+ */
+export interface SemanticVerdict {
+  dayAccuracy: number;
+  abstained: boolean;
+  abstainedObjects: number[];
+  /** Objects it judged or abstained on (the six thing classes, large enough). */
+  objects: number;
+}
+
+/** A check's result: the flags, and the semantic cue's verdict where it ran. */
+export interface CheckOutcome {
+  flags: Flag[];
+  semantic?: SemanticVerdict;
 }
 
 /** What a check sees of one sample: the source image and its labels. */
@@ -51,13 +76,17 @@ export interface CheckSample {
 export interface Checker {
   /** Name and version, recorded in the manifest (part of what a rerun compares). */
   readonly id: string;
-  check(sample: CheckSample, translated: RgbImage): Promise<Flag[]>;
+  check(sample: CheckSample, translated: RgbImage): Promise<CheckOutcome>;
 }
 
 /** Thresholds and seed handed to the checker factory (from the CLI or a pipeline spec). */
 export interface CheckerOptions {
   seed: number;
   thresholds?: Readonly<Record<string, number>>;
+  /** Default 'structural'. */
+  cues?: CheckCues;
+  /** 'all': the segmenter folder (segmenter.json and its model). */
+  segmenter?: string;
 }
 
 export interface CheckerAvailability {
@@ -70,16 +99,19 @@ export interface CheckerAvailability {
 class ConsistencyChecker implements Checker {
   readonly id: string;
 
-  constructor(private readonly thresholds: Partial<ConsistencyThresholds>) {
-    // The id goes into the manifest, so changed thresholds rebuild the samples they affect.
+  constructor(private readonly thresholds: Partial<ConsistencyThresholds>, private readonly segmenter?: SemanticSegmenter) {
+    // The id goes into the manifest, so changed thresholds (or another segmenter) rebuild the samples they affect.
     const digest = createHash('sha256').update(JSON.stringify(resolveThresholds(thresholds))).digest('hex').slice(0, 12);
-    this.id = `nightshift-consistency (thresholds ${digest})`;
+    this.id = `nightshift-consistency (thresholds ${digest}${segmenter ? `; semantic cue, segmenter ${segmenter.modelHash.slice(0, 12)}` : '; structural cues'})`;
   }
 
-  async check(sample: CheckSample, translated: RgbImage): Promise<Flag[]> {
-    const { flags } = checkConsistency({ sampleId: sample.id, source: sample.source, output: translated, labels: sample.labels }, this.thresholds);
+  async check(sample: CheckSample, translated: RgbImage): Promise<CheckOutcome> {
+    const semantic = this.segmenter
+      ? { day: await this.segmenter.probabilities(sample.source, `${sample.id} (source)`), night: await this.segmenter.probabilities(translated, `${sample.id} (translated)`) }
+      : undefined;
+    const result = checkConsistency({ sampleId: sample.id, source: sample.source, output: translated, labels: sample.labels, semantic }, this.thresholds);
     const objects = new Map(sample.objects.map((o) => [o.instanceId, o]));
-    return flags.map((f) => {
+    const flags = result.flags.map((f): Flag => {
       const instanceId = f.instanceId === undefined ? undefined : sample.sourceIdOf(f.instanceId);
       const object = instanceId === undefined ? undefined : objects.get(instanceId);
       return {
@@ -91,8 +123,21 @@ class ConsistencyChecker implements Checker {
         score: f.score,
         threshold: f.threshold,
         kind: f.kind,
+        cue: f.cue,
+        ...(f.predictedClassName ? { predictedClassName: f.predictedClassName } : {}),
       };
     });
+    if (!result.semantic) return { flags };
+    const { dayAccuracy, abstained, objects: scored } = result.semantic;
+    return {
+      flags,
+      semantic: {
+        dayAccuracy: Math.round(dayAccuracy * 1e4) / 1e4,
+        abstained,
+        abstainedObjects: scored.filter((o) => o.abstained).map((o) => sample.sourceIdOf(o.instanceId)),
+        objects: scored.length,
+      },
+    };
   }
 }
 
@@ -101,6 +146,13 @@ export async function loadChecker(options: CheckerOptions): Promise<CheckerAvail
   const known = new Set(Object.keys(DEFAULT_THRESHOLDS));
   const unknown = Object.keys(options.thresholds ?? {}).filter((k) => !known.has(k));
   if (unknown.length) throw new BuildRequestError(`unknown check threshold ${unknown.join(', ')}; known: ${[...known].join(', ')}`);
-  const checker = new ConsistencyChecker((options.thresholds ?? {}) as Partial<ConsistencyThresholds>);
-  return { checker, status: 'erasure and hallucination checks (libs/consistency)' };
+  if ((options.cues ?? 'structural') === 'structural') {
+    const checker = new ConsistencyChecker((options.thresholds ?? {}) as Partial<ConsistencyThresholds>);
+    return { checker, status: 'erasure and hallucination checks, structural cues (libs/consistency)' };
+  }
+  if (!options.segmenter) throw new BuildRequestError('the semantic cue needs a segmenter folder');
+  // Opened (and checked) here, before any sample is built: a wrong model stops the run naming its file.
+  const segmenter = await SemanticSegmenter.open(options.segmenter);
+  const checker = new ConsistencyChecker((options.thresholds ?? {}) as Partial<ConsistencyThresholds>, segmenter);
+  return { checker, status: `erasure and hallucination checks, structural and semantic cues (libs/consistency; segmenter ${segmenter.file})` };
 }

@@ -2,7 +2,7 @@
 // manifest.jsonl); `coco` is what the COCO json is assembled from; `timings` are this build's
 // measurements, kept apart so that the manifest stays byte-identical across reruns.
 import type { CocoAnnotation, CocoImage, DatasetProblem } from '@nightshift/labels';
-import type { Flag, FlagKind } from './checks.ts';
+import type { Flag, FlagKind, SemanticVerdict } from './checks.ts';
 import type { DatasetFormat, Direction, FlagPolicy, TileRequest } from './options.ts';
 
 export interface FileRecord {
@@ -69,6 +69,8 @@ export interface ManifestRecord {
   outputs: OutputRecord[];
   flags: Flag[];
   actions: FlagAction[];
+  /** The semantic cue's verdict (checks with the semantic cue only): where it abstained. */
+  semantic?: SemanticVerdict;
   problem?: DatasetProblem;
 }
 

@@ -10,6 +10,7 @@ import { readSummary, type BuildSummary } from './summary.ts';
 import type { QueueSummary } from './distributed/stats.ts';
 import type { ManifestRecord } from './record.ts';
 import { STAGES } from './record.ts';
+import type { Flag, SemanticVerdict } from './checks.ts';
 
 /** Samples shown with thumbnails (flagged first); the rest are listed with links. */
 export const REPORT_THUMBNAILS = 200;
@@ -52,19 +53,36 @@ async function sampleFigure(output: string, summary: BuildSummary, r: ManifestRe
   const scale = after && source ? after.width / imageWidth(output, outPath!, after.width) : 1;
   const boxes = r.flags.filter((f) => f.box).map((f) => {
     const [x, y, w, h] = f.box!.map((v) => v * scale);
-    return `<rect x="${x}" y="${y}" width="${w}" height="${h}" class="${f.kind}"><title>${escape(`${f.kind} ${f.className} score ${sig3(f.score)} (threshold ${sig3(f.threshold)})`)}</title></rect>`;
+    return `<rect x="${x}" y="${y}" width="${w}" height="${h}" class="${f.kind}${f.cue === 'semantic' ? ' semantic' : ''}"><title>${escape(`${flagText(f)} score ${sig3(f.score)} (threshold ${sig3(f.threshold)})`)}</title></rect>`;
   }).join('');
   const img = (t: typeof before, alt: string): string => t
     ? `<img src="${t.uri}" width="${t.width}" height="${t.height}" alt="${escape(alt)}">`
     : `<div class="missing">${escape(alt)}: not found</div>`;
   const overlay = after && boxes ? `<svg class="overlay" width="${after.width}" height="${after.height}">${boxes}</svg>` : '';
   const flags = r.flags.length
-    ? `<ul>${r.flags.map((f, i) => `<li>${escape(f.kind)} ${escape(f.className)}${f.instanceId !== undefined ? ` #${f.instanceId}` : ''}: score ${sig3(f.score)} / ${sig3(f.threshold)} → ${escape(r.actions[i]?.action ?? '')}</li>`).join('')}</ul>`
+    ? `<ul>${r.flags.map((f, i) => `<li>${escape(flagText(f))}${f.instanceId !== undefined ? ` #${f.instanceId}` : ''}: score ${sig3(f.score)} / ${sig3(f.threshold)} → ${escape(r.actions[i]?.action ?? '')}</li>`).join('')}</ul>`
     : '';
+  const semantic = r.semantic ? `<p class="semantic-verdict">${escape(semanticVerdictText(r.semantic))}</p>` : '';
   return `<figure class="sample${r.flags.length ? ' flagged' : ''}">
 <figcaption><b>${escape(r.sample)}</b> ${r.status === 'dropped' ? '(dropped)' : ''}${outPath ? ` <a href="${escape(outPath)}">full size</a>` : ''}</figcaption>
-<div class="pair"><div>${img(before, 'before')}<span>before</span></div><div class="after">${img(after, 'after')}${overlay}<span>after</span></div></div>${flags}
+<div class="pair"><div>${img(before, 'before')}<span>before</span></div><div class="after">${img(after, 'after')}${overlay}<span>after</span></div></div>${flags}${semantic}
 </figure>`;
+}
+
+/** "erased car", "hallucinated (semantic: person) road": the kind, the cue where it is not a structural one, the class. */
+function flagText(f: Flag): string {
+  return `${f.kind}${f.cue === 'semantic' ? ` (semantic${f.predictedClassName ? `: ${f.predictedClassName}` : ''})` : ''} ${f.className}`;
+}
+
+/** The build's semantic abstentions in one sentence (report, console). */
+export function semanticSummaryText(s: NonNullable<BuildSummary['flags']['semantic']>): string {
+  return `The semantic cue abstained on ${s.abstainedFrames} of ${s.frames} frames (the segmenter reads their day image under its accuracy bar) and on ${s.abstainedObjects} of the ${s.objects} objects it looked at (not found by day, or in an abstaining frame).`;
+}
+
+function semanticVerdictText(v: SemanticVerdict): string {
+  if (v.abstained) return `semantic cue abstained on this frame (the segmenter reads its day image at ${sig3(v.dayAccuracy)} pixel accuracy, under its bar)`;
+  const n = v.abstainedObjects.length;
+  return `semantic cue judged this frame (day accuracy ${sig3(v.dayAccuracy)})${n ? `; abstained on ${n} of ${v.objects} objects its day reading does not find: ${v.abstainedObjects.map((id) => `#${id}`).join(', ')}` : ''}`;
 }
 
 /** Full width of an output PNG from its header (thumbnails are scaled from it). */
@@ -99,7 +117,7 @@ body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#222}
 table{border-collapse:collapse;margin:8px 0 16px}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}td:first-child,th:first-child{text-align:left}
 .samples{display:flex;flex-wrap:wrap;gap:16px}.sample{margin:0;padding:8px;border:1px solid #ddd}.sample.flagged{border-color:#d33}
 .pair{display:flex;gap:6px}.pair>div{position:relative;display:flex;flex-direction:column}.overlay{position:absolute;left:0;top:0}
-.overlay rect{fill:none;stroke-width:2}.overlay .erased{stroke:#f33}.overlay .hallucinated{stroke:#fc0}.missing{width:${THUMB_WIDTH}px;color:#999}
+.overlay rect{fill:none;stroke-width:2}.overlay .erased{stroke:#f33}.overlay .hallucinated{stroke:#fc0}.overlay .semantic{stroke-dasharray:6 3}.semantic-verdict{color:#555;max-width:${2 * THUMB_WIDTH}px}.missing{width:${THUMB_WIDTH}px;color:#999}
 dt{font-weight:bold;float:left;clear:left;width:9em}dd{margin-left:10em}
 </style></head><body>
 <h1>nightshift ${escape(summary.direction)}</h1>
@@ -119,6 +137,7 @@ ${summary.queue ? queueSection(summary.queue) : ''}
 <h2>Flags per class</h2>
 ${/^(not available|off)/.test(summary.checks) ? `<p>Checks ${escape(summary.checks)}: no object was checked, so there are no flags.</p>` : ''}
 ${table(['class', 'objects', 'flagged', 'rate'], Object.entries(summary.flags.byClass).map(([c, r]) => [c, r.objects, r.flagged, sig3(r.rate)]))}
+${summary.flags.semantic ? `<p>${escape(semanticSummaryText(summary.flags.semantic))} Semantic flags are drawn dashed.</p>` : ''}
 ${summary.failures.length ? `<h2>Skipped samples</h2>${table(['sample', 'file', 'problem'], summary.failures.map((f) => [f.sample, f.pointer !== undefined ? `${f.file} at ${f.pointer}` : f.file, f.reason]))}` : ''}
 <h2>Samples</h2>
 <div class="samples">

@@ -35,7 +35,12 @@ export interface BuildSummary {
   options: BuildOptionsRecord;
   batch: number;
   checks: string;
-  flags: { total: number; byClass: Record<string, { objects: number; flagged: number; rate: number }> };
+  flags: {
+    total: number;
+    byClass: Record<string, { objects: number; flagged: number; rate: number }>;
+    /** Checks with the semantic cue: the frames and objects it ran on, and those it abstained on. */
+    semantic?: { frames: number; abstainedFrames: number; objects: number; abstainedObjects: number };
+  };
   stages: Record<StageName, StageStats>;
   wallSeconds: number;
   /** Every failed sample: the file at fault and what is wrong with it. */
@@ -130,7 +135,16 @@ const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 export function flagStats(states: readonly SampleState[]): BuildSummary['flags'] {
   const byClass: Record<string, { objects: number; flagged: number; rate: number }> = {};
   let total = 0;
+  let semantic: BuildSummary['flags']['semantic'];
   for (const s of states) {
+    const v = s.manifest.semantic;
+    if (v) {
+      semantic ??= { frames: 0, abstainedFrames: 0, objects: 0, abstainedObjects: 0 };
+      semantic.frames++;
+      if (v.abstained) semantic.abstainedFrames++;
+      semantic.objects += v.objects;
+      semantic.abstainedObjects += v.abstainedObjects.length;
+    }
     for (const [name, n] of Object.entries(s.manifest.objects)) (byClass[name] ??= { objects: 0, flagged: 0, rate: 0 }).objects += n;
     for (const f of s.manifest.flags) {
       total++;
@@ -139,5 +153,5 @@ export function flagStats(states: readonly SampleState[]): BuildSummary['flags']
   }
   for (const row of Object.values(byClass)) row.rate = row.objects ? round3(row.flagged / row.objects) : 0;
   const sorted = Object.fromEntries(Object.entries(byClass).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-  return { total, byClass: sorted };
+  return { total, byClass: sorted, ...(semantic ? { semantic } : {}) };
 }

@@ -3,11 +3,11 @@
 // ONNX Runtime on the cpu provider. Frames are area-averaged down to the model's input size and the
 // logits turned into per-class probabilities (softmax) on that grid: the cue works on the grid, not at
 // full resolution, which keeps a 2048x1024 check well under a second on one core.
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { openOnnxSession } from '@nightshift/cyclegan';
-import { DatasetError, TRAIN_LABELS } from '@nightshift/labels';
+import { SegmenterCardError, openOnnxSession, readSegmenterCard, type LoadedSegmenterCard } from '@nightshift/cyclegan';
+import { DatasetError, TRAIN_LABELS, resizeRgbArea } from '@nightshift/labels';
 import type { RgbImage } from '../image.ts';
 
 /** Softmax probabilities per class on the model's grid, class-major planes (data[c * width * height + i]). */
@@ -18,9 +18,9 @@ export interface ClassProbabilities {
   data: Float32Array;
 }
 
-/** What the card beside the model (segmenter.json) says. */
+/** What the segmenter's card says of its input and output. */
 export interface SegmenterDescription {
-  /** Input size every frame is area-averaged to. */
+  /** Input size every frame is area-resized to. */
   width: number;
   height: number;
   mean: readonly [number, number, number];
@@ -35,48 +35,13 @@ export interface SemanticSegmenterOptions {
 }
 
 const EXPECTED_CLASSES = TRAIN_LABELS.map((l) => l.name);
-const CARD_FILE = 'segmenter.json';
-
-/** The card and model files for a path that names the model's folder or its card. */
-export function segmenterFiles(path: string): { card: string } {
-  return { card: path.endsWith('.json') ? path : join(path, CARD_FILE) };
-}
-
-function readCard(file: string): SegmenterDescription & { model: string } {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new DatasetError(file, `cannot read the segmenter card (model, input size, normalisation, classes): ${(e as Error).message}`);
-  }
-  const fail = (problem: string): never => { throw new DatasetError(file, problem); };
-  const o = (raw ?? {}) as Record<string, unknown>;
-  if (typeof o.model !== 'string' || !o.model) fail('"model" must name the ONNX file beside the card');
-  const input = (o.input ?? {}) as Record<string, unknown>;
-  const { width, height } = input;
-  if (!Number.isInteger(width) || !Number.isInteger(height) || (width as number) < 8 || (height as number) < 8) {
-    fail(`"input" must be {"width": W, "height": H} with integers of at least 8, got ${JSON.stringify(o.input)}`);
-  }
-  const triple = (v: unknown, name: string, positive: boolean): [number, number, number] => {
-    if (!Array.isArray(v) || v.length !== 3 || v.some((x) => typeof x !== 'number' || !Number.isFinite(x) || (positive && !(x > 0)))) {
-      fail(`"${name}" must be 3 ${positive ? 'positive ' : ''}numbers (RGB, on 0..1 values), got ${JSON.stringify(v)}`);
-    }
-    return v as [number, number, number];
-  };
-  const classes = o.classes;
-  if (!Array.isArray(classes) || classes.length !== EXPECTED_CLASSES.length || classes.some((c, k) => c !== EXPECTED_CLASSES[k])) {
-    fail(`"classes" must be the ${EXPECTED_CLASSES.length} Cityscapes trainId names in order (${EXPECTED_CLASSES.join(', ')}), got ${Array.isArray(classes) ? `${classes.length}: ${classes.join(', ')}` : JSON.stringify(classes)}`);
-  }
-  return {
-    model: join(dirname(file), o.model as string), width: width as number, height: height as number,
-    mean: triple(o.mean, 'mean', false), std: triple(o.std, 'std', true), classes: classes as string[],
-  };
-}
 
 export class SemanticSegmenter {
   private constructor(
     private readonly session: ort.InferenceSession,
     readonly file: string,
+    /** sha256 of the model file (hex). */
+    readonly modelHash: string,
     readonly description: SegmenterDescription,
     private readonly inputName: string,
     private readonly outputName: string,
@@ -84,12 +49,22 @@ export class SemanticSegmenter {
   ) {}
 
   /**
-   * Opens and checks the model: readable, one float32 image input, and logits [1, 19, h, w] on a probe
+   * Opens and checks the card (the folder holding segmenter.json, or the card itself) and the model:
+   * the card as readSegmenterCard checks it, with the 19 trainId names; the model readable, one float32
+   * image input, and logits [1, 19, h, w] on a probe
    * of the described input size. Anything else throws a DatasetError naming the file, before any frame
    * is looked at.
    */
   static async open(path: string, options: SemanticSegmenterOptions = {}): Promise<SemanticSegmenter> {
-    const { model, ...description } = readCard(segmenterFiles(path).card);
+    let card: LoadedSegmenterCard;
+    try {
+      card = await readSegmenterCard(path, EXPECTED_CLASSES);
+    } catch (e) {
+      if (e instanceof SegmenterCardError) throw new DatasetError(e.file, e.problem);
+      throw e;
+    }
+    const model = card.modelPath;
+    const description: SegmenterDescription = { width: card.input.width, height: card.input.height, mean: card.mean, std: card.std, classes: card.classes };
     let bytes: Uint8Array;
     try {
       bytes = readFileSync(model);
@@ -123,7 +98,8 @@ export class SemanticSegmenter {
     if (dims.length !== 4 || dims[0] !== 1 || dims[1] !== classes || dims[2] < 1 || dims[3] < 1) {
       fail(`output '${outputName}' has shape [${dims.join(', ')}] for a 1x3x${height}x${width} input; logits [1, ${classes}, h, w] (one per Cityscapes trainId) were expected`);
     }
-    return new SemanticSegmenter(session, model, description, inputName, outputName, { width: dims[3], height: dims[2] });
+    const hash = createHash('sha256').update(bytes).digest('hex');
+    return new SemanticSegmenter(session, model, hash, description, inputName, outputName, { width: dims[3], height: dims[2] });
   }
 
   /** Class probabilities of an image on the model's output grid. `what` names the image in errors. */
@@ -147,33 +123,13 @@ export class SemanticSegmenter {
   }
 }
 
-/**
- * The image area-averaged onto a w x h grid (each cell the mean of the source pixels it covers, whole
- * pixels by their start), normalised per channel as (v / 255 - mean) / std, NCHW.
- */
+/** The image area-resized to w x h as the segmenter was trained (resizeRgbArea), normalised per channel as (v / 255 - mean) / std, NCHW. */
 function normalisedInput(image: RgbImage, w: number, h: number, mean: readonly number[], std: readonly number[]): Float32Array {
-  const { width, height, data } = image;
+  const small = image.width === w && image.height === h ? image : resizeRgbArea(image, w, h);
   const out = new Float32Array(3 * w * h);
   const plane = w * h;
-  const xs = Int32Array.from({ length: w + 1 }, (_, x) => Math.min(width, Math.max(x === w ? width : 0, Math.floor((x * width) / w))));
-  const ys = Int32Array.from({ length: h + 1 }, (_, y) => Math.min(height, Math.max(y === h ? height : 0, Math.floor((y * height) / h))));
-  const acc = new Float64Array(3 * w);
-  for (let y = 0; y < h; y++) {
-    acc.fill(0);
-    const y0 = ys[y], y1 = Math.max(ys[y + 1], y0 + 1);
-    for (let sy = y0; sy < y1; sy++) {
-      for (let x = 0; x < w; x++) {
-        const x0 = xs[x], x1 = Math.max(xs[x + 1], x0 + 1);
-        let r = 0, g = 0, b = 0;
-        for (let o = (sy * width + x0) * 3, e = (sy * width + x1) * 3; o < e; o += 3) { r += data[o]; g += data[o + 1]; b += data[o + 2]; }
-        acc[3 * x] += r; acc[3 * x + 1] += g; acc[3 * x + 2] += b;
-      }
-    }
-    for (let x = 0; x < w; x++) {
-      const n = (y1 - y0) * (Math.max(xs[x + 1], xs[x] + 1) - xs[x]) * 255;
-      for (let c = 0; c < 3; c++) out[c * plane + y * w + x] = (acc[3 * x + c] / n - mean[c]) / std[c];
-    }
-  }
+  const lut = [0, 1, 2].map((c) => Float32Array.from({ length: 256 }, (_, v) => (v / 255 - mean[c]) / std[c]));
+  for (let i = 0; i < plane; i++) for (let c = 0; c < 3; c++) out[c * plane + i] = lut[c][small.data[3 * i + c]];
   return out;
 }
 

@@ -4,7 +4,7 @@
 // local run does. It holds the output lock; the workers do not take it.
 import { join } from 'node:path';
 import { writeFileAtomic, type CocoCategory } from '@nightshift/labels';
-import type { Checker } from '../checks.ts';
+import type { CheckCues, Checker } from '../checks.ts';
 import { planAndClaimBuild, upToDate, type BuildSettings, type Planned } from '../plan.ts';
 import { assembleBuild } from '../assemble.ts';
 import { modelRecord as makeModelRecord } from '../record.ts';
@@ -23,6 +23,8 @@ export interface QueuedBuildRequest extends Omit<BuildSpec, 'modelRecord' | 'opt
   source: SourceDataset;
   modelHash: string;
   checker?: Checker;
+  /** What the workers open the checker with (the checker's own request). */
+  checkRequest?: { cues: CheckCues; segmenter?: string };
   checkStatus: string;
   redis: RedisAddress;
   /** How long Redis may be unreachable before the coordinator stops (the workers keep retrying). */
@@ -43,7 +45,7 @@ export async function runQueuedBuild(req: QueuedBuildRequest, cityscapesCategori
   const spec: BuildSpec = {
     direction: req.direction, input: req.input, output: req.output, formats: req.formats, policy: req.policy, tile: req.tile,
     batch: req.batch, seed: req.seed, ...(req.limit !== undefined ? { limit: req.limit } : {}), onError: req.onError,
-    model: req.model, engine: req.engine, modelRecord, options: plan.options, checks: req.checker !== undefined, unitSize: req.unitSize,
+    model: req.model, engine: req.engine, modelRecord, options: plan.options, checks: req.checker !== undefined ? req.checkRequest ?? { cues: 'structural' } : false, unitSize: req.unitSize,
   };
   const build = buildId(spec);
   const previous = readQueueFile(req.output);

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { DatasetError, writeFileAtomic } from '@nightshift/labels';
 import { canonicalJson, sha256 } from '../hash.ts';
 import type { ErrorPolicy } from '../build-samples.ts';
+import type { CheckCues } from '../checks.ts';
 import type { ModelChoice } from '../model.ts';
 import type { SourceRequest } from '../open-source.ts';
 import type { DatasetFormat, Direction, FlagPolicy, TileRequest } from '../options.ts';
@@ -43,8 +44,8 @@ export interface BuildSpec {
   /** What every sample record carries: a worker whose weights hash differently refuses the unit. */
   modelRecord: ModelRecord;
   options: BuildOptionsRecord;
-  /** true: the consistency checks, whose id must be options.checks. */
-  checks: boolean;
+  /** The consistency checks' cues (and segmenter folder, which every worker must see), whose checker id must be options.checks; false: no checks. */
+  checks: false | { cues: CheckCues; segmenter?: string };
   unitSize: number;
 }
 

@@ -45,7 +45,7 @@ async function openQueuedBuild(build: string, spec: BuildSpec): Promise<QueuedBu
     const hash = engine.translator.info.modelHash;
     if (hash !== spec.modelRecord.hash) throw new UnrecoverableError(`${spec.model.path}: this worker reads weights with sha256 ${hash.slice(0, 16)}…, the coordinator ${spec.modelRecord.hash.slice(0, 16)}…; workers must see the same model file`);
     if (engine.backend !== spec.engine.backend) throw new Error(`the coordinator chose ${spec.engine.name} on ${spec.engine.backend}, but this worker got ${engine.backend}`);
-    const checker = spec.checks ? (await loadChecker({ seed: spec.seed })).checker : undefined;
+    const checker = spec.checks ? (await loadChecker({ seed: spec.seed, ...spec.checks })).checker : undefined;
     if ((checker?.id ?? spec.options.checks) !== spec.options.checks) throw new UnrecoverableError(`this worker's checks are ${checker?.id}, the build's ${spec.options.checks}`);
     return {
       build, spec,
