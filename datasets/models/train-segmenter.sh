@@ -14,4 +14,4 @@ ns() { node apps/augment/bin/nightshift.mjs "$@"; }
 
 ns synth --output "$work/train" --count 400 --seed 700000 --no-faults
 node --import tsx datasets/models/train-segmenter.ts --data "$work/train" --out "$target" \
-  --input 256x128 --width 12 --depth 4 --steps 200 --batch 4 --lr 0.002 --warmup 30 --zoom 1.5 --weight-c 1.1 --seed 1
+  --input 256x128 --width 12 --depth 4 --steps 640 --batch 4 --lr 0.005 --warmup 30 --zoom 1.5 --weight-c 1.02 --seed 1

@@ -9,8 +9,8 @@
 // Writes to --out: model.onnx, segmenter.json (the card: input size, mean/std, classes) and
 // train-log.jsonl (first line the config, then the loss every --log-every steps, last the totals).
 // Usage: node --import tsx datasets/models/train-segmenter.ts --data <synth root> --out <dir>
-//   [--input 256x128] [--width 12] [--depth 4] [--steps 600] [--batch 4] [--lr 0.002] [--warmup 30]
-//   [--zoom 1.5] [--weight-c 1.1] [--seed 1] [--log-every 10]
+//   [--input 256x128] [--width 12] [--depth 4] [--steps 640] [--batch 4] [--lr 0.005] [--warmup 30]
+//   [--zoom 1.5] [--weight-c 1.02] [--seed 1] [--log-every 10]   (the defaults are train-segmenter.sh's recipe)
 import { existsSync, mkdirSync, readdirSync, writeFileSync, appendFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -32,12 +32,12 @@ const { values } = parseArgs({
     input: { type: 'string', default: '256x128' },
     width: { type: 'string', default: '12' },
     depth: { type: 'string', default: '4' },
-    steps: { type: 'string', default: '600' },
+    steps: { type: 'string', default: '640' },
     batch: { type: 'string', default: '4' },
-    lr: { type: 'string', default: '0.002' },
+    lr: { type: 'string', default: '0.005' },
     warmup: { type: 'string', default: '30' },
     zoom: { type: 'string', default: '1.5' },
-    'weight-c': { type: 'string', default: '1.1' },
+    'weight-c': { type: 'string', default: '1.02' },
     seed: { type: 'string', default: '1' },
     'log-every': { type: 'string', default: '10' },
   },

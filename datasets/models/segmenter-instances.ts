@@ -1,0 +1,83 @@
+// How sure the shipped segmenter is of each object, the way the semantic check reads it: for every
+// instance of a thing class (person, rider, car, truck, bus, bicycle) of at least --min-area label
+// pixels in the held-out scenes, the mean softmax probability of its own class inside its mask, on
+// the day render and on the true night render. Prints per class the instances, the share found
+// (mean probability >= 0.5) and the median mean probability, by day and by night.
+// Logits are computed as the card says (area-resized input, mean/std), softmaxed, and enlarged to
+// the label size bilinearly (half-pixel centres), as `nightshift evaluate` enlarges them.
+// Usage: node --import tsx datasets/models/segmenter-instances.ts <model folder> <heldout-day root> <heldout-night root> [--min-area 256]
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import * as ort from 'onnxruntime-node';
+import { readSegmenterCard } from '@nightshift/cyclegan';
+import { TRAIN_LABELS, readGrey16, readImageRgb, resizeRgbArea, type RgbImage } from '@nightshift/labels';
+import { resizeBilinear } from '../../apps/augment/src/evaluate/index.ts';
+
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { 'min-area': { type: 'string', default: '256' } } });
+const [folder, dayRoot, nightRoot] = positionals;
+if (!folder || !dayRoot || !nightRoot) {
+  console.error('usage: segmenter-instances.ts <model folder> <heldout-day root> <heldout-night root> [--min-area 256]');
+  process.exit(2);
+}
+const MIN_AREA = Number(values['min-area']);
+const card = await readSegmenterCard(folder);
+const session = await ort.InferenceSession.create(card.modelPath, { intraOpNumThreads: 1 });
+const THINGS = TRAIN_LABELS.filter((l) => l.hasInstances);
+const C = card.classes.length;
+
+/** Softmax probabilities [C, H, W] at the frame's size. */
+async function probabilities(image: RgbImage): Promise<Float32Array> {
+  const { width: w, height: h } = card.input;
+  const small = resizeRgbArea(image, w, h);
+  const x = new Float32Array(3 * w * h);
+  for (let i = 0; i < w * h; i++) for (let c = 0; c < 3; c++) x[c * w * h + i] = (small.data[i * 3 + c] / 255 - card.mean[c]) / card.std[c];
+  const out = await session.run({ input: new ort.Tensor('float32', x, [1, 3, h, w]) });
+  const logits = resizeBilinear(out.logits.data as Float32Array, C, h, w, image.height, image.width);
+  const plane = image.width * image.height;
+  for (let i = 0; i < plane; i++) {
+    let max = -Infinity;
+    for (let c = 0; c < C; c++) max = Math.max(max, logits[c * plane + i]);
+    let sum = 0;
+    for (let c = 0; c < C; c++) sum += (logits[c * plane + i] = Math.exp(logits[c * plane + i] - max));
+    for (let c = 0; c < C; c++) logits[c * plane + i] /= sum;
+  }
+  return logits;
+}
+
+const scores: Record<string, { day: number[]; night: number[] }> = Object.fromEntries(THINGS.map((l) => [l.name, { day: [], night: [] }]));
+const images = join(dayRoot, 'leftImg8bit');
+for (const split of readdirSync(images).sort()) {
+  for (const city of readdirSync(join(images, split)).sort()) {
+    for (const f of readdirSync(join(images, split, city)).filter((n) => n.endsWith('_leftImg8bit.png')).sort()) {
+      const id = f.slice(0, -'_leftImg8bit.png'.length);
+      const instances = await readGrey16(join(dayRoot, 'gtFine', split, city, `${id}_gtFine_instanceIds.png`));
+      const masks = new Map<number, number[]>();
+      instances.data.forEach((v, i) => { if (v >= 1000) (masks.get(v) ?? masks.set(v, []).get(v)!).push(i); });
+      for (const [domain, root] of [['day', dayRoot], ['night', nightRoot]] as const) {
+        const p = await probabilities(await readImageRgb(join(root, 'leftImg8bit', split, city, f)));
+        const plane = instances.width * instances.height;
+        for (const [instanceId, pixels] of masks) {
+          const label = THINGS.find((l) => l.id === Math.floor(instanceId / 1000));
+          if (!label || pixels.length < MIN_AREA) continue;
+          let sum = 0;
+          for (const i of pixels) sum += p[label.trainId * plane + i];
+          scores[label.name][domain].push(sum / pixels.length);
+        }
+      }
+    }
+  }
+}
+await session.release();
+
+const median = (v: number[]): number => { const s = [...v].sort((a, b) => a - b); return s.length ? s[Math.floor(s.length / 2)] : NaN; };
+const pct = (x: number): string => (Number.isNaN(x) ? 'n/a' : (100 * x).toFixed(1));
+console.log(`instances of at least ${MIN_AREA} label pixels; found = mean probability of its class in its mask >= 0.5`);
+console.log('| class | instances | found by day % | found at night % | median probability day | night |');
+console.log('|---|---|---|---|---|---|');
+for (const l of THINGS) {
+  const { day, night } = scores[l.name];
+  if (!day.length) continue;
+  const found = (v: number[]): number => v.filter((x) => x >= 0.5).length / v.length;
+  console.log(`| ${l.name} | ${day.length} | ${pct(found(day))} | ${pct(found(night))} | ${median(day).toFixed(2)} | ${median(night).toFixed(2)} |`);
+}
