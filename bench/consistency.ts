@@ -437,10 +437,11 @@ function edge(descending: number[], j: number, relMargin: number, absMargin = 0,
 }
 
 /**
- * The semantic thresholds, the structural ones fixed: the semantic cue gets the false flags the structural
- * cues leave of the budget (0.05 regions per clean image, 0.02 per clean object), its threshold placed just
- * above that many of its worst clean scores, lifted by its engine-noise margin. An object the structural
- * cue already flags costs nothing more when the semantic cue flags it too.
+ * The semantic thresholds, the structural ones fixed: for hallucination the semantic cue gets the false
+ * regions the structural cues leave of the budget (0.05 per clean image), its threshold placed just above
+ * that many of its worst clean scores, lifted by its engine-noise margin. For erasure the target is to be
+ * no worse than the structural cue alone, so it gets none: its threshold goes above every clean drop the
+ * structural cue does not already flag (an object both flag costs nothing more).
  */
 function calibrateSemantic(regions: RegionTrials, objects: ErasureTrials, structural: CueThresholds, retentionThreshold: number, margins: { region: number; drop: number }): { hallucination: number; erasure: number } {
   const allowedR = Math.floor(0.05 * regions.negImages + 1e-9);
@@ -448,10 +449,8 @@ function calibrateSemantic(regions: RegionTrials, objects: ErasureTrials, struct
   const semNeg = [...regions.neg.semantic].sort((a, b) => b - a);
   // No clean score at all says nothing about the false rate: such a cue is not given a threshold (Infinity).
   const hallucination = edge(semNeg, Math.max(0, allowedR - usedR), margins.region, 0, Infinity);
-  const allowedE = Math.floor(0.02 * objects.neg.length + 1e-9);
-  const usedE = objects.neg.filter((o) => o.retention < retentionThreshold).length;
   const drops = objects.neg.filter((o) => o.retention >= retentionThreshold && o.drop > -Infinity).map((o) => o.drop).sort((a, b) => b - a);
-  const erasure = edge(drops, Math.max(0, allowedE - usedE), 0, margins.drop, Infinity);
+  const erasure = edge(drops, 0, 0, margins.drop, Infinity);
   return { hallucination, erasure };
 }
 

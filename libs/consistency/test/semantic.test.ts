@@ -70,8 +70,9 @@ test('semantic cue: a car read on the road only at night is a hallucinated regio
   assert.ok(at, 'a road block');
   const [x, y] = at;
   const nightP = paint(dayP, x, y, x + 10, y + 8, trainId('car'));
-  // Evidence: (0.9 - 0.1/18 - 0.5) per cell over 80 cells of 16 pixels.
-  const expected = 80 * 16 * (0.9 - 0.1 / 18 - 0.5);
+  // Evidence: the gain over the pixel threshold, (0.9 - 0.1/18 - threshold), per cell over 80 cells of 16 pixels.
+  const tau = DEFAULT_THRESHOLDS.semanticPixelThreshold;
+  const expected = 80 * 16 * (0.9 - 0.1 / 18 - tau);
   const regions = check(nightP).regions.filter((g) => g.cue === 'semantic');
   assert.equal(regions.length, 1, JSON.stringify(regions));
   assert.ok(Math.abs(regions[0].score - expected) < 1, `score ${regions[0].score}`);
@@ -88,7 +89,7 @@ test('semantic cue: a car read on the road only at night is a hallucinated regio
   // The box comes from the evidence moments: the painted block, within a cell.
   for (const [k, v] of [x * 4, y * 4, 40, 32].entries()) assert.ok(Math.abs(f.bbox[k] - v) <= 4, `box ${f.bbox} vs ${[x * 4, y * 4, 40, 32]}`);
   // A night reading under the pixel threshold is no evidence at all.
-  assert.deepEqual(check(paint(dayP, x, y, x + 10, y + 8, trainId('car'), 0.45)).regions.filter((g) => g.cue === 'semantic'), []);
+  assert.deepEqual(check(paint(dayP, x, y, x + 10, y + 8, trainId('car'), tau)).regions.filter((g) => g.cue === 'semantic'), []);
 });
 
 test('semantic cue: an object whose class the night reading loses is erased (semantic), by its instance', () => {
@@ -125,8 +126,11 @@ test('semantic cue: a frame the segmenter misreads by day abstains whole, and sa
   const nightP = paint(paint(dayP, 0, 32, G.w, G.h, trainId('car'), 0.9, (i) => !inObjects(i)), 0, 0, G.w, G.h, trainId('road'), 0.9, inObjects);
   const low = { semanticHallucinationThreshold: 1 };
   assert.ok(check(nightP, dayP, low).flags.filter((f) => f.cue === 'semantic').length >= 2, 'the rule fires on a frame it reads');
-  const r = check(nightP, wrongDay, low);
-  assert.ok(r.semantic!.dayAccuracy < DEFAULT_THRESHOLDS.semanticFrameAccuracy, `day accuracy ${r.semantic!.dayAccuracy}`);
+  const acc = check(nightP, wrongDay, low).semantic!.dayAccuracy;
+  assert.ok(acc < 0.9, `day accuracy ${acc}`);
+  // Judged with a bar under its day accuracy, abstaining with a bar over it.
+  assert.equal(check(nightP, wrongDay, { ...low, semanticFrameAccuracy: acc - 0.01 }).semantic!.abstained, false);
+  const r = check(nightP, wrongDay, { ...low, semanticFrameAccuracy: acc + 0.01 });
   assert.equal(r.semantic!.abstained, true);
   assert.deepEqual(r.semantic!.regions, []);
   assert.ok(r.semantic!.objects.length > 0 && r.semantic!.objects.every((o) => o.abstained));
@@ -216,4 +220,18 @@ test('segmenter: a missing or wrong model stops with the file named', async () =
   await refuse(dir, join(dir, 'model.onnx'), /cannot open the segmenter model/);
   dir = await modelFolder('no-model', {}, { model: 'missing.onnx' });
   await refuse(dir, join(dir, 'missing.onnx'), /cannot read the segmenter model/);
+});
+
+test('the shipped segmenter: true night renders of evaluation scenes are judged and give no semantic flag', async () => {
+  const s = await SemanticSegmenter.open(join(import.meta.dirname, '../../../datasets/models/segmenter'));
+  try {
+    for (const seed of [500010, 500011]) {
+      const { labels, day, night: trueNight } = await scene(seed);
+      const r = checkConsistency({ sampleId: `s${seed}`, source: day, output: trueNight, labels, semantic: { day: await s.probabilities(day), night: await s.probabilities(trueNight) } });
+      assert.equal(r.semantic!.abstained, false, `seed ${seed}: day accuracy ${r.semantic!.dayAccuracy}`);
+      assert.deepEqual(r.flags.filter((f) => f.cue === 'semantic'), []);
+    }
+  } finally {
+    await s.dispose();
+  }
 });
