@@ -144,6 +144,8 @@ function addObjectNegatives(t: ErasureTrials, r: ConsistencyResult, labels: Labe
 // output and measures how much each region score moves: the threshold of each cue is placed that much
 // (relative) above the clean score it must stay above, so that the noise cannot push a clean region over.
 const relShift: Record<Cue, number[]> = { structure: [], light: [], semantic: [] };
+/** The semantic regions' shifts with their scores: its margin is taken over the regions that could reach its threshold. */
+const semanticShift: { score: number; shift: number }[] = [];
 /** Absolute retention shift of clean objects >= 32x32 under the same noise (the erasure threshold's margin). */
 const retentionShift: number[] = [];
 /** Absolute semantic drop shift of the same objects (the semantic erasure threshold's margin). */
@@ -162,7 +164,10 @@ function noiseSensitivity(a: ConsistencyResult, b: ConsistencyResult): void {
   for (const g of a.regions) {
     let best: RegionScore | undefined, bi = 0.5;
     for (const h of b.regions) if (h.cue === g.cue && iou(g.bbox, h.bbox) >= bi) { best = h; bi = iou(g.bbox, h.bbox); }
-    if (best) relShift[g.cue].push(Math.abs(g.score - best.score) / Math.max(g.score, best.score, 1e-9));
+    if (!best) continue;
+    const shift = Math.abs(g.score - best.score) / Math.max(g.score, best.score, 1e-9);
+    relShift[g.cue].push(shift);
+    if (g.cue === 'semantic') semanticShift.push({ score: Math.max(g.score, best.score), shift });
   }
   for (const o of a.objects) {
     const q = b.objects.find((p) => p.instanceId === o.instanceId);
@@ -443,15 +448,24 @@ function edge(descending: number[], j: number, relMargin: number, absMargin = 0,
  * no worse than the structural cue alone, so it gets none: its threshold goes above every clean drop the
  * structural cue does not already flag (an object both flag costs nothing more).
  */
-function calibrateSemantic(regions: RegionTrials, objects: ErasureTrials, structural: CueThresholds, retentionThreshold: number, margins: { region: number; drop: number }): { hallucination: number; erasure: number } {
+function calibrateSemantic(
+  regions: RegionTrials, objects: ErasureTrials, structural: CueThresholds, retentionThreshold: number, shifts: { region: { score: number; shift: number }[]; drop: number },
+): { hallucination: number; erasure: number; regionMargin: number; marginRegions: number } {
   const allowedR = Math.floor(0.05 * regions.negImages + 1e-9);
   const usedR = STRUCTURAL.reduce((a, c) => a + regions.neg[c].filter((v) => v >= structural[c]).length, 0);
   const semNeg = [...regions.neg.semantic].sort((a, b) => b - a);
+  const k = Math.max(0, allowedR - usedR);
+  // The engine-noise margin over the clean regions that could reach the threshold (scoring at least half
+  // the clean score it is placed above): the many small regions far below it shift by more, relatively,
+  // and say nothing about a score near it.
+  const near = semNeg.length ? semNeg[Math.min(k, semNeg.length - 1)] / 2 : 0;
+  const relevant = shifts.region.filter((r) => r.score >= near).map((r) => r.shift);
+  const regionMargin = p99(relevant);
   // No clean score at all says nothing about the false rate: such a cue is not given a threshold (Infinity).
-  const hallucination = edge(semNeg, Math.max(0, allowedR - usedR), margins.region, 0, Infinity);
+  const hallucination = edge(semNeg, k, regionMargin, 0, Infinity);
   const drops = objects.neg.filter((o) => o.retention >= retentionThreshold && o.drop > -Infinity).map((o) => o.drop).sort((a, b) => b - a);
-  const erasure = edge(drops, 0, 0, margins.drop, Infinity);
-  return { hallucination, erasure };
+  const erasure = edge(drops, 0, 0, shifts.drop, Infinity);
+  return { hallucination, erasure, regionMargin, marginRegions: relevant.length };
 }
 
 function regionSweep(t: RegionTrials, th: CueThresholds): string {
@@ -503,20 +517,20 @@ if (calibrate) {
     // semantic thresholds on the budget the structural defaults leave.
     const accs = [...frameAcc.synthetic].sort((a, b) => a - b);
     const bar = accs[Math.floor(0.05 * accs.length)];
-    const margins = { region: noiseMargin('semantic'), drop: p99(dropShift) };
-    console.log(`semantic engine-noise margins: ${margins.region.toFixed(4)} relative (${relShift.semantic.length} clean regions), ${margins.drop.toFixed(4)} absolute drop (${dropShift.length} clean objects)`);
+    const shifts = { region: semanticShift, drop: p99(dropShift) };
+    console.log(`semantic engine-noise margins: ${noiseMargin('semantic').toFixed(4)} relative over all ${relShift.semantic.length} clean regions, ${shifts.drop.toFixed(4)} absolute drop (${dropShift.length} clean objects)`);
     console.log(`semantic (structural thresholds at their defaults, semanticPixelThreshold ${T.semanticPixelThreshold}): semanticFrameAccuracy ${bar.toFixed(4)} (5 % quantile of ${accs.length} frames' day accuracy, median ${accs[accs.length >> 1].toFixed(4)})`);
     // The object bar: the one of a few round values whose calibrated erasure threshold finds the most erasures.
-    let best = { objectBar: 0, erasure: Infinity, recall: -1, hallucination: Infinity };
+    let best = { objectBar: 0, erasure: Infinity, recall: -1, hallucination: Infinity, regionMargin: 0, marginRegions: 0 };
     for (const objectBar of [0.1, 0.2, 0.3, 0.4, 0.5, 0.6]) {
       const objects = gateObjects(erasedFused, bar, objectBar);
-      const sem = calibrateSemantic(gateRegions(added, bar), objects, DEFAULT_CUES, T.erasureThreshold, margins);
+      const sem = calibrateSemantic(gateRegions(added, bar), objects, DEFAULT_CUES, T.erasureThreshold, shifts);
       const recall = objects.pos.filter((o) => o.retention < T.erasureThreshold || o.drop >= sem.erasure).length / objects.pos.length;
       const abstained = objects.neg.filter((o) => o.drop === -Infinity).length / objects.neg.length;
       console.log(`  semanticObjectCoverage ${objectBar}: semanticErasureThreshold ${sem.erasure.toFixed(4)}, fused erasure recall ${recall.toFixed(3)}, clean objects abstaining ${(100 * abstained).toFixed(1)} %`);
       if (recall > best.recall) best = { objectBar, ...sem, recall };
     }
-    console.log(`semanticObjectCoverage ${best.objectBar}, semanticHallucinationThreshold ${best.hallucination.toFixed(4)}, semanticErasureThreshold ${best.erasure.toFixed(4)}`);
+    console.log(`semanticObjectCoverage ${best.objectBar}, semanticHallucinationThreshold ${best.hallucination.toFixed(4)} (engine-noise margin ${best.regionMargin.toFixed(4)} over the ${best.marginRegions} clean regions that could reach it), semanticErasureThreshold ${best.erasure.toFixed(4)}`);
     console.log(HEADER);
     printRows('calib', added, erasedFused, { ...DEFAULT_CUES, semantic: best.hallucination }, { retention: T.erasureThreshold, drop: best.erasure }, bar, best.objectBar);
   } else {
