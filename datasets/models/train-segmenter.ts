@@ -11,9 +11,9 @@
 // Usage: node --import tsx datasets/models/train-segmenter.ts --data <synth root> --out <dir>
 //   [--input 256x128] [--width 12] [--depth 4] [--steps 640] [--batch 4] [--lr 0.005] [--warmup 30]
 //   [--zoom 1.5] [--weight-c 1.02] [--seed 1] [--log-every 10]   (the defaults are train-segmenter.sh's recipe)
-import { existsSync, mkdirSync, readdirSync, writeFileSync, appendFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { env as tfjsEnv } from '@tensorflow/tfjs-core';
 import {
@@ -70,6 +70,7 @@ const config = {
   std: [...IMAGENET_STD] as [number, number, number],
 };
 if (config.zoom < 1) fail(`--zoom must be at least 1, got ${config.zoom}`);
+if (!Number.isInteger(config.warmup) || config.warmup < 0 || config.warmup >= config.steps) fail(`--warmup must be a whole number of steps below --steps, got ${values.warmup}`);
 if (config.batch % 2) fail(`--batch must be even (half day, half night), got ${config.batch}`);
 const LOG_EVERY = positiveInt('log-every', values['log-every']);
 const data = values.data!;
@@ -120,8 +121,11 @@ async function main(): Promise<void> {
   const backend = await selectBackend('wasm', { purpose: 'training' });
   const scenes = await readScenes(data);
   const { weights, shares } = classWeights(scenes);
+  // Everything is written to a folder beside --out and moved in at the end, so that a run stopped
+  // half way leaves the model that was there whole.
   mkdirSync(out, { recursive: true });
-  const logPath = join(out, 'train-log.jsonl');
+  const partial = mkdtempSync(join(dirname(resolve(out)), `.${basename(resolve(out))}.partial-`));
+  const logPath = join(partial, 'train-log.jsonl');
   writeFileSync(logPath, `${JSON.stringify({
     config, scenes: scenes.length, firstScene: scenes[0].ref.id, lastScene: scenes.at(-1)!.ref.id,
     classWeights: weights.map((w) => round(w, 4)), classShares: shares.map((p) => round(p, 6)),
@@ -167,13 +171,15 @@ async function main(): Promise<void> {
   trainer.dispose();
   const trainSeconds = (performance.now() - trainStart) / 1000;
 
-  await writeSegmenterOnnx(segmenter, join(out, 'model.onnx'));
-  await writeSegmenterCard(out, {
+  await writeSegmenterOnnx(segmenter, join(partial, 'model.onnx'));
+  await writeSegmenterCard(partial, {
     format: 'nightshift-segmenter', version: 1, model: 'model.onnx', architecture: segmenter.architecture,
     input: config.input, mean: config.mean, std: config.std, classes: TRAIN_LABELS.map((l) => l.name),
     modelHash: modelHash(await segmenter.stateDict()),
   });
   appendFileSync(logPath, `${JSON.stringify({ done: true, trainSeconds: round(trainSeconds, 1), wallSeconds: round((performance.now() - started) / 1000, 1), loadAverage: loadavg().map((l) => round(l, 1)) })}\n`);
+  for (const f of ['model.onnx', 'segmenter.json', 'train-log.jsonl']) renameSync(join(partial, f), join(out, f));
+  rmSync(partial, { recursive: true });
   console.error(`train-segmenter: ${trainSeconds.toFixed(0)} s training; wrote ${out}/model.onnx, segmenter.json, train-log.jsonl`);
   segmenter.dispose();
 }
