@@ -55,7 +55,8 @@ const SEGMENTS = CURVE_KNOTS.length;
 /** The weight init the equalised scales assume (reference `--init_gain`). */
 const INIT_REFERENCE = 0.02;
 const HEAD_WEIGHT_GAIN = 0.25;
-const HEAD_BIAS_GAIN = 10;
+/** Multiplier of the coefficient heads' stored biases (bilateral-tone-prior.ts writes them in these units). */
+export const HEAD_BIAS_GAIN = 10;
 /**
  * Bound of each channel's slope logit around the mean of the three channels' logits for the same
  * segment: the curves share a luminance shape and may differ per channel only this much, so a grey

@@ -12,6 +12,7 @@
  *                               (kept only in the newest checkpoint) for an exact resume
  *   checkpoints/latest.json     {"iteration": N, "checkpoint": "iter-NNNNNNNN"}, written last
  *
+ * Bilateral generators start at the unpaired tone prior of the two folders (tone-prior-start.ts).
  * Same seed and options give the same weights; a run stopped and resumed gives the same weights as
  * one that ran through (on the cpu backend).
  */
@@ -26,6 +27,7 @@ import { CycleGanModel, LOSS_NAMES, resolveModelOptions, type CycleGanModelOptio
 import { listImages, UnpairedData, type PreprocessOptions } from './data.ts';
 import { RandomStream } from './random-stream.ts';
 import { encodeSampleGrid } from './sample-grid.ts';
+import { startAtTonePrior } from './tone-prior-start.ts';
 import { readTrainerState, writeTrainerState, type TrainerProgressState } from './trainer-state.ts';
 import {
   findRunToResume, pick, resolveLoopCadence, runTrainingLoop, useFastKernels,
@@ -97,6 +99,7 @@ export async function trainCycleGan(options: TrainCycleGanOptions): Promise<Trai
 
   const model = new CycleGanModel(recipe.architecture, recipe);
   try {
+    if (!resumeDir) await startAtTonePrior(model, listingA.files, listingB.files);
     const data = new UnpairedData(
       listingA.files,
       listingB.files,

@@ -1,0 +1,54 @@
+// The unpaired tone prior: histogram matching against known distributions, and a bilateral generator
+// whose coefficient head starts at the prior's bias computes the prior's curve through its knots.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { BilateralGenerator } from '../src/index.ts';
+import { CURVE_KNOTS } from '../src/networks/bilateral-generator.ts';
+import { channelHistograms, coefficientBias, matchedCurve } from '../src/networks/bilateral-tone-prior.ts';
+
+const histogramOf = (density: (v: number) => number) => Float64Array.from({ length: 256 }, (_, v) => density(v));
+
+test('matching: a distribution to itself is the identity; uniform to uniform on [0, 127] halves; light mass cuts the target top', () => {
+  const uniform = histogramOf(() => 100);
+  const lowerHalf = histogramOf((v) => (v < 128 ? 100 : 0));
+  const same = matchedCurve(uniform, uniform);
+  for (let v = 0; v < 256; v++) assert.ok(Math.abs(same[v] - v) < 1e-9, `identity at ${v}: ${same[v]}`);
+  const halved = matchedCurve(uniform, lowerHalf);
+  for (let v = 0; v < 256; v++) assert.ok(Math.abs(halved[v] - Math.max(0, (v + 0.5) / 2 - 0.5)) < 1e-9, `halved at ${v}: ${halved[v]}`);
+  const cut = matchedCurve(uniform, uniform, 0.5);
+  for (let v = 0; v < 256; v++) assert.ok(Math.abs(cut[v] - halved[v]) < 1e-9, `light mass 0.5 at ${v}: ${cut[v]}`);
+  assert.throws(() => matchedCurve(new Float64Array(256), uniform), /empty histogram/);
+});
+
+test('histograms count each channel of interleaved RGB', () => {
+  const [r, g, b] = channelHistograms([Uint8Array.from([0, 1, 2, 0, 5, 255])]);
+  assert.deepEqual([r[0], g[1], g[5], b[2], b[255]], [2, 1, 1, 1, 1]);
+  assert.equal(r.reduce((s, v) => s + v, 0), 2);
+});
+
+test('a generator started at the prior computes the prior curve at the knots (channels within the tie bound)', () => {
+  // A gamma-like darkening curve per channel, close enough between channels for the slope tie.
+  const curve = (gain: number) => Float64Array.from({ length: 256 }, (_, v) => 10 + gain * 255 * (v / 255) ** 2);
+  const curves = [curve(0.2), curve(0.22), curve(0.25)] as [Float64Array, Float64Array, Float64Array];
+  const generator = new BilateralGenerator({ ngf: 4, nBlocks: 1 }, { seed: 3 });
+  const tensors = new Map<string, Float32Array>(generator.specs.map((s) => [s.name, new Float32Array(s.torchShape.reduce((a, b) => a * b, 1))]));
+  // Zero every weight (a flat network), so the output is the bias alone: the prior itself.
+  tensors.set('coeffs.bias', coefficientBias(curves));
+  generator.loadStateDict(tensors);
+  const knots = [...CURVE_KNOTS, 1];
+  const width = knots.length;
+  const input = tf.tensor4d(knots.flatMap((k) => [k, k, k]), [1, 1, width, 3]);
+  const out = generator.apply(input).dataSync();
+  const light = 1.5 / (1 + Math.exp(4)); // the fresh light layer's sigmoid(-4) share
+  knots.forEach((k, i) => {
+    for (let c = 0; c < 3; c++) {
+      const v = ((k + 1) / 2) * 255;
+      const want = (curves[c][Math.min(255, Math.round(v))] / 255) * 2 - 1 + light;
+      assert.ok(Math.abs(out[i * 3 + c] - want) < 0.02, `knot ${k.toFixed(3)} channel ${c}: ${out[i * 3 + c]} vs ${want}`);
+    }
+  });
+  input.dispose();
+  generator.dispose();
+});
