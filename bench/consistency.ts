@@ -1,6 +1,6 @@
 // Fault-injection benchmark of the consistency checks (libs/consistency).
 //   node --import tsx bench/consistency.ts [--calibrate] [--scenes N] [--overlays DIR] [--curves] [--no-real] [--no-parity] [--model DIR]
-//     [--segmenter DIR | --no-semantic] [--set name=value]
+//     [--segmenter DIR | --no-semantic] [--set name=value] [--write-card]
 // (a) synthetic: source = day render, output = night render of the fault scene (erased / added object,
 //     exact truth); clean = night render. Evaluation seeds from 500000, calibration seeds 1000..1299.
 // (b) real Cityscapes frames (../shared/data/real/cityscapes): night = the default generator
@@ -14,7 +14,9 @@
 // The semantic cue (datasets/models/segmenter, or --segmenter DIR) is a third cue for both fault kinds,
 // ORed with the structural ones: rows for structural only, semantic only and fused. --calibrate keeps the
 // structural thresholds as they are and gives the semantic cue what they leave of the false-flag budget
-// (calibrateSemantic); its frame bar is the 5 % quantile of the calibration frames' day accuracy.
+// (calibrateSemantic); its frame bar is the 5 % quantile of the calibration frames' day accuracy. The semantic
+// thresholds belong to the segmenter's weights and live in its card (segmenter.json, "calibration"):
+// --calibrate --write-card writes the values it prints there, with the sha256 of the model file.
 import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
@@ -23,7 +25,7 @@ import { generateScene, sceneLabels, renderSceneSync, renderFaults } from '@nigh
 import { isInstanceValue, listCityscapesFrames, readCityscapesSample, readRgb } from '@nightshift/labels';
 import {
   SemanticSegmenter, checkConsistency, drawOverlay, eraseInstance, pasteObject, photometricNight, listInstances, resolveThresholds,
-  type ClassProbabilities, type ConsistencyFlag, type ConsistencyThresholds, type ConsistencyResult, type LabelMaps, type RegionScore, type RgbImage,
+  writeSemanticCalibration, type CheckThresholds, type ClassProbabilities, type ConsistencyFlag, type SemanticInput, type SemanticThresholds, type ConsistencyResult, type LabelMaps, type RegionScore, type RgbImage,
 } from '@nightshift/consistency';
 import { OnnxTranslator, TfjsTranslator, exportGeneratorOnnx, loadGenerator, selectBackend } from '@nightshift/cyclegan';
 import { timeCheckOnOneCore, type CheckTiming } from './lib/check-timing.ts';
@@ -37,16 +39,29 @@ const SEED0 = calibrate ? 1000 : 500000;
 const MIN_AREA = 32 * 32; // "objects >= 32x32": at least 1024 mask pixels
 // Scores are collected with permissive thresholds; flags at the defaults are derived from the scores.
 // --set name=value (repeatable) overrides a threshold for the whole run (for exploring; defaults stay in thresholds.ts).
-const SET: Partial<ConsistencyThresholds> = {};
+const SET: Partial<CheckThresholds> = {};
 args.forEach((a, i) => { if (a === '--set') { const [k, v] = args[i + 1].split('='); (SET as Record<string, number>)[k] = Number(v); } });
 const T = resolveThresholds(SET);
 // The frame and object bars are applied by the benchmark (from each trial's day accuracy and coverage), so that --calibrate can choose them.
-const COLLECT = { ...SET, erasureThreshold: 2, hallucinationThreshold: 0, strayLightThreshold: 0, semanticFrameAccuracy: 0, semanticObjectCoverage: 0 } as Partial<ConsistencyThresholds>;
+const COLLECT = { ...SET, erasureThreshold: 2, hallucinationThreshold: 0, strayLightThreshold: 0, semanticFrameAccuracy: 0, semanticObjectCoverage: 0 } as Partial<CheckThresholds>;
 const SEGMENTER = opt('--segmenter', join(import.meta.dirname, '../datasets/models/segmenter'));
-const segmenter = args.includes('--no-semantic') || !existsSync(SEGMENTER) ? undefined : await SemanticSegmenter.open(SEGMENTER);
+const segmenter = args.includes('--no-semantic') || !existsSync(SEGMENTER) ? undefined : await SemanticSegmenter.open(SEGMENTER, { uncalibrated: calibrate });
+const writeCard = args.includes('--write-card');
+if (writeCard && !(calibrate && segmenter)) throw new Error('--write-card writes the calibration of a segmenter: it needs --calibrate and a segmenter');
+/**
+ * The semantic cue's thresholds: the card's calibration (with --set overrides). --calibrate chooses all of
+ * them but the pixel threshold, a design choice it takes from a valid calibration of the card or --set, and
+ * collects the scores flagging nothing semantic.
+ */
+const S: SemanticThresholds = (() => {
+  if (!calibrate) return { ...segmenter?.calibration?.thresholds, ...SET } as SemanticThresholds;
+  const pixel = SET.semanticPixelThreshold ?? segmenter?.calibration?.thresholds.semanticPixelThreshold;
+  if (segmenter && pixel === undefined) throw new Error(`${SEGMENTER}: the card has no valid calibration to take semanticPixelThreshold from; give it with --set semanticPixelThreshold=V`);
+  return { semanticPixelThreshold: pixel ?? 0, semanticHallucinationThreshold: Infinity, semanticErasureThreshold: Infinity, semanticFrameAccuracy: 0, semanticObjectCoverage: 0 };
+})();
 /** The segmenter's reading of the day image and of an output, for checkConsistency's semantic input. */
-async function semanticOf(dayProbabilities: ClassProbabilities | undefined, output: RgbImage): Promise<{ day: ClassProbabilities; night: ClassProbabilities } | undefined> {
-  return segmenter && dayProbabilities ? { day: dayProbabilities, night: await segmenter.probabilities(output) } : undefined;
+async function semanticOf(dayProbabilities: ClassProbabilities | undefined, output: RgbImage): Promise<SemanticInput | undefined> {
+  return segmenter && dayProbabilities ? { day: dayProbabilities, night: await segmenter.probabilities(output), thresholds: S } : undefined;
 }
 
 interface Trials { pos: number[]; neg: number[]; negImages: number }
@@ -483,8 +498,8 @@ function regionSweep(t: RegionTrials, th: CueThresholds): string {
   return lines.join('\n');
 }
 
-const DEFAULT_CUES: CueThresholds = { structure: T.hallucinationThreshold, light: T.strayLightThreshold, semantic: T.semanticHallucinationThreshold };
-const DEFAULT_ERASURE = { retention: T.erasureThreshold, drop: T.semanticErasureThreshold };
+const DEFAULT_CUES: CueThresholds = { structure: T.hallucinationThreshold, light: T.strayLightThreshold, semantic: S.semanticHallucinationThreshold };
+const DEFAULT_ERASURE = { retention: T.erasureThreshold, drop: S.semanticErasureThreshold };
 const HEADER = 'set        kind          cues       faults   clean  recall  false flags          ROC AUC';
 
 function printRows(set: string, regions: RegionTrials, objects: ErasureTrials, th: CueThresholds, e: { retention: number; drop: number }, bar: number, objectBar: number): void {
@@ -519,7 +534,7 @@ if (calibrate) {
     const bar = accs[Math.floor(0.05 * accs.length)];
     const shifts = { region: semanticShift, drop: p99(dropShift) };
     console.log(`semantic engine-noise margins: ${noiseMargin('semantic').toFixed(4)} relative over all ${relShift.semantic.length} clean regions, ${shifts.drop.toFixed(4)} absolute drop (${dropShift.length} clean objects)`);
-    console.log(`semantic (structural thresholds at their defaults, semanticPixelThreshold ${T.semanticPixelThreshold}): semanticFrameAccuracy ${bar.toFixed(4)} (5 % quantile of ${accs.length} frames' day accuracy, median ${accs[accs.length >> 1].toFixed(4)})`);
+    console.log(`semantic (structural thresholds at their defaults, semanticPixelThreshold ${S.semanticPixelThreshold}): semanticFrameAccuracy ${bar.toFixed(4)} (5 % quantile of ${accs.length} frames' day accuracy, median ${accs[accs.length >> 1].toFixed(4)})`);
     // The object bar: the one of a few round values whose calibrated erasure threshold finds the most erasures.
     let best = { objectBar: 0, erasure: Infinity, recall: -1, hallucination: Infinity, regionMargin: 0, marginRegions: 0 };
     for (const objectBar of [0.1, 0.2, 0.3, 0.4, 0.5, 0.6]) {
@@ -531,6 +546,20 @@ if (calibrate) {
       if (recall > best.recall) best = { objectBar, ...sem, recall };
     }
     console.log(`semanticObjectCoverage ${best.objectBar}, semanticHallucinationThreshold ${best.hallucination.toFixed(4)} (engine-noise margin ${best.regionMargin.toFixed(4)} over the ${best.marginRegions} clean regions that could reach it), semanticErasureThreshold ${best.erasure.toFixed(4)}`);
+    if (writeCard) {
+      // The printed values (4 decimals) into the card's calibration, with the hash of the model file they belong to.
+      const card = join(SEGMENTER, 'segmenter.json');
+      const round = (v: number): number => Number(v.toFixed(4));
+      await writeSemanticCalibration(card, {
+        modelSha256: segmenter.modelHash, seeds: `${SEED0}..${SEED0 + nScenes - 1}`, date: new Date().toISOString().slice(0, 10),
+        command: `node --import tsx bench/consistency.ts ${args.join(' ')}`,
+        thresholds: {
+          semanticPixelThreshold: S.semanticPixelThreshold, semanticHallucinationThreshold: round(best.hallucination), semanticErasureThreshold: round(best.erasure),
+          semanticFrameAccuracy: round(bar), semanticObjectCoverage: best.objectBar,
+        },
+      });
+      console.log(`calibration written to ${card}`);
+    }
     console.log(HEADER);
     printRows('calib', added, erasedFused, { ...DEFAULT_CUES, semantic: best.hallucination }, { retention: T.erasureThreshold, drop: best.erasure }, bar, best.objectBar);
     // What a calibration that moves the structural thresholds too would reach: the best split of the
@@ -550,14 +579,14 @@ if (calibrate) {
     console.log(row('synthetic', 'erased', erased, eTh, false, false));
   }
 } else {
-  console.log(`consistency benchmark: thresholds erasure ${T.erasureThreshold}, hallucination ${T.hallucinationThreshold} (structure) / ${T.strayLightThreshold} (stray light)${segmenter ? `; semantic cue (${SEGMENTER}): hallucination ${T.semanticHallucinationThreshold}, erasure ${T.semanticErasureThreshold}, frame bar ${T.semanticFrameAccuracy}, object bar ${T.semanticObjectCoverage}` : '; no semantic cue'}; objects >= 32x32 (${MIN_AREA} px)`);
+  console.log(`consistency benchmark: thresholds erasure ${T.erasureThreshold}, hallucination ${T.hallucinationThreshold} (structure) / ${T.strayLightThreshold} (stray light)${segmenter ? `; semantic cue (${SEGMENTER}): hallucination ${S.semanticHallucinationThreshold}, erasure ${S.semanticErasureThreshold}, frame bar ${S.semanticFrameAccuracy}, object bar ${S.semanticObjectCoverage}` : '; no semantic cue'}; objects >= 32x32 (${MIN_AREA} px)`);
   console.log(`(a) synthetic: ${nScenes} scenes ${W}x${H}, seeds ${SEED0}..${SEED0 + nScenes - 1}; (b) real: Cityscapes frames, night = default generator G_A (${MODEL}, onnx cpu)`);
   console.log(HEADER);
-  printRows('synthetic', added, erasedFused, DEFAULT_CUES, DEFAULT_ERASURE, T.semanticFrameAccuracy, T.semanticObjectCoverage);
-  if (real.erased.pos.length) printRows('real', real.added, real.erasedFused, DEFAULT_CUES, DEFAULT_ERASURE, T.semanticFrameAccuracy, T.semanticObjectCoverage);
+  printRows('synthetic', added, erasedFused, DEFAULT_CUES, DEFAULT_ERASURE, S.semanticFrameAccuracy, S.semanticObjectCoverage);
+  if (real.erased.pos.length) printRows('real', real.added, real.erasedFused, DEFAULT_CUES, DEFAULT_ERASURE, S.semanticFrameAccuracy, S.semanticObjectCoverage);
   if (segmenter) {
-    console.log(abstentionLine('synthetic', frameAcc.synthetic, erasedFused, T.semanticFrameAccuracy, T.semanticObjectCoverage));
-    if (real.erased.pos.length) console.log(abstentionLine('real', frameAcc.real, real.erasedFused, T.semanticFrameAccuracy, T.semanticObjectCoverage));
+    console.log(abstentionLine('synthetic', frameAcc.synthetic, erasedFused, S.semanticFrameAccuracy, S.semanticObjectCoverage));
+    if (real.erased.pos.length) console.log(abstentionLine('real', frameAcc.real, real.erasedFused, S.semanticFrameAccuracy, S.semanticObjectCoverage));
   }
   console.log('structural cues alone, as calibrated (erasure over the comparable objects; recall at the target false rate):');
   console.log(`  ${row('synthetic', 'erased', erased, T.erasureThreshold, false, false)}`);
@@ -565,8 +594,8 @@ if (calibrate) {
   console.log(`  synthetic hallucinated: recall at <= 0.05 false regions per image ${calibrateRegions(added).recall.toFixed(3)} (structural cues)`);
   if (args.includes('--curves')) {
     console.log('curves (synthetic erased):\n' + sweep(erased, false, false));
-    console.log('curves (synthetic hallucinated):\n' + regionSweep(gateRegions(added, T.semanticFrameAccuracy), DEFAULT_CUES));
-    if (real.added.pos.length) console.log('curves (real hallucinated):\n' + regionSweep(gateRegions(real.added, T.semanticFrameAccuracy), DEFAULT_CUES));
+    console.log('curves (synthetic hallucinated):\n' + regionSweep(gateRegions(added, S.semanticFrameAccuracy), DEFAULT_CUES));
+    if (real.added.pos.length) console.log('curves (real hallucinated):\n' + regionSweep(gateRegions(real.added, S.semanticFrameAccuracy), DEFAULT_CUES));
   }
   const what: Record<string, string> = {
     synthetic: 'true night renders: every flag is a false alarm',

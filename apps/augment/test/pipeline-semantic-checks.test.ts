@@ -3,6 +3,7 @@
 // and --checks structural runs without it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TRAIN_LABELS } from '@nightshift/labels';
@@ -16,24 +17,31 @@ const CARD = {
   input: { width: 64, height: 32 }, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225], classes: TRAIN_LABELS.map((l) => l.name), modelHash: 'test',
 };
 
-/** A segmenter folder: a random-weight network's ONNX model (or the given bytes) and its card. */
-async function segmenterFolder(name: string, classes = 19, bytes?: Uint8Array): Promise<string> {
+// The tiny segmenters' own thresholds (not calibrated: these tests look at the plumbing, not the figures).
+const THRESHOLDS = { semanticPixelThreshold: 0.3, semanticHallucinationThreshold: 1000, semanticErasureThreshold: 0.5, semanticFrameAccuracy: 0.6, semanticObjectCoverage: 0.2 };
+
+/** A segmenter folder: a random-weight network's ONNX model (or the given bytes) and its card, calibrated for that model unless told not. */
+async function segmenterFolder(name: string, classes = 19, bytes?: Uint8Array, calibrated = true): Promise<string> {
   const dir = join(tempDir('seg'), name);
   mkdirSync(dir, { recursive: true });
   const seg = new Segmenter({ width: 4, depth: 2, classes }, { seed: 5 });
-  writeFileSync(join(dir, 'model.onnx'), bytes ?? segmenterToOnnx(await seg.stateDict(), seg.architecture));
+  const model = bytes ?? segmenterToOnnx(await seg.stateDict(), seg.architecture);
+  writeFileSync(join(dir, 'model.onnx'), model);
   seg.dispose();
-  writeFileSync(join(dir, 'segmenter.json'), JSON.stringify(CARD));
+  const calibration = { modelSha256: createHash('sha256').update(model).digest('hex'), seeds: 'none (test)', date: '2026-12-07', command: 'test', thresholds: THRESHOLDS };
+  writeFileSync(join(dir, 'segmenter.json'), JSON.stringify({ ...CARD, ...(calibrated ? { calibration } : {}) }));
   return dir;
 }
 
 const manifest = (dir: string) => readFileSync(join(dir, 'manifest.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
 
-test('--checks all with a missing or wrong segmenter stops before anything is written, naming the file', async () => {
+test('--checks all with a missing, wrong or uncalibrated segmenter stops before anything is written, naming the file', async () => {
   const wrongClasses = await segmenterFolder('classes', 7);
   const garbage = await segmenterFolder('garbage', 19, new TextEncoder().encode('no model'));
   const missing = join(tempDir('seg'), 'absent');
+  const uncalibrated = await segmenterFolder('uncalibrated', 19, undefined, false);
   const cases: [string, string, RegExp][] = [
+    [uncalibrated, join(uncalibrated, 'segmenter.json'), /no "calibration".*bench\/consistency\.ts --calibrate/],
     [missing, join(missing, 'segmenter.json'), /cannot read the segmenter card/],
     [wrongClasses, join(wrongClasses, 'model.onnx'), /shape \[1, 7, 32, 64\].*logits \[1, 19, h, w\]/],
     [garbage, join(garbage, 'model.onnx'), /cannot open the segmenter model/],

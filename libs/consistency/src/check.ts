@@ -8,7 +8,7 @@ import { checkLabels, checkRgb, type LabelMaps, type RgbImage } from './image.ts
 import { scoreObjects, type ObjectScore } from './erasure.ts';
 import { scoreRegions, type RegionScore } from './hallucination.ts';
 import { strayLightRegions } from './stray-lights.ts';
-import { resolveThresholds, type ConsistencyThresholds } from './thresholds.ts';
+import { resolveThresholds, type CheckThresholds, type ConsistencyThresholds } from './thresholds.ts';
 import { Scratch } from './scratch.ts';
 import { isSemanticallyErased, scoreSemantic, type SemanticInput, type SemanticResult } from './semantic/cue.ts';
 
@@ -59,7 +59,7 @@ export interface ConsistencyResult {
 const className = (id: number): string => labelById(id)?.name ?? `label ${id}`;
 
 /** The threshold a region's score is compared with (each cue has its own). */
-export function regionThreshold(r: RegionScore, t: ConsistencyThresholds): number {
+export function regionThreshold(r: RegionScore, t: CheckThresholds): number {
   return r.cue === 'light' ? t.strayLightThreshold : r.cue === 'semantic' ? t.semanticHallucinationThreshold : t.hallucinationThreshold;
 }
 
@@ -68,8 +68,13 @@ export function isErased(o: ObjectScore, t: ConsistencyThresholds): boolean {
   return o.area >= t.erasureMinArea && o.comparable && o.retention < t.erasureThreshold;
 }
 
-export function checkConsistency(input: ConsistencyInput, overrides: Partial<ConsistencyThresholds> = {}): ConsistencyResult {
-  const t = resolveThresholds(overrides);
+/**
+ * `overrides` replace the structural defaults and, with `semantic` input, the segmenter's calibrated
+ * thresholds (semantic.thresholds).
+ */
+export function checkConsistency(input: ConsistencyInput, overrides: Partial<CheckThresholds> = {}): ConsistencyResult {
+  // Without semantic input no semantic threshold is read (no semantic region or object exists).
+  const t = { ...input.semantic?.thresholds, ...resolveThresholds(overrides) } as CheckThresholds;
   const { source, output, labels, sampleId } = input;
   checkRgb(source, `${sampleId} (source)`);
   checkRgb(output, `${sampleId} (output)`);

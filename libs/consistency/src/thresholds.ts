@@ -5,6 +5,7 @@
 // clean score distributions need them: thresholds calibrated on 100 give 1.6-2.4x the allowed false
 // regions on the evaluation seeds.
 import { labelIdsByName } from '@nightshift/labels';
+import type { SemanticThresholds } from './semantic/calibration.ts';
 
 export interface ConsistencyThresholds {
   /** Longest side of the analysis grid: larger images are box-averaged down by an integer factor. */
@@ -124,46 +125,6 @@ export interface ConsistencyThresholds {
    * pixels count 1 each: 15.000001 flags more than 15, not a region of exactly 15 pixels.
    */
   strayLightThreshold: number;
-  // The semantic thresholds below are those of the shipped segmenter of 2026-12-07 (datasets/models/segmenter,
-  // card modelHash 238b0bcb...), from `node --import tsx bench/consistency.ts --calibrate` on seeds
-  // 1000..1299 with the structural thresholds above fixed. Another segmenter needs its own calibration.
-  /**
-   * Semantic cue (semantic/cue.ts, only with a segmenter): a grid cell is evidence of a thing the labels
-   * do not have there when the night probability of that class exceeds the day one by more than this.
-   * Compared on seeds 1000..1099: at 0.25 the cue's own hallucination ROC AUC is 0.937 (recall 0.059 at
-   * its calibrated threshold), at 0.4 0.830 (0.118): 0.25, for the better separation; neither adds to the
-   * fused recall there (0.843 either way).
-   */
-  semanticPixelThreshold: number;
-  /**
-   * Semantic cue: a region is flagged hallucinated when its evidence (sum over its cells, counted in
-   * full-resolution pixels, of the gain above semanticPixelThreshold) is at least this. The structural
-   * thresholds leave 0.013 of the 0.05 false regions per clean image (4 regions on 300 scenes): just above
-   * the 5th worst clean semantic score (954.3), lifted by the engine-noise margin (0.28 %, the 99th
-   * percentile relative score shift under +-1 on 1 % of the bytes of the 43 clean regions scoring at least
-   * half that; over all 5312 clean regions, most of them tiny, it is 44.6 %): 957.
-   */
-  semanticHallucinationThreshold: number;
-  /**
-   * Semantic cue: an object is flagged erased when its class's mean probability inside its mask drops by at
-   * least this from day to night. The target is no more false erasures than the structural cue alone, so it
-   * sits above every clean calibration drop the structural cue does not flag (0.5023), plus the engine-noise
-   * margin (0.0005): 0.5028.
-   */
-  semanticErasureThreshold: number;
-  /**
-   * Semantic cue: the frame abstains when the segmenter's day pixel accuracy against the labels is below
-   * this: the cue speaks on frames it reads about as well as those it was calibrated on. The 5 % quantile of
-   * the calibration frames' day accuracy (median 0.823): 0.6609.
-   */
-  semanticFrameAccuracy: number;
-  /**
-   * Semantic cue: an object abstains when its class's mean probability inside its mask by day is below
-   * this (the segmenter does not find it by day). Of 0.1, 0.2, ..., 0.6 the one whose calibrated erasure
-   * threshold finds the most erasures, the lowest on ties (all tie for this segmenter: 0.959 fused, the
-   * structural cue's own recall).
-   */
-  semanticObjectCoverage: number;
 }
 
 export const DEFAULT_THRESHOLDS: Readonly<ConsistencyThresholds> = Object.freeze({
@@ -195,15 +156,19 @@ export const DEFAULT_THRESHOLDS: Readonly<ConsistencyThresholds> = Object.freeze
   strayLightObjectSourceLevel: 150,
   strayLightMerge: 8,
   strayLightThreshold: 15.000001,
-  semanticPixelThreshold: 0.25,
-  semanticHallucinationThreshold: 957,
-  semanticErasureThreshold: 0.5028,
-  semanticFrameAccuracy: 0.6609,
-  semanticObjectCoverage: 0.1,
 });
 
-/** The defaults with the given values replaced; throws RangeError on a non-finite number. */
-export function resolveThresholds(overrides: Partial<ConsistencyThresholds> = {}): ConsistencyThresholds {
+/**
+ * Every threshold a check uses: the structural ones above and, with a segmenter, the semantic cue's, which
+ * belong to the segmenter's weights and come from its card (semantic/calibration.ts).
+ */
+export type CheckThresholds = ConsistencyThresholds & SemanticThresholds;
+
+/**
+ * The defaults with the given values replaced (semantic ones included, over the card's); throws RangeError
+ * on a non-finite number.
+ */
+export function resolveThresholds(overrides: Partial<CheckThresholds> = {}): ConsistencyThresholds & Partial<SemanticThresholds> {
   const t = { ...DEFAULT_THRESHOLDS, ...overrides };
   for (const [k, v] of Object.entries(t)) {
     if (typeof v === 'number' && !Number.isFinite(v)) throw new RangeError(`consistency thresholds: ${k} must be a finite number, got ${v}`);

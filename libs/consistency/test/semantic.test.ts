@@ -2,14 +2,15 @@
 // run through ONNX Runtime against the same network in tfjs, and the refusals of a missing or wrong model.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatasetError, TRAIN_ID_LUT, TRAIN_LABELS, labelByName } from '@nightshift/labels';
 import { Segmenter, segmenterLogits, segmenterToOnnx, selectBackend } from '@nightshift/cyclegan';
 import {
-  SemanticSegmenter, checkConsistency, listInstances, photometricNight, DEFAULT_THRESHOLDS,
-  type ClassProbabilities, type ConsistencyThresholds, type LabelMaps, type RgbImage,
+  SemanticSegmenter, checkConsistency, listInstances, photometricNight, writeSemanticCalibration,
+  type CheckThresholds, type ClassProbabilities, type LabelMaps, type RgbImage, type SemanticThresholds,
 } from '@nightshift/consistency';
 import { scene, overlaps } from './helpers.ts';
 
@@ -44,8 +45,12 @@ const G = { w: 128, h: 64 };
 const base = await scene(500001);
 const night = photometricNight({ seed: 2 })(base.day);
 const dayP = fromLabels(base.labels, G.w, G.h);
-const check = (nightP: ClassProbabilities, day = dayP, overrides: Partial<ConsistencyThresholds> = {}) =>
-  checkConsistency({ sampleId: 's', source: base.day, output: night, labels: base.labels, semantic: { day, night: nightP } }, overrides);
+// Thresholds of these tests' own (the shipped segmenter's are in its card).
+const THRESHOLDS: SemanticThresholds = {
+  semanticPixelThreshold: 0.3, semanticHallucinationThreshold: 1000, semanticErasureThreshold: 0.5, semanticFrameAccuracy: 0.6, semanticObjectCoverage: 0.2,
+};
+const check = (nightP: ClassProbabilities, day = dayP, overrides: Partial<CheckThresholds> = {}) =>
+  checkConsistency({ sampleId: 's', source: base.day, output: night, labels: base.labels, semantic: { day, night: nightP, thresholds: THRESHOLDS } }, overrides);
 
 test('semantic cue: probabilities that read the labels day and night give no flag, and the frame is judged', () => {
   const r = check(dayP);
@@ -71,7 +76,7 @@ test('semantic cue: a car read on the road only at night is a hallucinated regio
   const [x, y] = at;
   const nightP = paint(dayP, x, y, x + 10, y + 8, trainId('car'));
   // Evidence: the gain over the pixel threshold, (0.9 - 0.1/18 - threshold), per cell over 80 cells of 16 pixels.
-  const tau = DEFAULT_THRESHOLDS.semanticPixelThreshold;
+  const tau = THRESHOLDS.semanticPixelThreshold;
   const expected = 80 * 16 * (0.9 - 0.1 / 18 - tau);
   const regions = check(nightP).regions.filter((g) => g.cue === 'semantic');
   assert.equal(regions.length, 1, JSON.stringify(regions));
@@ -105,7 +110,7 @@ test('semantic cue: an object whose class the night reading loses is erased (sem
   assert.equal(f.cue, 'semantic');
   assert.equal(f.className, 'car');
   assert.ok(Math.abs(f.score - (0.9 - 0.1 / 18)) < 1e-4, `drop ${f.score}`);
-  assert.equal(f.threshold, DEFAULT_THRESHOLDS.semanticErasureThreshold);
+  assert.equal(f.threshold, THRESHOLDS.semanticErasureThreshold);
   // The day reading does not find the car either: that object abstains, nothing is flagged.
   const lostByDay = paint(dayP, 0, 0, G.w, G.h, trainId('road'), 0.9, inCar);
   const r2 = check(lostByDay, lostByDay);
@@ -151,14 +156,19 @@ const CARD = {
   input: { width: 32, height: 16 }, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225], classes: TRAIN_LABELS.map((l) => l.name), modelHash: 'test',
 };
 
-/** A folder with a random-weight segmenter's ONNX model and a card; card fields overridable. */
+const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+/** A card's calibration for the model file with these bytes. */
+const calibrationFor = (bytes: Uint8Array) => ({ modelSha256: sha256(bytes), seeds: 'none (test)', date: '2026-12-07', command: 'test', thresholds: THRESHOLDS });
+
+/** A folder with a random-weight segmenter's ONNX model and a card calibrated for it; card fields overridable. */
 async function modelFolder(name: string, arch: { classes?: number; width?: number; depth?: number }, card: Record<string, unknown> = {}, bytes?: Uint8Array): Promise<string> {
   const dir = join(tmp, name);
   mkdirSync(dir, { recursive: true });
   const seg = new Segmenter({ width: 4, depth: 2, ...arch }, { seed: 3 });
-  writeFileSync(join(dir, 'model.onnx'), bytes ?? segmenterToOnnx(await seg.stateDict(), seg.architecture));
+  const model = bytes ?? segmenterToOnnx(await seg.stateDict(), seg.architecture);
+  writeFileSync(join(dir, 'model.onnx'), model);
   seg.dispose();
-  writeFileSync(join(dir, 'segmenter.json'), JSON.stringify({ ...CARD, ...card }));
+  writeFileSync(join(dir, 'segmenter.json'), JSON.stringify({ ...CARD, calibration: calibrationFor(model), ...card }));
   return dir;
 }
 
@@ -167,6 +177,7 @@ test('segmenter: probabilities are the tfjs network\'s softmax on the frame area
   const seg = new Segmenter({ width: 4, depth: 2 }, { seed: 3 });
   const dir = await modelFolder('ok', {});
   const s = await SemanticSegmenter.open(dir);
+  assert.deepEqual(s.calibration?.thresholds, THRESHOLDS);
   try {
     // A 64x32 frame averaged 2x2 down to the card's 32x16 (sums of 4 chosen even, so the mean is whole: no rounding).
     const frame: RgbImage = { width: 64, height: 32, data: Uint8Array.from({ length: 64 * 32 * 3 }, (_, i) => 4 * ((i * 37) % 63)) };
@@ -222,12 +233,55 @@ test('segmenter: a missing or wrong model stops with the file named', async () =
   await refuse(dir, join(dir, 'missing.onnx'), /cannot read the segmenter model/);
 });
 
-test('the shipped segmenter: true night renders of evaluation scenes are judged and give no semantic flag', async () => {
-  const s = await SemanticSegmenter.open(join(import.meta.dirname, '../../../datasets/models/segmenter'));
+test('segmenter: a card without a calibration, or with one made for other weights, is refused naming the card and the command', async () => {
+  const refuse = async (dir: string, what: RegExp): Promise<void> => {
+    const card = join(dir, 'segmenter.json');
+    await assert.rejects(SemanticSegmenter.open(dir), (e: Error) => {
+      assert.ok(e instanceof DatasetError, String(e));
+      assert.ok(e.message.startsWith(`${card}: `), e.message);
+      assert.match(e.message, what);
+      assert.match(e.message, /bench\/consistency\.ts --calibrate .*--write-card/);
+      return true;
+    });
+  };
+  const none = await modelFolder('uncalibrated', {}, { calibration: undefined });
+  await refuse(none, /no "calibration"/);
+  // Opened for calibrating: no calibration, no refusal.
+  const open = await SemanticSegmenter.open(none, { uncalibrated: true });
+  assert.equal(open.calibration, undefined);
+  await open.dispose();
+  // Calibrated, then the model file replaced by other weights: the recorded hash no longer matches.
+  const stale = await modelFolder('stale', {});
+  const other = new Segmenter({ width: 4, depth: 2 }, { seed: 4 });
+  writeFileSync(join(stale, 'model.onnx'), segmenterToOnnx(await other.stateDict(), other.architecture));
+  other.dispose();
+  await refuse(stale, /made for a model file with sha256 [0-9a-f]{12}…, the model file now has [0-9a-f]{12}…/);
+  const bad = await modelFolder('bad-threshold', {}, { calibration: { ...calibrationFor(readFileSync(join(none, 'model.onnx'))), thresholds: { ...THRESHOLDS, semanticErasureThreshold: 'high' } } });
+  await refuse(bad, /"calibration.thresholds.semanticErasureThreshold" must be a finite number/);
+});
+
+test('writeSemanticCalibration replaces only the card\'s calibration, and the card then opens', async () => {
+  const dir = await modelFolder('rewrite', {}, { calibration: undefined, note: 'kept' });
+  const file = join(dir, 'segmenter.json');
+  const before = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  const calibration = { ...calibrationFor(readFileSync(join(dir, 'model.onnx'))), thresholds: { ...THRESHOLDS, semanticFrameAccuracy: 0.5 } };
+  await writeSemanticCalibration(file, calibration);
+  const after = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  assert.deepEqual(after, { ...before, calibration });
+  const s = await SemanticSegmenter.open(dir);
+  assert.equal(s.calibration?.thresholds.semanticFrameAccuracy, 0.5);
+  await s.dispose();
+});
+
+test('the shipped segmenter: its card is calibrated for its model file; true night renders of evaluation scenes are judged and give no semantic flag', async () => {
+  const folder = join(import.meta.dirname, '../../../datasets/models/segmenter');
+  const s = await SemanticSegmenter.open(folder);
+  const card = JSON.parse(readFileSync(join(folder, 'segmenter.json'), 'utf8')) as { calibration: { modelSha256: string } };
+  assert.equal(card.calibration.modelSha256, sha256(readFileSync(join(folder, 'model.onnx'))));
   try {
     for (const seed of [500010, 500011]) {
       const { labels, day, night: trueNight } = await scene(seed);
-      const r = checkConsistency({ sampleId: `s${seed}`, source: day, output: trueNight, labels, semantic: { day: await s.probabilities(day), night: await s.probabilities(trueNight) } });
+      const r = checkConsistency({ sampleId: `s${seed}`, source: day, output: trueNight, labels, semantic: { day: await s.probabilities(day), night: await s.probabilities(trueNight), thresholds: s.calibration!.thresholds } });
       assert.equal(r.semantic!.abstained, false, `seed ${seed}: day accuracy ${r.semantic!.dayAccuracy}`);
       assert.deepEqual(r.flags.filter((f) => f.cue === 'semantic'), []);
     }

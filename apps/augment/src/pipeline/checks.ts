@@ -4,7 +4,7 @@ import type { Box, SampleObject } from '@nightshift/labels';
 import type { RgbImage } from '@nightshift/cyclegan';
 import { createHash } from 'node:crypto';
 import {
-  DEFAULT_THRESHOLDS, SemanticSegmenter, checkConsistency, resolveThresholds, type ConsistencyThresholds, type LabelMaps,
+  DEFAULT_THRESHOLDS, SEMANTIC_THRESHOLD_KEYS, SemanticSegmenter, checkConsistency, resolveThresholds, type CheckThresholds, type LabelMaps,
 } from '@nightshift/consistency';
 import { BuildRequestError } from './errors.ts';
 
@@ -99,15 +99,16 @@ export interface CheckerAvailability {
 class ConsistencyChecker implements Checker {
   readonly id: string;
 
-  constructor(private readonly thresholds: Partial<ConsistencyThresholds>, private readonly segmenter?: SemanticSegmenter) {
+  constructor(private readonly thresholds: Partial<CheckThresholds>, private readonly segmenter?: SemanticSegmenter) {
     // The id goes into the manifest, so changed thresholds (or another segmenter) rebuild the samples they affect.
-    const digest = createHash('sha256').update(JSON.stringify(resolveThresholds(thresholds))).digest('hex').slice(0, 12);
+    const digest = createHash('sha256').update(JSON.stringify({ ...segmenter?.calibration?.thresholds, ...resolveThresholds(thresholds) })).digest('hex').slice(0, 12);
     this.id = `nightshift-consistency (thresholds ${digest}${segmenter ? `; semantic cue, segmenter ${segmenter.modelHash.slice(0, 12)}` : '; structural cues'})`;
   }
 
   async check(sample: CheckSample, translated: RgbImage): Promise<CheckOutcome> {
     const semantic = this.segmenter
-      ? { day: await this.segmenter.probabilities(sample.source, `${sample.id} (source)`), night: await this.segmenter.probabilities(translated, `${sample.id} (translated)`) }
+      ? { day: await this.segmenter.probabilities(sample.source, `${sample.id} (source)`), night: await this.segmenter.probabilities(translated, `${sample.id} (translated)`),
+        thresholds: this.segmenter.calibration!.thresholds }
       : undefined;
     const result = checkConsistency({ sampleId: sample.id, source: sample.source, output: translated, labels: sample.labels, semantic }, this.thresholds);
     const objects = new Map(sample.objects.map((o) => [o.instanceId, o]));
@@ -143,16 +144,16 @@ class ConsistencyChecker implements Checker {
 
 /** The checker to use, with thresholds from the CLI or a pipeline spec over the calibrated defaults. */
 export async function loadChecker(options: CheckerOptions): Promise<CheckerAvailability> {
-  const known = new Set(Object.keys(DEFAULT_THRESHOLDS));
+  const known = new Set([...Object.keys(DEFAULT_THRESHOLDS), ...SEMANTIC_THRESHOLD_KEYS]);
   const unknown = Object.keys(options.thresholds ?? {}).filter((k) => !known.has(k));
   if (unknown.length) throw new BuildRequestError(`unknown check threshold ${unknown.join(', ')}; known: ${[...known].join(', ')}`);
   if ((options.cues ?? 'structural') === 'structural') {
-    const checker = new ConsistencyChecker((options.thresholds ?? {}) as Partial<ConsistencyThresholds>);
+    const checker = new ConsistencyChecker((options.thresholds ?? {}) as Partial<CheckThresholds>);
     return { checker, status: 'erasure and hallucination checks, structural cues (libs/consistency)' };
   }
   if (!options.segmenter) throw new BuildRequestError('the semantic cue needs a segmenter folder');
   // Opened (and checked) here, before any sample is built: a wrong model stops the run naming its file.
   const segmenter = await SemanticSegmenter.open(options.segmenter);
-  const checker = new ConsistencyChecker((options.thresholds ?? {}) as Partial<ConsistencyThresholds>, segmenter);
+  const checker = new ConsistencyChecker((options.thresholds ?? {}) as Partial<CheckThresholds>, segmenter);
   return { checker, status: `erasure and hallucination checks, structural and semantic cues (libs/consistency; segmenter ${segmenter.file})` };
 }

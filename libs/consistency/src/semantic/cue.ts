@@ -20,7 +20,8 @@ import { boxMean } from '../box-filter.ts';
 import { isObjectId } from '../instances.ts';
 import type { LabelMaps } from '../image.ts';
 import type { RegionScore } from '../hallucination.ts';
-import type { ConsistencyThresholds } from '../thresholds.ts';
+import type { CheckThresholds } from '../thresholds.ts';
+import type { SemanticThresholds } from './calibration.ts';
 import type { Scratch } from '../scratch.ts';
 import type { ClassProbabilities } from './segmenter.ts';
 
@@ -59,6 +60,8 @@ export interface SemanticResult {
 export interface SemanticInput {
   day: ClassProbabilities;
   night: ClassProbabilities;
+  /** The thresholds calibrated for the segmenter that gave the probabilities (SemanticSegmenter.calibration). */
+  thresholds: SemanticThresholds;
 }
 
 function checkGrids(s: SemanticInput): void {
@@ -102,7 +105,7 @@ function dayAccuracy(day: ClassProbabilities, trainIds: Uint8Array): number {
   return counted ? right / counted : 0;
 }
 
-export function scoreSemantic(input: SemanticInput, labels: LabelMaps, t: ConsistencyThresholds, scratch: Scratch): SemanticResult {
+export function scoreSemantic(input: SemanticInput, labels: LabelMaps, t: CheckThresholds, scratch: Scratch): SemanticResult {
   checkGrids(input);
   const { day, night } = input;
   const { width: w, height: h } = day;
@@ -164,7 +167,7 @@ const TRAIN_TO_LABEL: Uint8Array = (() => {
 const labelIdOfTrainId = (trainId: number): number => TRAIN_TO_LABEL[trainId];
 
 function scoreObjects(
-  input: SemanticInput, grid: { instances: Uint16Array }, w: number, fx: number, fy: number, cell: number, t: ConsistencyThresholds, frameAbstains: boolean,
+  input: SemanticInput, grid: { instances: Uint16Array }, w: number, fx: number, fy: number, cell: number, t: CheckThresholds, frameAbstains: boolean,
 ): SemanticObjectScore[] {
   const { day, night } = input;
   const n = w * day.height;
@@ -207,6 +210,6 @@ function scoreObjects(
 }
 
 /** Whether a semantic object score is an erasure at these thresholds. */
-export function isSemanticallyErased(o: SemanticObjectScore, t: ConsistencyThresholds): boolean {
+export function isSemanticallyErased(o: SemanticObjectScore, t: SemanticThresholds): boolean {
   return !o.abstained && o.drop >= t.semanticErasureThreshold;
 }

@@ -9,6 +9,7 @@ import * as ort from 'onnxruntime-node';
 import { SegmenterCardError, openOnnxSession, readSegmenterCard, type LoadedSegmenterCard } from '@nightshift/cyclegan';
 import { DatasetError, TRAIN_LABELS, resizeRgbArea } from '@nightshift/labels';
 import type { RgbImage } from '../image.ts';
+import { readSemanticCalibration, type SemanticCalibration } from './calibration.ts';
 
 /** Softmax probabilities per class on the model's grid, class-major planes (data[c * width * height + i]). */
 export interface ClassProbabilities {
@@ -32,6 +33,8 @@ export interface SegmenterDescription {
 export interface SemanticSegmenterOptions {
   /** CPU provider threads (default 1: the check's cost is stated per core). */
   threads?: number;
+  /** Open a card without a valid calibration (calibration undefined): for calibrating it. */
+  uncalibrated?: boolean;
 }
 
 const EXPECTED_CLASSES = TRAIN_LABELS.map((l) => l.name);
@@ -43,6 +46,8 @@ export class SemanticSegmenter {
     /** sha256 of the model file (hex). */
     readonly modelHash: string,
     readonly description: SegmenterDescription,
+    /** The semantic cue's thresholds for these weights, from the card (undefined only when opened `uncalibrated`). */
+    readonly calibration: SemanticCalibration | undefined,
     private readonly inputName: string,
     private readonly outputName: string,
     private readonly outputSize: { width: number; height: number },
@@ -52,8 +57,8 @@ export class SemanticSegmenter {
    * Opens and checks the card (the folder holding segmenter.json, or the card itself) and the model:
    * the card as readSegmenterCard checks it, with the 19 trainId names; the model readable, one float32
    * image input, and logits [1, 19, h, w] on a probe
-   * of the described input size. Anything else throws a DatasetError naming the file, before any frame
-   * is looked at.
+   * of the described input size; the card's calibration made for this model file (readSemanticCalibration).
+   * Anything else throws a DatasetError naming the file, before any frame is looked at.
    */
   static async open(path: string, options: SemanticSegmenterOptions = {}): Promise<SemanticSegmenter> {
     let card: LoadedSegmenterCard;
@@ -70,6 +75,13 @@ export class SemanticSegmenter {
       bytes = readFileSync(model);
     } catch (e) {
       throw new DatasetError(model, `cannot read the segmenter model: ${(e as Error).message}`);
+    }
+    const hash = createHash('sha256').update(bytes).digest('hex');
+    let calibration: SemanticCalibration | undefined;
+    try {
+      calibration = await readSemanticCalibration(card.file, hash);
+    } catch (e) {
+      if (!options.uncalibrated) throw e;
     }
     let session: ort.InferenceSession;
     try {
@@ -98,8 +110,7 @@ export class SemanticSegmenter {
     if (dims.length !== 4 || dims[0] !== 1 || dims[1] !== classes || dims[2] < 1 || dims[3] < 1) {
       fail(`output '${outputName}' has shape [${dims.join(', ')}] for a 1x3x${height}x${width} input; logits [1, ${classes}, h, w] (one per Cityscapes trainId) were expected`);
     }
-    const hash = createHash('sha256').update(bytes).digest('hex');
-    return new SemanticSegmenter(session, model, hash, description, inputName, outputName, { width: dims[3], height: dims[2] });
+    return new SemanticSegmenter(session, model, hash, description, calibration, inputName, outputName, { width: dims[3], height: dims[2] });
   }
 
   /** Class probabilities of an image on the model's output grid. `what` names the image in errors. */
