@@ -1,4 +1,5 @@
-// Every tunable number of the checks, in one place, with the reason for its value. The calibrated ones
+// Every tunable number of the structural checks, in one place, with the reason for its value (the semantic
+// cue's belong to a segmenter's weights and are kept in its card: semantic/calibration.ts). The calibrated ones
 // come from the fault-injection benchmark, `node --import tsx bench/consistency.ts --calibrate`
 // (2026-11-27), on calibration seeds 1000..1299, disjoint from its evaluation seeds (from 500000) and
 // from the seeds the default generator was trained on (0..399). 300 scenes, because the tails of the
