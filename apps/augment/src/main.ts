@@ -69,6 +69,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--lambda-a <x>', 'cycle loss weight A→B→A (10)', num('--lambda-a'))
     .option('--lambda-b <x>', 'cycle loss weight B→A→B (10)', num('--lambda-b'))
     .option('--lambda-identity <x>', 'identity loss weight, relative to lambda (0.5)', num('--lambda-identity'))
+    .option('--lambda-prior <x>', 'bilateral: weight of the anchor to the starting tone prior (0: off)', num('--lambda-prior'))
     .addOption(new Option('--gan-mode <mode>', 'GAN loss (cyclegan: lsgan, pix2pix: vanilla)').choices(['lsgan', 'vanilla']))
     .option('--pool-size <n>', 'image pool size (50)', int('--pool-size', 0))
     .option('--seed <n>', 'seed of the weights and every random choice (0)', int('--seed', 0))

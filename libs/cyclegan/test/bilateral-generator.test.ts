@@ -1,6 +1,7 @@
 // The bilateral generator kind: tfjs and ONNX Runtime agree within 1e-4 at any size (odd sizes too,
 // no padding); checkpoints carry the kind and load back; a config whose kind does not match its
-// weights, or an unknown kind, is refused naming the file; training resumes exactly.
+// weights, or an unknown kind, is refused naming the file; training resumes exactly (the tone
+// prior anchor, recomputed from the folders, included).
 import assert from 'node:assert/strict';
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -157,12 +158,12 @@ test('a config whose kind does not match its weights, or an unknown kind, fails 
   resnet.dispose();
 });
 
-test('training a bilateral CycleGAN resumes exactly', async () => {
+test('training a bilateral CycleGAN anchored to its tone prior resumes exactly', async () => {
   const folders = await writeUnpairedFolders(join(root, 'data'), { a: 3, b: 3 }, 40);
   const options = (outDir: string, extra: Partial<TrainCycleGanOptions> = {}): TrainCycleGanOptions => ({
     ...folders, outDir, architecture: { generator: 'bilateral', ngf: 4, nBlocks: 1, ndf: 8, nLayers: 2 },
     preprocess: 'resize_and_crop', loadSize: 36, cropSize: 32, poolSize: 2, nEpochs: 1, nEpochsDecay: 1, seed: 3,
-    lambdaIdentity: 0, checkpointEvery: 0, sampleEvery: 0, logEvery: 0, ...extra,
+    lambdaIdentity: 0, lambdaPrior: 2, checkpointEvery: 0, sampleEvery: 0, logEvery: 0, ...extra,
   });
   const full = await trainCycleGan(options(join(root, 'full')));
   await trainCycleGan(options(join(root, 'split'), { maxIterations: 2 }));

@@ -7,6 +7,8 @@ import '@tensorflow/tfjs-backend-cpu';
 import { BilateralGenerator } from '../src/index.ts';
 import { CURVE_KNOTS } from '../src/networks/bilateral-generator.ts';
 import { channelHistograms, coefficientBias, matchedCurve } from '../src/networks/bilateral-tone-prior.ts';
+import { priorAnchorLoss } from '../src/train/cyclegan-model.ts';
+import { headOfBias } from '../src/train/tone-prior-start.ts';
 
 const histogramOf = (density: (v: number) => number) => Float64Array.from({ length: 256 }, (_, v) => density(v));
 
@@ -50,5 +52,35 @@ test('a generator started at the prior computes the prior curve at the knots (ch
     }
   });
   input.dispose();
+  generator.dispose();
+});
+
+test('the prior anchor term is 0 for a generator at its prior and grows with the head weights away from it', async () => {
+  const curve = (gain: number) => Float64Array.from({ length: 256 }, (_, v) => 10 + gain * 255 * (v / 255) ** 2);
+  const bias = coefficientBias([curve(0.2), curve(0.22), curve(0.25)]);
+  const anchor = headOfBias(bias);
+  const random = new BilateralGenerator({ ngf: 4, nBlocks: 1 }, { seed: 5 });
+  const generator = new BilateralGenerator({ ngf: 4, nBlocks: 1 }, { seed: 5 });
+  const x = tf.randomUniform([2, 24, 40, 3], -1, 1, 'float32', 7) as tf.Tensor4D;
+  const termWith = async (headWeightScale: number): Promise<number> => {
+    const tensors = new Map((await random.stateDict()).map((t) => [t.name, t.data]));
+    tensors.set('coeffs.bias', bias);
+    tensors.set('coeffs.weight', tensors.get('coeffs.weight')!.map((v) => v * headWeightScale));
+    generator.loadStateDict(tensors);
+    const { output, head } = generator.applyWithHead(x);
+    const plain = generator.apply(x);
+    assert.equal(tf.max(tf.abs(tf.sub(output, plain))).dataSync()[0], 0, 'applyWithHead renders what apply does');
+    const loss = priorAnchorLoss(head, anchor).dataSync()[0];
+    tf.dispose([output, head, plain]);
+    return loss;
+  };
+  assert.ok(Math.abs(anchor[0] - bias[0] * 10) < 1e-6);
+  const atPrior = await termWith(0);
+  const near = await termWith(1);
+  const far = await termWith(3);
+  assert.ok(atPrior < 1e-10, `at the prior: ${atPrior}`);
+  assert.ok(near > 1e-6 && far > 4 * near, `away from it: ${near}, 3x the weights: ${far}`);
+  x.dispose();
+  random.dispose();
   generator.dispose();
 });

@@ -28,6 +28,7 @@ export interface TrainCommandOptions {
   lambdaA?: number;
   lambdaB?: number;
   lambdaIdentity?: number;
+  lambdaPrior?: number;
   ganMode?: 'lsgan' | 'vanilla';
   poolSize?: number;
   seed?: number;
@@ -88,7 +89,7 @@ export async function runTrain(opts: TrainCommandOptions): Promise<number> {
       ? await trainPix2Pix({ ...common, pairsDir: opts.pairs!, architecture, lambdaL1: opts.lambdaL1 })
       : await trainCycleGan({
         ...common, dirA: opts.a!, dirB: opts.b!, architecture,
-        lambdaA: opts.lambdaA, lambdaB: opts.lambdaB, lambdaIdentity: opts.lambdaIdentity, poolSize: opts.poolSize,
+        lambdaA: opts.lambdaA, lambdaB: opts.lambdaB, lambdaIdentity: opts.lambdaIdentity, lambdaPrior: opts.lambdaPrior, poolSize: opts.poolSize,
       });
     bar?.stop();
     console.log(`Trained to iteration ${result.iteration} (epoch ${result.epoch}, stopped by ${result.stoppedBy}).`);

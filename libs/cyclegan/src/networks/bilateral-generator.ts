@@ -254,9 +254,10 @@ export class BilateralGenerator extends Generator<GeneratorArchitecture> {
   /**
    * The grids, bounded, for an NHWC input in [-1, 1]: curve hinge weights [N, 8, 16, 24] (channel k,
    * knot d at k * 8 + d: the slope of segment d less that of segment d - 1, see HINGE_FROM_SLOPES),
-   * and the additive term [N, 32, 64, 3]: the offsets interpolated to the light grid plus the light in [0, LIGHT_MAX].
+   * the additive term [N, 32, 64, 3]: the offsets interpolated to the light grid plus the light in [0, LIGHT_MAX],
+   * and the coefficient head's output before the bounds [N, 8, 16, 27] (slope logits, then offset logits).
    */
-  grids(x: tf.Tensor4D): { curves: tf.Tensor4D; additive: tf.Tensor4D } {
+  grids(x: tf.Tensor4D): { curves: tf.Tensor4D; additive: tf.Tensor4D; head: tf.Tensor4D } {
     this.checkInput(x);
     return tf.tidy(() => {
       const [, h, w] = x.shape;
@@ -288,14 +289,25 @@ export class BilateralGenerator extends Generator<GeneratorArchitecture> {
       const u1 = tf.relu(tf.add(c1, this.layer(u2, l.light[1]))) as tf.Tensor4D;
       const light = tf.mul(LIGHT_MAX, tf.sigmoid(tf.add(this.layer(u1, l.light[2]), LIGHT_SHIFT)));
       const additive = tf.add(resizeWith(offsets, bilinearMatrix(qh, gh), qh, bilinearMatrix(qw, gw), qw), light) as tf.Tensor4D;
-      return { curves, additive };
+      return { curves, additive, head: raw };
     });
   }
 
   /** x: [N, H, W, 3] in [-1, 1], any size. Returns [N, H, W, 3] (not clipped; see the module comment). */
   override apply(x: tf.Tensor4D): tf.Tensor4D {
+    return tf.tidy(() => this.render(x, this.grids(x)));
+  }
+
+  /** apply's output and the coefficient head's output of the same pass (the trainer's prior anchor reads the head). */
+  applyWithHead(x: tf.Tensor4D): { output: tf.Tensor4D; head: tf.Tensor4D } {
     return tf.tidy(() => {
-      const { curves, additive } = this.grids(x);
+      const grids = this.grids(x);
+      return { output: this.render(x, grids), head: grids.head };
+    });
+  }
+
+  private render(x: tf.Tensor4D, { curves, additive }: { curves: tf.Tensor4D; additive: tf.Tensor4D }): tf.Tensor4D {
+    return tf.tidy(() => {
       const [n, h, w] = x.shape;
       const [gh, gw] = BILATERAL_GRID;
       const [qh, qw] = BILATERAL_LIGHT_GRID;

@@ -20,6 +20,7 @@ import {
 } from '../config.ts';
 import { registerMirrorPadGradient } from '../kernels/index.ts';
 import type { Generator } from '../networks/generator.ts';
+import { BilateralGenerator } from '../networks/bilateral-generator.ts';
 import { defineGenerator } from '../networks/generator-kinds.ts';
 import type { Network, NetworkOptions } from '../networks/network.ts';
 import { PatchDiscriminator } from '../networks/patch-discriminator.ts';
@@ -36,6 +37,12 @@ export interface CycleGanLossOptions {
   readonly lambdaB: number;
   /** Identity weight relative to the cycle weights (`--lambda_identity`); 0 turns it off. */
   readonly lambdaIdentity: number;
+  /**
+   * Weight of the bilateral generators' anchor to their starting tone prior: the mean squared
+   * difference between the coefficient head's output in every grid cell and the prior's values
+   * (anchorToPrior); 0 turns it off. Unpaired: it compares the network with its own start.
+   */
+  readonly lambdaPrior: number;
   readonly ganMode: GanMode;
 }
 
@@ -56,6 +63,7 @@ export const DEFAULT_MODEL_OPTIONS: Readonly<CycleGanModelOptions> = Object.free
   lambdaA: 10,
   lambdaB: 10,
   lambdaIdentity: 0.5,
+  lambdaPrior: 0,
   ganMode: 'lsgan',
   lr: 0.0002,
   beta1: 0.5,
@@ -66,7 +74,14 @@ export const DEFAULT_MODEL_OPTIONS: Readonly<CycleGanModelOptions> = Object.free
 
 /** The reference's loss_names, in its order. */
 export const LOSS_NAMES = Object.freeze(['D_A', 'G_A', 'cycle_A', 'idt_A', 'D_B', 'G_B', 'cycle_B', 'idt_B'] as const);
-export type LossName = (typeof LOSS_NAMES)[number];
+/** The prior anchor's terms, logged after the reference's losses when lambdaPrior is on. */
+export const PRIOR_LOSS_NAMES = Object.freeze(['prior_A', 'prior_B'] as const);
+export type LossName = (typeof LOSS_NAMES)[number] | (typeof PRIOR_LOSS_NAMES)[number];
+
+/** Mean squared difference between a coefficient head's output [N, h, w, C] and the prior's values [C] in every cell. */
+export function priorAnchorLoss(head: tf.Tensor4D, prior: Float32Array): tf.Scalar {
+  return tf.tidy(() => tf.mean(tf.squaredDifference(head, tf.tensor1d(prior))) as tf.Scalar);
+}
 export type CycleGanLosses = Readonly<Record<LossName, number>>;
 
 /** The first image of the batch of the visuals every translation model has, HWC values in [-1, 1]. */
@@ -103,7 +118,7 @@ export interface CycleGanModelState {
 
 export function resolveModelOptions(options: Partial<CycleGanModelOptions> = {}): CycleGanModelOptions {
   const o = { ...DEFAULT_MODEL_OPTIONS, ...options };
-  const nonNegative = ['lambdaA', 'lambdaB', 'lambdaIdentity', 'lr', 'initGain'] as const;
+  const nonNegative = ['lambdaA', 'lambdaB', 'lambdaIdentity', 'lambdaPrior', 'lr', 'initGain'] as const;
   for (const key of nonNegative) {
     if (typeof o[key] !== 'number' || !Number.isFinite(o[key]) || o[key] < 0) {
       throw new TypeError(`Expected a finite number >= 0 for ${key} but received ${String(o[key])}`);
@@ -133,6 +148,7 @@ export class CycleGanModel {
   readonly optimizerD: Adam;
   readonly poolFakeA: ImagePool;
   readonly poolFakeB: ImagePool;
+  private priorHeads?: { readonly G_A: Float32Array; readonly G_B: Float32Array };
 
   constructor(architecture: Partial<CycleGanArchitecture> = {}, options: Partial<CycleGanModelOptions> = {}) {
     registerMirrorPadGradient(); // tfjs-core's own MirrorPad gradient drops the reflected border
@@ -154,6 +170,17 @@ export class CycleGanModel {
     this.poolFakeB = new ImagePool(this.options.poolSize, new RandomStream(deriveSeed(seed, 'pool_fake_B')));
   }
 
+  /**
+   * The coefficient head values [27] of each bilateral generator's tone prior, which the lambdaPrior
+   * term holds the heads' outputs to; computed from the image folders, so a resumed run sets the same.
+   */
+  anchorToPrior(heads: { readonly G_A: Float32Array; readonly G_B: Float32Array }): void {
+    if (!(this.G_A instanceof BilateralGenerator) || !(this.G_B instanceof BilateralGenerator)) {
+      throw new TypeError('The tone prior anchor (lambdaPrior) needs bilateral generators');
+    }
+    this.priorHeads = heads;
+  }
+
   /** The networks by their reference names. */
   networks(): ReadonlyMap<NetworkName, Network<unknown>> {
     return new Map<NetworkName, Network<unknown>>([
@@ -169,7 +196,9 @@ export class CycleGanModel {
    * in [-1, 1]; `lr` is the scheduled learning rate of both optimisers.
    */
   async optimizeParameters(realA: tf.Tensor4D, realB: tf.Tensor4D, lr: number, withVisuals = false): Promise<IterationResult> {
-    const { lambdaA, lambdaB, lambdaIdentity: lambdaIdt, ganMode } = this.options;
+    const { lambdaA, lambdaB, lambdaIdentity: lambdaIdt, lambdaPrior, ganMode } = this.options;
+    const anchor = lambdaPrior > 0 ? this.priorHeads : undefined;
+    if (lambdaPrior > 0 && !anchor) throw new TypeError('lambdaPrior > 0 needs the prior: call anchorToPrior first');
     const kept: tf.Tensor[] = [];
     const keep = <T extends tf.Tensor>(t: T): T => {
       kept.push(tf.keep(t));
@@ -182,9 +211,14 @@ export class CycleGanModel {
       let recA!: tf.Tensor4D;
       let recB!: tf.Tensor4D;
       const gStep = tf.variableGrads(() => {
-        fakeB = keep(this.G_A.apply(realA));
+        // With the anchor, the translation also returns the coefficient head of the same pass.
+        const translate = (g: Generator<GeneratorArchitecture>, x: tf.Tensor4D): { output: tf.Tensor4D; head?: tf.Tensor4D } =>
+          (anchor ? (g as BilateralGenerator).applyWithHead(x) : { output: g.apply(x) });
+        const toB = translate(this.G_A, realA);
+        fakeB = keep(toB.output);
         recA = this.G_B.apply(fakeB);
-        fakeA = keep(this.G_B.apply(realB));
+        const toA = translate(this.G_B, realB);
+        fakeA = keep(toA.output);
         recB = this.G_A.apply(fakeA);
         if (withVisuals) {
           keep(recA);
@@ -204,7 +238,11 @@ export class CycleGanModel {
         term('cycle_A', tf.mul(l1Loss(recA, realA), lambdaA));
         term('cycle_B', tf.mul(l1Loss(recB, realB), lambdaB));
         // The reference's sum order: G_A + G_B + cycle_A + cycle_B + idt_A + idt_B.
-        const order: LossName[] = ['G_A', 'G_B', 'cycle_A', 'cycle_B', 'idt_A', 'idt_B'];
+        if (anchor) {
+          term('prior_A', tf.mul(priorAnchorLoss(toB.head!, anchor.G_A), lambdaPrior));
+          term('prior_B', tf.mul(priorAnchorLoss(toA.head!, anchor.G_B), lambdaPrior));
+        }
+        const order: LossName[] = ['G_A', 'G_B', 'cycle_A', 'cycle_B', 'idt_A', 'idt_B', 'prior_A', 'prior_B'];
         return tf.addN(order.filter((n) => lossTensors[n] !== undefined).map((n) => lossTensors[n]));
       }, [...this.optimizerG.variables]);
       gStep.value.dispose();
@@ -223,7 +261,7 @@ export class CycleGanModel {
       this.optimizerD.applyNamed(dStep.grads, lr);
 
       const losses = {} as Record<LossName, number>;
-      for (const name of LOSS_NAMES) losses[name] = lossTensors[name] ? (await lossTensors[name].data())[0] : 0;
+      for (const name of [...LOSS_NAMES, ...PRIOR_LOSS_NAMES]) losses[name] = lossTensors[name] ? (await lossTensors[name].data())[0] : 0;
       const result: IterationResult = { losses: Object.freeze(losses) };
       if (!withVisuals) return result;
       const first = async (t: tf.Tensor4D): Promise<Float32Array> => {

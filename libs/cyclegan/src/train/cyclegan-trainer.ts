@@ -12,7 +12,8 @@
  *                               (kept only in the newest checkpoint) for an exact resume
  *   checkpoints/latest.json     {"iteration": N, "checkpoint": "iter-NNNNNNNN"}, written last
  *
- * Bilateral generators start at the unpaired tone prior of the two folders (tone-prior-start.ts).
+ * Bilateral generators start at the unpaired tone prior of the two folders (tone-prior-start.ts);
+ * lambdaPrior > 0 keeps their coefficient heads near it during training.
  * Same seed and options give the same weights; a run stopped and resumed gives the same weights as
  * one that ran through (on the cpu backend).
  */
@@ -23,11 +24,11 @@ import { loadCheckpoint } from '../checkpoint/load.ts';
 import { saveCheckpoint } from '../checkpoint/config.ts';
 import { resolveArchitecture, type CycleGanArchitecture } from '../config.ts';
 import { deriveSeed } from '../random.ts';
-import { CycleGanModel, LOSS_NAMES, resolveModelOptions, type CycleGanModelOptions, type LossName } from './cyclegan-model.ts';
+import { CycleGanModel, LOSS_NAMES, PRIOR_LOSS_NAMES, resolveModelOptions, type CycleGanModelOptions, type LossName } from './cyclegan-model.ts';
 import { listImages, UnpairedData, type PreprocessOptions } from './data.ts';
 import { RandomStream } from './random-stream.ts';
 import { encodeSampleGrid } from './sample-grid.ts';
-import { startAtTonePrior } from './tone-prior-start.ts';
+import { headOfBias, startAtTonePrior, tonePriorBiases } from './tone-prior-start.ts';
 import { readTrainerState, writeTrainerState, type TrainerProgressState } from './trainer-state.ts';
 import {
   findRunToResume, pick, resolveLoopCadence, runTrainingLoop, useFastKernels,
@@ -57,13 +58,13 @@ export type TrainEvent = TrainerEvent<LossName>;
 export type LossLogLine = LoopLogLine<LossName>;
 
 const RECIPE_KEYS = [
-  'lambdaA', 'lambdaB', 'lambdaIdentity', 'ganMode', 'lr', 'beta1', 'poolSize', 'seed', 'initGain',
+  'lambdaA', 'lambdaB', 'lambdaIdentity', 'lambdaPrior', 'ganMode', 'lr', 'beta1', 'poolSize', 'seed', 'initGain',
   'preprocess', 'loadSize', 'cropSize', 'flip', 'batchSize', 'epochCount',
 ] as const;
 
 /** Defaults filled in and every option checked; errors name the option. */
 export function resolveTrainingRecipe(o: Partial<Omit<CycleGanTrainingRecipe, 'architecture'>> & { architecture?: Partial<CycleGanArchitecture> }): CycleGanTrainingRecipe {
-  const model = resolveModelOptions(pick(o, ['lambdaA', 'lambdaB', 'lambdaIdentity', 'ganMode', 'lr', 'beta1', 'poolSize', 'seed', 'initGain']));
+  const model = resolveModelOptions(pick(o, ['lambdaA', 'lambdaB', 'lambdaIdentity', 'lambdaPrior', 'ganMode', 'lr', 'beta1', 'poolSize', 'seed', 'initGain']));
   const pre = resolvePreprocess(o);
   const recipe: CycleGanTrainingRecipe = { ...model, ...pre, architecture: resolveArchitecture(o.architecture ?? {}), ...resolveSchedule(o) };
   return Object.freeze(recipe);
@@ -99,7 +100,12 @@ export async function trainCycleGan(options: TrainCycleGanOptions): Promise<Trai
 
   const model = new CycleGanModel(recipe.architecture, recipe);
   try {
-    if (!resumeDir) await startAtTonePrior(model, listingA.files, listingB.files);
+    const prior = await tonePriorBiases(model, listingA.files, listingB.files);
+    if (prior && !resumeDir) await startAtTonePrior(model, prior);
+    if (recipe.lambdaPrior > 0) {
+      if (!prior) throw new TypeError('lambdaPrior (the tone prior anchor) needs the bilateral generator');
+      model.anchorToPrior({ G_A: headOfBias(prior.G_A), G_B: headOfBias(prior.G_B) });
+    }
     const data = new UnpairedData(
       listingA.files,
       listingB.files,
@@ -117,7 +123,7 @@ export async function trainCycleGan(options: TrainCycleGanOptions): Promise<Trai
       onProgress: options.onProgress,
       onEvent: options.onEvent,
       model: {
-        lossNames: LOSS_NAMES,
+        lossNames: recipe.lambdaPrior > 0 ? [...LOSS_NAMES, ...PRIOR_LOSS_NAMES] : LOSS_NAMES,
         step: (realA, realB, lr, withVisuals) => model.optimizeParameters(realA, realB, lr, withVisuals),
         encodeSample: encodeSampleGrid,
         saveCheckpoint: async (dir, p, epoch) => {

@@ -1,6 +1,6 @@
 // A fresh run of bilateral generators starts their curves at the unpaired tone prior of its two image
 // folders (networks/bilateral-tone-prior.ts); other generator kinds start as initialised.
-import { BilateralGenerator } from '../networks/bilateral-generator.ts';
+import { BilateralGenerator, HEAD_BIAS_GAIN } from '../networks/bilateral-generator.ts';
 import {
   BRIGHTENING_CONTRAST, channelHistograms, coefficientBias, LIGHT_MASS, matchedCurve, pulledToMean, type ChannelHistograms,
 } from '../networks/bilateral-tone-prior.ts';
@@ -35,13 +35,15 @@ const meanValue = (h: ChannelHistograms): number => {
 };
 
 /**
- * The generator into the darker folder (night) starts at the match with the brightest LIGHT_MASS of
- * its target left to the light layer; the one into the brighter folder (day) at the match pulled to
- * the target's mean (BRIGHTENING_CONTRAST). Returns whether the generators are bilateral ones.
+ * The coefficient head biases (stored units) of the tone prior of each generator, or undefined when
+ * the generators are not bilateral ones. The generator into the darker folder (night) gets the match
+ * with the brightest LIGHT_MASS of its target left to the light layer; the one into the brighter
+ * folder (day) the match pulled to the target's mean (BRIGHTENING_CONTRAST).
  */
-export async function startAtTonePrior(model: CycleGanModel, filesA: readonly string[], filesB: readonly string[]): Promise<boolean> {
-  const { G_A, G_B } = model;
-  if (!(G_A instanceof BilateralGenerator) || !(G_B instanceof BilateralGenerator)) return false;
+export async function tonePriorBiases(
+  model: CycleGanModel, filesA: readonly string[], filesB: readonly string[],
+): Promise<{ G_A: Float32Array; G_B: Float32Array } | undefined> {
+  if (!(model.G_A instanceof BilateralGenerator) || !(model.G_B instanceof BilateralGenerator)) return undefined;
   const [a, b] = [await folderHistograms(filesA), await folderHistograms(filesB)];
   const prior = (from: ChannelHistograms, to: ChannelHistograms): Float32Array => {
     const darkening = meanValue(to) < meanValue(from);
@@ -49,7 +51,14 @@ export async function startAtTonePrior(model: CycleGanModel, filesA: readonly st
       ? matchedCurve(from[c], to[c], LIGHT_MASS)
       : pulledToMean(matchedCurve(from[c], to[c]), to[c], BRIGHTENING_CONTRAST))) as [Float64Array, Float64Array, Float64Array]);
   };
-  await startCurvesAt(G_A, prior(a, b));
-  await startCurvesAt(G_B, prior(b, a));
-  return true;
+  return { G_A: prior(a, b), G_B: prior(b, a) };
 }
+
+/** Both generators' curves started at their prior (biases from tonePriorBiases). */
+export async function startAtTonePrior(model: CycleGanModel, biases: { G_A: Float32Array; G_B: Float32Array }): Promise<void> {
+  await startCurvesAt(model.G_A as BilateralGenerator, biases.G_A);
+  await startCurvesAt(model.G_B as BilateralGenerator, biases.G_B);
+}
+
+/** The head's output [27] of a bias with zero head weights: what the prior anchor holds the head to. */
+export const headOfBias = (bias: Float32Array): Float32Array => bias.map((v) => v * HEAD_BIAS_GAIN);
