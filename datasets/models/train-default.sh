@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Reproduces datasets/models/default: unpaired synthetic day and night scenes (disjoint seeds), then
 # `nightshift train` with the recipe below (the structure-preserving bilateral generator, its curves
-# started at the unpaired tone prior of the two folders: docs/bilateral-generator.md), the
-# 1000-iteration schedule stopped after 502 iterations, a checkpoint every 100 and at the stop; then each generator's
+# started at the unpaired tone prior of the two folders and held near it by --lambda-prior:
+# docs/bilateral-generator.md), the 1000-iteration schedule stopped after 400 iterations, a checkpoint
+# every 50; then each generator's
 # checkpoint chosen on paired validation scenes (choose-checkpoints.ts) and copied with config, log,
 # curve and sample grid into datasets/models/default. Whole 256x128 images, wasm backend; the times
 # are in datasets/models/README.md.
@@ -15,8 +16,8 @@ ns() { node apps/augment/bin/nightshift.mjs "$@"; }
 ns synth --output "$work/day" --count 200 --seed 0 --no-faults
 ns synth --output "$work/night" --count 200 --seed 200 --no-faults
 ns train --backend wasm --generator bilateral --a "$work/day/leftImg8bit" --b "$work/night/leftImg8bit_night" --out "$work/run" \
-  --ngf 16 --n-blocks 2 --ndf 32 --preprocess scale_width --load-size 256 --crop-size 128 --lambda-identity 0 \
-  --n-epochs 3 --n-epochs-decay 2 --max-iterations 502 --checkpoint-every 100 --sample-every 50 --log-every 10 --seed 1
+  --ngf 16 --n-blocks 2 --ndf 32 --preprocess scale_width --load-size 256 --crop-size 128 --lambda-identity 0 --lambda-prior 4 \
+  --n-epochs 3 --n-epochs-decay 2 --max-iterations 400 --checkpoint-every 50 --sample-every 50 --log-every 10 --seed 1
 
 node --import tsx datasets/models/choose-checkpoints.ts "$work/run"
 
