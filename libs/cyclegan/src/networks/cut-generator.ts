@@ -12,6 +12,7 @@ import { resolveGeneratorArchitecture, type GeneratorArchitecture } from '../con
 import { Generator, type GeneratorKind, type StateDictShapes } from './generator.ts';
 import { convNames, inferRepeats, sequential, type GeneratorStep, type SequentialModule } from './generator-steps.ts';
 import type { NetworkOptions } from './network.ts';
+import { resnetInputSize } from './resnet-generator.ts';
 import { convShape, resolveInferred } from './state-dict-shapes.ts';
 
 const pad = (size: number): SequentialModule => (name) => ({ op: 'reflect-pad', name, size });
@@ -62,7 +63,7 @@ export const CUT_GENERATOR: GeneratorKind<GeneratorArchitecture> = Object.freeze
   description: 'a CUT (contrastive unpaired translation) ResNet generator',
   resolve: resolveGeneratorArchitecture,
   steps: cutGeneratorSteps,
-  inputSize: () => ({ multiple: 4, min: 8, rule: 'multiples of 4 and at least 8' }),
+  inputSize: resnetInputSize,
   infer: inferCutGeneratorArchitecture,
   onnx: {
     graphName: ({ nBlocks, ngf }: GeneratorArchitecture) => `cut_resnet_${nBlocks}blocks_ngf${ngf}`,

@@ -64,14 +64,19 @@ export function inferGeneratorArchitecture(tensors: StateDictShapes, file: strin
   return resolveInferred(file, 'generator', resolveGeneratorArchitecture, { ngf: stem[0], inputNc: stem[1], nBlocks: layout.nBlocks, outputNc: head[0] });
 }
 
+/**
+ * The reference's own requirement for an output of the input's size (two stride-2 downsamplings and
+ * reflection padding); CUT's ResnetGenerator has the same trunk.
+ */
+export const resnetInputSize = () => ({ multiple: 4, min: 8, rule: 'multiples of 4 and at least 8' });
+
 export const RESNET_GENERATOR: GeneratorKind<GeneratorArchitecture> = Object.freeze({
   name: 'resnet',
   className: 'ResnetGenerator',
   description: 'a CycleGAN ResNet generator',
   resolve: resolveGeneratorArchitecture,
   steps: resnetGeneratorSteps,
-  // The reference's own requirement for an output of the input's size.
-  inputSize: () => ({ multiple: 4, min: 8, rule: 'multiples of 4 and at least 8' }),
+  inputSize: resnetInputSize,
   infer: inferGeneratorArchitecture,
   onnx: {
     graphName: ({ nBlocks, ngf }: GeneratorArchitecture) => `resnet_${nBlocks}blocks_ngf${ngf}`,
