@@ -28,7 +28,7 @@ import { env as tfjsEnv } from '@tensorflow/tfjs-core';
 import { RandomStream, Segmenter, SegmenterTrainer, selectBackend, writeSegmenterOnnx, type SegmenterImage } from '@nightshift/cyclegan';
 import { SYNTHETIC_CITY, nightImagePath, writeSyntheticCityscapes } from '@nightshift/datasets';
 import {
-  cityscapesImagePath, cityscapesLabelPath, readGrey16, readGrey8, readRgb, writeCityscapesLabels, writeRgb, type FrameRef,
+  cityscapesImagePath, cityscapesLabelPath, readGrey16, readGrey8, readRgb, resizeLabelsNearest, writeCityscapesLabels, writeRgb, type FrameRef,
 } from '@nightshift/labels';
 import { evaluateDataset } from '../apps/augment/src/evaluate/index.ts';
 import { fitPhotometric, photometricBaseline, describeFit } from './lib/image-quality.ts';
@@ -107,12 +107,7 @@ function shrinkImage(image: SegmenterImage): SegmenterImage {
 }
 
 /** The value at each block's centre pixel (labels are never averaged). */
-function shrinkLabels<T extends Uint8Array | Uint16Array>(labels: T): T {
-  const out = new (labels.constructor as new (n: number) => T)(SW * SH);
-  const o = FACTOR >> 1;
-  for (let y = 0; y < SH; y++) for (let x = 0; x < SW; x++) out[y * SW + x] = labels[(y * FACTOR + o) * WIDTH + x * FACTOR + o];
-  return out;
-}
+const shrinkLabels = <T extends Uint8Array | Uint16Array>(labels: T): T => resizeLabelsNearest(labels, WIDTH, HEIGHT, SW, SH);
 
 const imageAt = async (path: string): Promise<SegmenterImage> => shrinkImage(await readRgb(path));
 
