@@ -59,7 +59,7 @@ async function child(file: string, runs: number, segmenterPath?: string): Promis
   const wallMs: number[] = [], cpuMs: number[] = [];
   for (let k = 0; k < WARMUP + runs; k++) {
     const c0 = process.cpuUsage(), w0 = performance.now();
-    const semantic = segmenter ? { day: await segmenter.probabilities(source), night: await segmenter.probabilities(output), thresholds: segmenter.calibration!.thresholds } : undefined;
+    const semantic = await segmenter?.semanticInput(source, output, sampleId);
     checkConsistency({ ...input, semantic });
     const c = process.cpuUsage(c0), w = performance.now() - w0;
     if (k < WARMUP) continue;

@@ -106,10 +106,7 @@ class ConsistencyChecker implements Checker {
   }
 
   async check(sample: CheckSample, translated: RgbImage): Promise<CheckOutcome> {
-    const semantic = this.segmenter
-      ? { day: await this.segmenter.probabilities(sample.source, `${sample.id} (source)`), night: await this.segmenter.probabilities(translated, `${sample.id} (translated)`),
-        thresholds: this.segmenter.calibration!.thresholds }
-      : undefined;
+    const semantic = await this.segmenter?.semanticInput(sample.source, translated, sample.id);
     const result = checkConsistency({ sampleId: sample.id, source: sample.source, output: translated, labels: sample.labels, semantic }, this.thresholds);
     const objects = new Map(sample.objects.map((o) => [o.instanceId, o]));
     const flags = result.flags.map((f): Flag => {

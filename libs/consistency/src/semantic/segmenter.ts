@@ -10,6 +10,7 @@ import { SegmenterCardError, openOnnxSession, readSegmenterCard, type LoadedSegm
 import { DatasetError, TRAIN_LABELS, resizeRgbArea } from '@nightshift/labels';
 import type { RgbImage } from '../image.ts';
 import { readSemanticCalibration, type SemanticCalibration } from './calibration.ts';
+import type { SemanticInput } from './cue.ts';
 
 /** Softmax probabilities per class on the model's grid, class-major planes (data[c * width * height + i]). */
 export interface ClassProbabilities {
@@ -127,6 +128,19 @@ export class SemanticSegmenter {
     const classes = out.dims[1], plane = this.outputSize.width * this.outputSize.height;
     softmaxInPlace(logits, classes, plane);
     return { width: this.outputSize.width, height: this.outputSize.height, classes, data: logits };
+  }
+
+  /**
+   * checkConsistency's semantic input for a source image and its translation: both readings and the
+   * card's calibrated thresholds. `what` names the sample in errors.
+   */
+  async semanticInput(source: RgbImage, translated: RgbImage, what = 'image'): Promise<SemanticInput> {
+    if (!this.calibration) throw new DatasetError(this.file, 'opened uncalibrated: the semantic cue has no thresholds for this model');
+    return {
+      day: await this.probabilities(source, `${what} (source)`),
+      night: await this.probabilities(translated, `${what} (translated)`),
+      thresholds: this.calibration.thresholds,
+    };
   }
 
   async dispose(): Promise<void> {
