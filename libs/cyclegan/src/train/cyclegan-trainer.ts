@@ -100,7 +100,8 @@ export async function trainCycleGan(options: TrainCycleGanOptions): Promise<Trai
 
   const model = new CycleGanModel(recipe.architecture, recipe);
   try {
-    const prior = await tonePriorBiases(model, listingA.files, listingB.files);
+    // A resumed run needs the prior only for the anchor; its start is in the checkpoint.
+    const prior = resumeDir && recipe.lambdaPrior === 0 ? undefined : await tonePriorBiases(model, listingA.files, listingB.files);
     if (prior && !resumeDir) await startAtTonePrior(model, prior);
     if (recipe.lambdaPrior > 0) {
       if (!prior) throw new TypeError('lambdaPrior (the tone prior anchor) needs the bilateral generator');
