@@ -55,11 +55,16 @@ export function matchedCurve(from: Float64Array, to: Float64Array, lightMass = 0
   return curve;
 }
 
+/** The mean 8-bit value of the pixels counted in the 256-bin histograms, taken together. */
+export function histogramMean(...histograms: readonly Float64Array[]): number {
+  let sum = 0, count = 0;
+  for (const histogram of histograms) for (let v = 0; v < 256; v++) { sum += v * histogram[v]; count += histogram[v]; }
+  return sum / count;
+}
+
 /** `curve` with its contrast around the mean value of `histogram` scaled by `contrast`. */
 export function pulledToMean(curve: Float64Array, histogram: Float64Array, contrast: number): Float64Array {
-  let sum = 0, count = 0;
-  for (let v = 0; v < 256; v++) { sum += v * histogram[v]; count += histogram[v]; }
-  const mean = sum / count;
+  const mean = histogramMean(histogram);
   return curve.map((y) => mean + contrast * (y - mean));
 }
 

@@ -2,7 +2,7 @@
 // folders (networks/bilateral-tone-prior.ts); other generator kinds start as initialised.
 import { BilateralGenerator, HEAD_BIAS_GAIN } from '../networks/bilateral-generator.ts';
 import {
-  BRIGHTENING_CONTRAST, channelHistograms, coefficientBias, LIGHT_MASS, matchedCurve, pulledToMean, type ChannelHistograms,
+  BRIGHTENING_CONTRAST, channelHistograms, coefficientBias, histogramMean, LIGHT_MASS, matchedCurve, pulledToMean, type ChannelHistograms,
 } from '../networks/bilateral-tone-prior.ts';
 import type { CycleGanModel } from './cyclegan-model.ts';
 import { decodeRgb } from './data.ts';
@@ -28,12 +28,6 @@ async function startCurvesAt(generator: BilateralGenerator, bias: Float32Array):
     t.name === 'coeffs.bias' ? bias : t.name === 'coeffs.weight' ? new Float32Array(t.data.length) : t.data])));
 }
 
-const meanValue = (h: ChannelHistograms): number => {
-  let sum = 0, count = 0;
-  for (const channel of h) for (let v = 0; v < 256; v++) { sum += v * channel[v]; count += channel[v]; }
-  return sum / count;
-};
-
 /**
  * The coefficient head biases (stored units) of the tone prior of each generator, or undefined when
  * the generators are not bilateral ones. The generator into the darker folder (night) gets the match
@@ -46,7 +40,7 @@ export async function tonePriorBiases(
   if (!(model.G_A instanceof BilateralGenerator) || !(model.G_B instanceof BilateralGenerator)) return undefined;
   const [a, b] = [await folderHistograms(filesA), await folderHistograms(filesB)];
   const prior = (from: ChannelHistograms, to: ChannelHistograms): Float32Array => {
-    const darkening = meanValue(to) < meanValue(from);
+    const darkening = histogramMean(...to) < histogramMean(...from);
     return coefficientBias([0, 1, 2].map((c) => (darkening
       ? matchedCurve(from[c], to[c], LIGHT_MASS)
       : pulledToMean(matchedCurve(from[c], to[c]), to[c], BRIGHTENING_CONTRAST))) as [Float64Array, Float64Array, Float64Array]);
