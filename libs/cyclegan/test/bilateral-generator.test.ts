@@ -101,10 +101,16 @@ test('both translators keep the image size without padding and agree to the 8-bi
   }
 });
 
+/** A tiny bilateral G_A saved as a checkpoint folder `dir`, and the config saveCheckpoint wrote. */
+async function savedBilateral(dir: string, seed: number) {
+  const generator = new BilateralGenerator({ ngf: 8, nBlocks: 1 }, { seed, name: 'G_A' });
+  const config = await saveCheckpoint(dir, { G_A: generator }, { architecture: { generator: 'bilateral', ngf: 8, nBlocks: 1 } });
+  return { generator, config };
+}
+
 test('a checkpoint records the kind and loads back; a bare state_dict is recognised by its keys', async () => {
-  const g = new BilateralGenerator({ ngf: 8, nBlocks: 1 }, { seed: 9, name: 'G_A' });
   const dir = join(root, 'ckpt');
-  const config = await saveCheckpoint(dir, { G_A: g }, { architecture: { generator: 'bilateral', ngf: 8, nBlocks: 1 } });
+  const { generator: g, config } = await savedBilateral(dir, 9);
   assert.equal(config.architecture.generator, 'bilateral');
   assert.equal((await readCheckpointConfig(join(dir, 'config.json'))).architecture.generator, 'bilateral');
   const x = tf.randomUniform([1, 32, 48, 3], -1, 1, 'float32', 2) as tf.Tensor4D;
@@ -126,9 +132,8 @@ test('a checkpoint records the kind and loads back; a bare state_dict is recogni
 
 test('a config whose kind does not match its weights, or an unknown kind, fails naming the file', async () => {
   // bilateral weights under a config that says resnet (the key left out)
-  const bilateral = new BilateralGenerator({ ngf: 8, nBlocks: 1 }, { seed: 1, name: 'G_A' });
   const dir = join(root, 'mismatch');
-  await saveCheckpoint(dir, { G_A: bilateral }, { architecture: { generator: 'bilateral', ngf: 8, nBlocks: 1 } });
+  const { generator: bilateral } = await savedBilateral(dir, 1);
   const configPath = join(dir, 'config.json');
   const json = JSON.parse(await readFile(configPath, 'utf8')) as { architecture: Record<string, unknown> };
   delete json.architecture.generator;
