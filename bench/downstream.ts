@@ -25,7 +25,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { env as tfjsEnv } from '@tensorflow/tfjs-core';
-import { RandomStream, Segmenter, SegmenterTrainer, selectBackend, writeSegmenterOnnx, type SegmenterImage } from '@nightshift/cyclegan';
+import { polyLearningRate, RandomStream, Segmenter, SegmenterTrainer, selectBackend, writeSegmenterOnnx, type SegmenterImage } from '@nightshift/cyclegan';
 import { SYNTHETIC_CITY, nightImagePath, writeSyntheticCityscapes } from '@nightshift/datasets';
 import {
   cityscapesImagePath, cityscapesLabelPath, readGrey16, readGrey8, readRgb, resizeLabelsNearest, writeCityscapesLabels, writeRgb, type FrameRef,
@@ -209,7 +209,7 @@ function train(pool: readonly Sample[], seed: number): { segmenter: Segmenter; l
       if (order.length === 0) order = random.permutation(pool.length);
       batch.push(pool[order.pop()!]);
     }
-    const lr = LR * (1 - step / STEPS) ** 0.9; // the "poly" schedule of DeepLab and most segmentation recipes
+    const lr = polyLearningRate(step, STEPS, LR);
     lastLoss = trainer.step({ images: batch.map((s) => s.image), labels: batch.map((s) => s.trainIds), flip: batch.map(() => random.float() < 0.5) }, lr);
     if ((step + 1) % Math.max(1, Math.round(STEPS / 5)) === 0) log(`  step ${step + 1}/${STEPS}: loss ${lastLoss.toFixed(3)}`);
   }

@@ -17,7 +17,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { env as tfjsEnv } from '@tensorflow/tfjs-core';
 import {
-  IMAGENET_MEAN, IMAGENET_STD, RandomStream, Segmenter, SegmenterTrainer, modelHash, selectBackend, writeSegmenterCard,
+  IMAGENET_MEAN, IMAGENET_STD, RandomStream, Segmenter, SegmenterTrainer, modelHash, polyLearningRate, selectBackend, writeSegmenterCard,
   writeSegmenterOnnx, type SegmenterImage,
 } from '@nightshift/cyclegan';
 import { nightImagePath } from '@nightshift/datasets';
@@ -156,9 +156,7 @@ async function main(): Promise<void> {
       labels.push(resizeLabelsNearest(scene.trainIds, frame.width, frame.height, W, H, win));
       flip.push(random.float() < 0.5);
     }
-    const lr = step < config.warmup
-      ? (config.lr * (step + 1)) / config.warmup
-      : config.lr * (1 - (step - config.warmup) / (config.steps - config.warmup)) ** 0.9; // DeepLab's poly
+    const lr = polyLearningRate(step, config.steps, config.lr, config.warmup);
     window.push(trainer.step({ images, labels, flip }, lr));
     if ((step + 1) % LOG_EVERY === 0 || step + 1 === config.steps) {
       const loss = window.reduce((a, b) => a + b, 0) / window.length;

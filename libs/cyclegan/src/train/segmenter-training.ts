@@ -15,6 +15,14 @@ export const IMAGENET_STD: readonly [number, number, number] = Object.freeze([0.
 /** torch.optim.Adam's defaults. */
 export const TORCH_ADAM: Readonly<AdamOptions> = Object.freeze({ beta1: 0.9, beta2: 0.999, eps: 1e-8 });
 
+/**
+ * DeepLab's "poly" learning rate at `step` of `steps`, after a linear warm-up over the first `warmup`
+ * steps: lr (1 - (step - warmup) / (steps - warmup))^0.9.
+ */
+export function polyLearningRate(step: number, steps: number, lr: number, warmup = 0): number {
+  return step < warmup ? (lr * (step + 1)) / warmup : lr * (1 - (step - warmup) / (steps - warmup)) ** 0.9;
+}
+
 /** The trainId that marks pixels without a label (void, flagged objects). */
 export const IGNORE_TRAIN_ID = 255;
 
