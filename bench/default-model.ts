@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { OnnxTranslator, RandomStream, exportGeneratorOnnx, loadGenerator, selectBackend } from '@nightshift/cyclegan';
+import { OnnxTranslator, RandomStream, exportGeneratorOnnx, generatorKindOf, loadGenerator, readCheckpointConfig, selectBackend } from '@nightshift/cyclegan';
 import { env as tfjsEnv } from '@tensorflow/tfjs-core';
 import { generateScene, renderSceneSync, type Scene } from '@nightshift/datasets';
 import { describeFit, fitPhotometric, photometricBaseline, psnr, ssim, type ImagePair, type RgbImage } from './lib/image-quality.ts';
@@ -70,9 +70,10 @@ async function generatorTranslator(model: string, which: 'G_A' | 'G_B'): Promise
 }
 
 /** The model's kind and training time, from its config.json and the last line of its loss-log.jsonl. */
-function describeModel(model: string): { kind: string; minutes: string } {
-  const config = JSON.parse(readFileSync(join(model, 'config.json'), 'utf8')) as { architecture: { generator?: string; ngf: number; nBlocks: number } };
-  const { generator = 'resnet', ngf, nBlocks } = config.architecture;
+async function describeModel(model: string): Promise<{ kind: string; minutes: string }> {
+  const { architecture } = await readCheckpointConfig(join(model, 'config.json'));
+  const generator = generatorKindOf(architecture);
+  const { ngf, nBlocks } = architecture;
   const log = readFileSync(join(model, 'loss-log.jsonl'), 'utf8').trim().split('\n');
   const last = JSON.parse(log[log.length - 1]) as { iteration: number; time: number };
   return { kind: `${generator} ngf ${ngf}, ${nBlocks} ${generator === 'resnet' ? 'blocks' : 'grid convs'}, ${last.iteration} it`, minutes: (last.time / 60).toFixed(1) };
@@ -99,8 +100,8 @@ async function main(): Promise<void> {
   const heldOut = Array.from({ length: SCENES }, (_, i) => pair(HELD_OUT_FIRST_SEED + i));
   const rows: string[][] = [];
   const models = [
-    { label: 'new', path: values.model!, ...describeModel(values.model!) },
-    { label: 'previous', path: values.compare!, ...describeModel(values.compare!) },
+    { label: 'new', path: values.model!, ...(await describeModel(values.model!)) },
+    { label: 'previous', path: values.compare!, ...(await describeModel(values.compare!)) },
   ];
   for (const [direction, which, from, to] of [['day→night', 'G_A', 'day', 'night'], ['night→day', 'G_B', 'night', 'day']] as const) {
     const training: ImagePair[] = fitPairs.map((p) => ({ input: p[from], target: p[to] }));
