@@ -14,7 +14,7 @@
 //   reads this frame by day (pixel accuracy of the day argmax against the labels' trainIds). Below
 //   semanticFrameAccuracy the whole frame abstains; an object whose class covers less than
 //   semanticObjectCoverage of its mask by day abstains on its own.
-import { TRAIN_ID_LUT, labelByName, labelIdOf } from '@nightshift/labels';
+import { TRAIN_ID_LUT, TRAIN_LABELS, labelByName, labelIdOf } from '@nightshift/labels';
 import { connectedComponents, dominantLabel, momentBox } from '../components.ts';
 import { boxMean } from '../box-filter.ts';
 import { isObjectId } from '../instances.ts';
@@ -153,18 +153,11 @@ export function scoreSemantic(input: SemanticInput, labels: LabelMaps, t: CheckT
       area: c.support * cell,
       labelId: dominantLabel(grid.semantic, ids, k + 1, c, w, evidence),
       score: c.sum,
-      predictedLabelId: labelIdOfTrainId(predicted),
+      predictedLabelId: TRAIN_LABELS[predicted].id,
     });
   }
   return { dayAccuracy: accuracy, abstained, objects, regions };
 }
-
-const TRAIN_TO_LABEL: Uint8Array = (() => {
-  const lut = new Uint8Array(256);
-  for (let id = 255; id >= 0; id--) if (TRAIN_ID_LUT[id] !== IGNORE) lut[TRAIN_ID_LUT[id]] = id;
-  return lut;
-})();
-const labelIdOfTrainId = (trainId: number): number => TRAIN_TO_LABEL[trainId];
 
 function scoreObjects(
   input: SemanticInput, grid: { instances: Uint16Array }, w: number, fx: number, fy: number, cell: number, t: CheckThresholds, frameAbstains: boolean,
