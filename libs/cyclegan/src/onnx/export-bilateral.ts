@@ -9,7 +9,7 @@
 import type { GeneratorArchitecture } from '../config.ts';
 import {
   BILATERAL_GRID, BILATERAL_LIGHT_GRID, BILATERAL_LOWRES, CHANNEL_DEVIATION_MAX, CURVE_KNOTS, MEAN_OVER_CHANNELS, LIGHT_MAX, LIGHT_SHIFT,
-  OFFSET_MAX, SLOPE_MAX, SLOPE_MIN, SLOPE_SHIFT, bilateralLayers, bilinearMatrix as bilinearMatrix0, type BilateralLayer,
+  OFFSET_MAX, SLOPE_MAX, SLOPE_MIN, SLOPE_SHIFT, bilateralLayers, bilinearMatrix as fixedBilinearMatrix, type BilateralLayer,
 } from '../networks/bilateral-generator.ts';
 import type { StateDictTensor } from '../networks/network.ts';
 import type { GraphBuilder } from './export.ts';
@@ -29,8 +29,8 @@ export function bilateralGraph(
   const fixedMatrix = (name: string, rows: number, cols: number, values: Float32Array): string => g.floats(name, [rows, cols], values);
   /** [N, C, h, w] -> [N, C, rows, cols] by fixed bilinear matrices (grid sizes are fixed). */
   const enlarge = (x: string, h: number, w: number, rows: number, cols: number, name: string): string =>
-    g.node('MatMul', [fixedMatrix(`${name}.rows`, rows, h, bilinearValues(rows, h)),
-      g.node('MatMul', [x, fixedMatrix(`${name}.cols_t`, w, cols, transposed(bilinearValues(cols, w), cols, w))], `${name}.w`)], name);
+    g.node('MatMul', [fixedMatrix(`${name}.rows`, rows, h, fixedBilinearMatrix(rows, h)),
+      g.node('MatMul', [x, fixedMatrix(`${name}.cols_t`, w, cols, transposed(fixedBilinearMatrix(cols, w), cols, w))], `${name}.w`)], name);
   /** Grid size at the input of each light layer: the coefficient grid, doubled per enlargement. */
   const lightInputSize = new Map<string, [number, number]>();
   const layer = (x: string, l: BilateralLayer, extraBias = 0): string => {
@@ -199,10 +199,6 @@ function sliceCurves(
   const b = value(pr, qr, 'curve.right');
   const blended = g.node('Add', [a, g.node('Mul', [rightWeight, g.node('Sub', [b, a], 'curve.step')], 'curve.step_w')], 'curve.blended');
   return g.node('Squeeze', [blended, g.int64s('axes0', [0])], 'curve');
-}
-
-function bilinearValues(nOut: number, nIn: number): Float32Array {
-  return bilinearMatrix0(nOut, nIn);
 }
 
 function transposed(m: Float32Array, rows: number, cols: number): Float32Array {
