@@ -18,7 +18,7 @@ import { DatasetError } from '@nightshift/labels';
 import { BACKEND_NAMES, loadTensorflow, parseBackendRequest, selectBackend, type BackendName, type BackendRequest } from './backends/index.ts';
 import { probeWebGpuAdapter } from './backends/webgpu-probe.ts';
 import { exportGeneratorOnnx } from './onnx/export.ts';
-import { generatorKinds } from './networks/generator-kinds.ts';
+import { generatorKind } from './networks/generator-kinds.ts';
 import { OnnxTranslator } from './onnx/onnx-translator.ts';
 import { ONNX_PROVIDER_NAMES, onnxProvider, onnxProviderMissing, onnxProvidersFor, type OnnxProviderName } from './onnx/providers.ts';
 import type { GeneratorArchName } from './import/identify-generator.ts';
@@ -152,13 +152,6 @@ async function medianProbeMs(iters: number, translator: Translator, probe: RgbIm
   return times[times.length >> 1];
 }
 
-/** The registered kind of that name; a RangeError listing the registered names otherwise. */
-function registeredKind(name: string): void {
-  if (!generatorKinds().some((k) => k.name === name)) {
-    throw new RangeError(`unknown generator kind ${JSON.stringify(name)}; the registered kinds are ${generatorKinds().map((k) => k.name).join(', ')}`);
-  }
-}
-
 /**
  * Refuses a model whose generator kind is not `expected`, naming the file that says its kind: a
  * folder's config.json, else the weight or ONNX file.
@@ -258,7 +251,7 @@ export async function openTranslator(options: OpenTranslatorOptions): Promise<Op
   const batch = options.batch ?? 4;
   const rule = options.rule ?? 'fastest';
   const common = { maxBatch: batch, ...tile };
-  if (options.generator !== undefined) registeredKind(options.generator);
+  if (options.generator !== undefined) generatorKind(options.generator); // throws, listing the registered kinds, for an unknown name
 
   // An ONNX file runs on the onnx engine only, its provider as OnnxTranslator picks it (priority order).
   if (typeof options.model === 'string' && options.model.endsWith('.onnx')) {
