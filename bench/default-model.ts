@@ -1,7 +1,8 @@
 // The default generators against the truth no real dataset has: on held-out synthetic scenes, how
 // close is G_A(day) to the true night render (and G_B(night) to the true day render), next to the
 // photometric baseline (gamma, per-channel gain, noise) fitted on training scenes, the generators of
-// the previous default (the ResNet of 2026-11-27), a perfect sampler and doing nothing; with the time
+// the previous default (the ResNet of 2026-11-27), a perfect sampler and doing nothing (and a bilateral
+// model once more with its light layer off, to show what its added light makes or costs); with the time
 // each took to train (the last loss-log line of its folder). Then the speed of each model on one
 // 2048x1024 frame with the onnx engine (cpu provider), in the same run.
 // Usage: node --import tsx bench/default-model.ts [--model datasets/models/default] [--compare datasets/models/resnet-2026-11-27]
@@ -61,9 +62,21 @@ function perfectSampler(scene: Scene, seed: number): RgbImage {
   return renderSceneSync(other, 'night');
 }
 
-async function generatorTranslator(model: string, which: 'G_A' | 'G_B'): Promise<OnnxTranslator> {
+/**
+ * A bilateral generator with its light layer switched off: the light head's weights zeroed and its
+ * stored bias -10 (times its gain of 10, the logits sit below -100, so the added light is 0). The
+ * row it gives says how much of the generator's error the light it adds makes or saves.
+ */
+async function switchOffLight(generator: Awaited<ReturnType<typeof loadGenerator>>): Promise<void> {
+  const tensors = await generator.stateDict();
+  generator.loadStateDict(new Map(tensors.map((t) => [t.name,
+    t.name === 'light.2.weight' ? new Float32Array(t.data.length) : t.name === 'light.2.bias' ? t.data.map(() => -10) : t.data])));
+}
+
+async function generatorTranslator(model: string, which: 'G_A' | 'G_B', { lightOff = false } = {}): Promise<OnnxTranslator> {
   await selectBackend('cpu');
   const generator = await loadGenerator(model, { which });
+  if (lightOff) await switchOffLight(generator);
   const onnx = await exportGeneratorOnnx(generator);
   generator.dispose();
   return OnnxTranslator.create(onnx, { provider: 'cpu' });
@@ -110,11 +123,13 @@ async function main(): Promise<void> {
     const fitMinutes = ((performance.now() - fitStart) / 60000).toFixed(2);
     const baseline = photometricBaseline(fit);
     const translators = await Promise.all(models.map((m) => generatorTranslator(m.path, which)));
+    const lightOff = models[0].kind.startsWith('bilateral') ? await generatorTranslator(models[0].path, which, { lightOff: true }) : undefined;
     type Method = [string, string, (scene: (typeof heldOut)[number]) => Promise<RgbImage> | RgbImage];
     const methods: Method[] = [
       ['no change', '-', (scene) => scene[from]],
       [`photometric baseline (${describeFit(fit)})`, fitMinutes, (scene) => baseline(scene[from])],
       ...models.map((m, i): Method => [`${m.label} ${which} (${m.kind})`, m.minutes, async (scene) => (await translators[i].translate([scene[from]]))[0]]),
+      ...(lightOff ? [[`${models[0].label} ${which}, light layer off`, '-', async (scene) => (await lightOff.translate([scene[from]]))[0]] as Method] : []),
       ...(to === 'night' ? [['perfect sampler: true scene, lit windows shuffled, other noise', '-', (scene) => perfectSampler(scene.scene, scene.scene.noiseSeed)] as Method] : []),
     ];
     for (const [name, minutes, translate] of methods) {
@@ -126,7 +141,7 @@ async function main(): Promise<void> {
       }
       rows.push([direction, name, (p / heldOut.length).toFixed(2), (s / heldOut.length).toFixed(4), minutes]);
     }
-    for (const t of translators) t.dispose();
+    for (const t of [...translators, ...(lightOff ? [lightOff] : [])]) t.dispose();
   }
   console.log(`Generators vs the true renders of ${SCENES} held-out synthetic scenes (seeds ${HELD_OUT_FIRST_SEED}..), 512x256;`);
   console.log(`photometric baseline fitted on ${FIT_SCENES} training scenes (seeds 0..${FIT_SCENES - 1}). Higher is better.\n`);
