@@ -3,7 +3,7 @@
 // computed before anything is written, so a bad input stops the run with nothing written.
 import { existsSync } from 'node:fs';
 import {
-  DatasetError, SemanticEvaluator, TRAIN_LABELS, readImageRgb, type PredictionIds, type SemanticEvaluation,
+  DatasetError, SemanticEvaluator, predictionToLabelIds, readImageRgb, type PredictionIds, type SemanticEvaluation,
 } from '@nightshift/labels';
 import { detectPredictionIds, matchPredictions, readPrediction } from './predictions.ts';
 import { OnnxSegmenter, type SegmenterInfo, type SegmenterOptions } from './segmenter.ts';
@@ -46,9 +46,6 @@ export interface OpenedPredictions {
   close(): Promise<void>;
 }
 
-/** trainId (0..18) → labelId, for the segmenter's argmax. */
-const LABEL_ID_OF_TRAIN_ID = Uint8Array.from(TRAIN_LABELS.map((l) => l.id));
-
 /** Opens the prediction files or the segmenter for these frames (checking every file is there first). */
 export async function openPredictions(spec: PredictionSpec, frames: readonly TruthFrame[]): Promise<OpenedPredictions> {
   if ('predictions' in spec) {
@@ -71,8 +68,7 @@ export async function openPredictions(spec: PredictionSpec, frames: readonly Tru
     record: { kind: 'segmenter', segmenter: segmenter.info },
     predict: async (frame, width, height) => {
       const trainIds = await segmenter.predict(await readImageRgb(frame.imagePath), { width, height }, frame.imagePath);
-      for (let i = 0; i < trainIds.length; i++) trainIds[i] = LABEL_ID_OF_TRAIN_ID[trainIds[i]];
-      return trainIds;
+      return predictionToLabelIds(trainIds, 'trainIds', frame.imagePath);
     },
     close: () => segmenter.dispose(),
   };
