@@ -6,12 +6,11 @@
 // Logits are computed as the card says (area-resized input, mean/std), softmaxed, and enlarged to
 // the label size bilinearly (half-pixel centres), as `nightshift evaluate` enlarges them.
 // Usage: node --import tsx datasets/models/segmenter-instances.ts <model folder> <heldout-day root> <heldout-night root> [--min-area 256]
-import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { readSegmenterCard } from '@nightshift/cyclegan';
-import { TRAIN_LABELS, readGrey16, readImageRgb, resizeRgbArea, type RgbImage } from '@nightshift/labels';
+import { TRAIN_LABELS, cityscapesImagePath, listCityscapesFrames, readGrey16, readImageRgb, resizeRgbArea, type RgbImage } from '@nightshift/labels';
 import { resizeBilinear } from '../../apps/augment/src/evaluate/index.ts';
 
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { 'min-area': { type: 'string', default: '256' } } });
@@ -46,25 +45,19 @@ async function probabilities(image: RgbImage): Promise<Float32Array> {
 }
 
 const scores: Record<string, { day: number[]; night: number[] }> = Object.fromEntries(THINGS.map((l) => [l.name, { day: [], night: [] }]));
-const images = join(dayRoot, 'leftImg8bit');
-for (const split of readdirSync(images).sort()) {
-  for (const city of readdirSync(join(images, split)).sort()) {
-    for (const f of readdirSync(join(images, split, city)).filter((n) => n.endsWith('_leftImg8bit.png')).sort()) {
-      const id = f.slice(0, -'_leftImg8bit.png'.length);
-      const instances = await readGrey16(join(dayRoot, 'gtFine', split, city, `${id}_gtFine_instanceIds.png`));
-      const masks = new Map<number, number[]>();
-      instances.data.forEach((v, i) => { if (v >= 1000) (masks.get(v) ?? masks.set(v, []).get(v)!).push(i); });
-      for (const [domain, root] of [['day', dayRoot], ['night', nightRoot]] as const) {
-        const p = await probabilities(await readImageRgb(join(root, 'leftImg8bit', split, city, f)));
-        const plane = instances.width * instances.height;
-        for (const [instanceId, pixels] of masks) {
-          const label = THINGS.find((l) => l.id === Math.floor(instanceId / 1000));
-          if (!label || pixels.length < MIN_AREA) continue;
-          let sum = 0;
-          for (const i of pixels) sum += p[label.trainId * plane + i];
-          scores[label.name][domain].push(sum / pixels.length);
-        }
-      }
+for (const frame of listCityscapesFrames(dayRoot)) {
+  const instances = await readGrey16(frame.instanceIdsPath);
+  const masks = new Map<number, number[]>();
+  instances.data.forEach((v, i) => { if (v >= 1000) (masks.get(v) ?? masks.set(v, []).get(v)!).push(i); });
+  for (const [domain, root] of [['day', dayRoot], ['night', nightRoot]] as const) {
+    const p = await probabilities(await readImageRgb(cityscapesImagePath(root, frame)));
+    const plane = instances.width * instances.height;
+    for (const [instanceId, pixels] of masks) {
+      const label = THINGS.find((l) => l.id === Math.floor(instanceId / 1000));
+      if (!label || pixels.length < MIN_AREA) continue;
+      let sum = 0;
+      for (const i of pixels) sum += p[label.trainId * plane + i];
+      scores[label.name][domain].push(sum / pixels.length);
     }
   }
 }

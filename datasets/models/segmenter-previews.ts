@@ -5,11 +5,11 @@
 // Predictions run as `nightshift evaluate --segmenter <folder>` runs them (OnnxSegmenter with the
 // card's input size, mean and std), coloured with the Cityscapes palette; tiles are 256x128.
 // Usage: node --import tsx datasets/models/segmenter-previews.ts <model folder> <work> [<real root>]
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { readSegmenterCard } from '@nightshift/cyclegan';
 import {
-  TRAIN_LABELS, readGrey8, readImageRgb, resizeLabelsNearest, resizeRgbArea, toColor, writeRgb, type RgbImage,
+  TRAIN_LABELS, cityscapesImagePath, listCityscapesFrames, readGrey8, readImageRgb, resizeLabelsNearest, resizeRgbArea, toColor, writeRgb, type RgbImage,
 } from '@nightshift/labels';
 import { OnnxSegmenter } from '../../apps/augment/src/evaluate/index.ts';
 
@@ -49,29 +49,15 @@ async function writeGrid(path: string, rows: RgbImage[][]): Promise<void> {
   console.log(`wrote ${path}`);
 }
 
-const framesOf = (root: string): { image: string; labelIds: string; id: string }[] => {
-  const out: { image: string; labelIds: string; id: string }[] = [];
-  const images = join(root, 'leftImg8bit');
-  for (const split of readdirSync(images).sort()) {
-    for (const city of readdirSync(join(images, split)).sort()) {
-      for (const f of readdirSync(join(images, split, city)).filter((n) => n.endsWith('_leftImg8bit.png')).sort()) {
-        const id = f.slice(0, -'_leftImg8bit.png'.length);
-        out.push({ id, image: join(images, split, city, f), labelIds: join(root, 'gtFine', split, city, `${id}_gtFine_labelIds.png`) });
-      }
-    }
-  }
-  return out;
-};
-
 mkdirSync(join(work, 'previews'), { recursive: true });
 const heldout: RgbImage[][] = [];
-for (const frame of framesOf(join(work, 'heldout-day')).slice(0, 4)) {
-  const day = await readImageRgb(frame.image);
-  const nightFile = frame.image.replace(`${join(work, 'heldout-day')}/leftImg8bit/`, `${join(work, 'heldout-night')}/leftImg8bit/`);
+for (const frame of listCityscapesFrames(join(work, 'heldout-day')).slice(0, 4)) {
+  const day = await readImageRgb(frame.imagePath);
+  const nightFile = cityscapesImagePath(join(work, 'heldout-night'), frame);
   const night = await readImageRgb(nightFile);
-  const truth = await readGrey8(frame.labelIds);
+  const truth = await readGrey8(frame.labelIdsPath);
   heldout.push([
-    resizeRgbArea(day, TILE.width, TILE.height), await predictionTile(day, frame.image),
+    resizeRgbArea(day, TILE.width, TILE.height), await predictionTile(day, frame.imagePath),
     resizeRgbArea(night, TILE.width, TILE.height), await predictionTile(night, nightFile),
     colouredTile(truth.data, truth.width, truth.height),
   ]);
@@ -79,10 +65,10 @@ for (const frame of framesOf(join(work, 'heldout-day')).slice(0, 4)) {
 await writeGrid(join(work, 'previews', 'heldout.png'), heldout);
 if (real && existsSync(real)) {
   const rows: RgbImage[][] = [];
-  for (const frame of framesOf(real)) {
-    const image = await readImageRgb(frame.image);
-    const truth = await readGrey8(frame.labelIds);
-    rows.push([resizeRgbArea(image, TILE.width, TILE.height), await predictionTile(image, frame.image), colouredTile(truth.data, truth.width, truth.height)]);
+  for (const frame of listCityscapesFrames(real)) {
+    const image = await readImageRgb(frame.imagePath);
+    const truth = await readGrey8(frame.labelIdsPath);
+    rows.push([resizeRgbArea(image, TILE.width, TILE.height), await predictionTile(image, frame.imagePath), colouredTile(truth.data, truth.width, truth.height)]);
   }
   await writeGrid(join(work, 'previews', 'real.png'), rows);
 }
