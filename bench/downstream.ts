@@ -28,7 +28,7 @@ import { env as tfjsEnv } from '@tensorflow/tfjs-core';
 import { polyLearningRate, RandomStream, Segmenter, SegmenterTrainer, selectBackend, writeSegmenterOnnx, type SegmenterImage } from '@nightshift/cyclegan';
 import { SYNTHETIC_CITY, nightImagePath, writeSyntheticCityscapes } from '@nightshift/datasets';
 import {
-  cityscapesImagePath, cityscapesLabelPath, readGrey16, readGrey8, readRgb, resizeLabelsNearest, writeCityscapesLabels, writeRgb, type FrameRef,
+  cityscapesImagePath, cityscapesLabelPath, readGrey16, readGrey8, readRgb, resizeLabelsNearest, resizeRgbArea, writeCityscapesLabels, writeRgb, type FrameRef,
 } from '@nightshift/labels';
 import { evaluateDataset } from '../apps/augment/src/evaluate/index.ts';
 import { fitPhotometric, photometricBaseline, describeFit } from './lib/image-quality.ts';
@@ -95,16 +95,8 @@ function nightshift(args: string[]): void {
 const refs = (first: number, count: number, split: string): FrameRef[] =>
   Array.from({ length: count }, (_, i) => ({ split, city: SYNTHETIC_CITY, id: `${SYNTHETIC_CITY}_${String(Math.floor((first + i) / 1e6)).padStart(6, '0')}_${String((first + i) % 1e6).padStart(6, '0')}` }));
 
-/** Box average of FACTORxFACTOR blocks. */
-function shrinkImage(image: SegmenterImage): SegmenterImage {
-  const data = new Uint8Array(SW * SH * 3);
-  for (let y = 0; y < SH; y++) for (let x = 0; x < SW; x++) for (let c = 0; c < 3; c++) {
-    let sum = 0;
-    for (let dy = 0; dy < FACTOR; dy++) for (let dx = 0; dx < FACTOR; dx++) sum += image.data[((y * FACTOR + dy) * WIDTH + x * FACTOR + dx) * 3 + c];
-    data[(y * SW + x) * 3 + c] = Math.round(sum / (FACTOR * FACTOR));
-  }
-  return { width: SW, height: SH, data };
-}
+/** Box average of FACTORxFACTOR blocks (area resize by a whole factor). */
+const shrinkImage = (image: SegmenterImage): SegmenterImage => resizeRgbArea(image, SW, SH);
 
 /** The value at each block's centre pixel (labels are never averaged). */
 const shrinkLabels = <T extends Uint8Array | Uint16Array>(labels: T): T => resizeLabelsNearest(labels, WIDTH, HEIGHT, SW, SH);
