@@ -15,6 +15,7 @@ import {
 import { outputPixels, patchSize, rowsPerChunk } from './conv-geometry.ts';
 import type { ConvGeometry } from './conv-geometry.ts';
 import { col2imColumnsAdd, col2imRowsAdd, im2colColumns, transposeFilter } from './im2col.ts';
+import { transposeMatrix } from '../transpose-matrix.ts';
 
 function heap(backend: BackendWasm, t: TensorInfo): Float32Array {
   // A fresh view every time: any allocation may grow (and so detach) the wasm memory.
@@ -167,7 +168,7 @@ function backpropInputAsCol2im(
   heap(backend, dx).fill(0);
   if (total < k) {
     const w = { dataId: filter.dataId, shape: [1, k, g.outC], dtype: filter.dtype } as TensorInfo;
-    const dyT = transposeRows(heap(backend, dy), total, g.outC);
+    const dyT = transposeMatrix(heap(backend, dy), total, g.outC);
     for (let p0 = 0; p0 < total; p0 += chunk) {
       const p1 = Math.min(total, p0 + chunk);
       const rows = p1 - p0;
@@ -228,14 +229,4 @@ function filterGradAsConv(
   const dw = transpose(backend, swapped, [1, 2, 0, 3]);
   for (const t of [xT, dyT, swapped]) backend.disposeData(t.dataId);
   return dw;
-}
-
-/** Row-major [rows, cols] -> row-major [cols, rows]. */
-function transposeRows(a: Float32Array, rows: number, cols: number): Float32Array {
-  const t = new Float32Array(rows * cols);
-  for (let r = 0; r < rows; r++) {
-    const base = r * cols;
-    for (let c = 0; c < cols; c++) t[c * rows + r] = a[base + c];
-  }
-  return t;
 }

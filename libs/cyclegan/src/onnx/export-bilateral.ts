@@ -13,6 +13,7 @@ import {
 } from '../networks/bilateral-generator.ts';
 import type { StateDictTensor } from '../networks/network.ts';
 import type { GraphBuilder } from './export.ts';
+import { transposeMatrix } from '../transpose-matrix.ts';
 
 /**
  * Adds the generator's nodes to `g`, reading `input` (NCHW float, already cast for fp16) and
@@ -30,7 +31,7 @@ export function bilateralGraph(
   /** [N, C, h, w] -> [N, C, rows, cols] by fixed bilinear matrices (grid sizes are fixed). */
   const enlarge = (x: string, h: number, w: number, rows: number, cols: number, name: string): string =>
     g.node('MatMul', [fixedMatrix(`${name}.rows`, rows, h, fixedBilinearMatrix(rows, h)),
-      g.node('MatMul', [x, fixedMatrix(`${name}.cols_t`, w, cols, transposed(fixedBilinearMatrix(cols, w), cols, w))], `${name}.w`)], name);
+      g.node('MatMul', [x, fixedMatrix(`${name}.cols_t`, w, cols, transposeMatrix(fixedBilinearMatrix(cols, w), cols, w))], `${name}.w`)], name);
   /** Grid size at the input of each light layer: the coefficient grid, doubled per enlargement. */
   const lightInputSize = new Map<string, [number, number]>();
   const layer = (x: string, l: BilateralLayer, extraBias = 0): string => {
@@ -199,10 +200,4 @@ function sliceCurves(
   const b = value(pr, qr, 'curve.right');
   const blended = g.node('Add', [a, g.node('Mul', [rightWeight, g.node('Sub', [b, a], 'curve.step')], 'curve.step_w')], 'curve.blended');
   return g.node('Squeeze', [blended, g.int64s('axes0', [0])], 'curve');
-}
-
-function transposed(m: Float32Array, rows: number, cols: number): Float32Array {
-  const t = new Float32Array(m.length);
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) t[c * rows + r] = m[r * cols + c];
-  return t;
 }
