@@ -55,7 +55,11 @@ export interface SemanticCalibration {
   thresholds: SemanticThresholds;
 }
 
-export const CALIBRATE_COMMAND = 'node --import tsx bench/consistency.ts --calibrate --segmenter <folder> --write-card';
+/**
+ * What calibrates a card. The pixel threshold (the class probability at which a pixel counts as
+ * that class) is not searched: without a valid calibration to keep it from, it is given with --set.
+ */
+export const CALIBRATE_COMMAND = 'node --import tsx bench/consistency.ts --calibrate --segmenter <folder> --write-card --set semanticPixelThreshold=0.25';
 
 /**
  * The calibration of the card `file` for the model whose bytes hash to `modelSha256`. Throws a DatasetError
