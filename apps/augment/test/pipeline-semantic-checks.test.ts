@@ -1,6 +1,6 @@
 // --checks structural|all: the semantic cue's segmenter is opened before anything is written (a missing
-// or wrong model stops the run naming its file), its verdicts go into the manifest, summary and report,
-// and --checks structural runs without it.
+// or wrong model stops the run naming its file), its verdicts go into the manifest, summary and report
+// (and, from `nightshift check`, into checks.jsonl and the console), and --checks structural runs without it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -78,6 +78,14 @@ test('--checks all records the semantic verdict per sample; --checks structural 
   const html = readFileSync(join(out, 'report.html'), 'utf8');
   assert.match(html, /The semantic cue abstained on 2 of 2 frames/);
   assert.equal((html.match(/semantic cue abstained on this frame/g) ?? []).length, 2);
+
+  // `nightshift check` on the build: the same verdicts in checks.jsonl, and the same sentence printed.
+  r = await cli(['check', '--output', out, '--checks', 'all', '--segmenter', segmenter]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /Checked 2 samples/);
+  assert.match(r.stdout, /The semantic cue abstained on 2 of 2 frames/);
+  const checked = readFileSync(join(out, 'checks.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  assert.deepEqual(checked.map((c) => c.semantic), records.map((m) => m.semantic));
 
   // Structural cues only: no segmenter is opened (a missing one does not matter), no verdict is recorded.
   const structural = join(tempDir('structural'), 'night');

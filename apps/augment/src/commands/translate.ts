@@ -31,7 +31,7 @@ import { semanticSummaryText, writeReport } from '../pipeline/report.ts';
 import { buildDataset } from '../pipeline/run.ts';
 import { ERROR_POLICIES, type ErrorPolicy } from '../pipeline/build-samples.ts';
 import { EXIT } from '../exit-codes.ts';
-import { readSummary, type BuildSummary } from '../pipeline/summary.ts';
+import { readSummary, semanticTally, type BuildSummary } from '../pipeline/summary.ts';
 
 export interface TranslateOptions {
   input?: string;
@@ -241,6 +241,8 @@ export async function runCheck(opts: { output: string; seed: number; checks: Che
   for (const f of flags) perClass.set(`${f.kind} ${f.className}`, (perClass.get(`${f.kind} ${f.className}`) ?? 0) + 1);
   console.log(`Checked ${results.length} samples with ${checker.id}: ${flags.length} flags.`);
   printTable(['flag', 'count'], [...perClass.entries()].sort(([a], [b]) => a.localeCompare(b)));
+  const semantic = semanticTally(results.map((r) => r.semantic));
+  if (semantic) console.log(semanticSummaryText(semantic));
   return 0;
 }
 

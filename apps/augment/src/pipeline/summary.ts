@@ -10,6 +10,7 @@ import type { BuildPlan, BuildSettings } from './plan.ts';
 import { STAGES, type BuildOptionsRecord, type SampleState, type StageName, type StageTimings } from './record.ts';
 import { CITYSCAPES_FOLDER, COCO_FOLDER } from './write-sample.ts';
 import type { QueueSummary } from './distributed/stats.ts';
+import type { SemanticVerdict } from './checks.ts';
 
 export interface StageStats {
   items: number;
@@ -131,20 +132,26 @@ export function failuresOf(states: readonly SampleState[]): BuildSummary['failur
 const now = (): number => performance.now();
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 
+/** The semantic cue's frames and objects, and those it abstained on; undefined where it never ran. */
+export function semanticTally(verdicts: Iterable<SemanticVerdict | undefined>): BuildSummary['flags']['semantic'] {
+  let semantic: BuildSummary['flags']['semantic'];
+  for (const v of verdicts) {
+    if (!v) continue;
+    semantic ??= { frames: 0, abstainedFrames: 0, objects: 0, abstainedObjects: 0 };
+    semantic.frames++;
+    if (v.abstained) semantic.abstainedFrames++;
+    semantic.objects += v.objects;
+    semantic.abstainedObjects += v.abstainedObjects.length;
+  }
+  return semantic;
+}
+
 /** Flags per class against the labelled objects of that class (hallucinations count as flags of their stuff class). */
 export function flagStats(states: readonly SampleState[]): BuildSummary['flags'] {
   const byClass: Record<string, { objects: number; flagged: number; rate: number }> = {};
   let total = 0;
-  let semantic: BuildSummary['flags']['semantic'];
+  const semantic = semanticTally(states.map((s) => s.manifest.semantic));
   for (const s of states) {
-    const v = s.manifest.semantic;
-    if (v) {
-      semantic ??= { frames: 0, abstainedFrames: 0, objects: 0, abstainedObjects: 0 };
-      semantic.frames++;
-      if (v.abstained) semantic.abstainedFrames++;
-      semantic.objects += v.objects;
-      semantic.abstainedObjects += v.abstainedObjects.length;
-    }
     for (const [name, n] of Object.entries(s.manifest.objects)) (byClass[name] ??= { objects: 0, flagged: 0, rate: 0 }).objects += n;
     for (const f of s.manifest.flags) {
       total++;
