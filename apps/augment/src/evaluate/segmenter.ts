@@ -6,7 +6,7 @@
 // (inputSize) gets every frame area-resized to that size instead.
 import { readFile } from 'node:fs/promises';
 import * as ort from 'onnxruntime-node';
-import { IMAGENET_MEAN, IMAGENET_STD, openOnnxSession, type OnnxProviderName, type OnnxProviderRequest, type SkippedProvider } from '@nightshift/cyclegan';
+import { IMAGENET_MEAN, IMAGENET_STD, normalisedValues, openOnnxSession, type OnnxProviderName, type OnnxProviderRequest, type SkippedProvider } from '@nightshift/cyclegan';
 import { DatasetError, TRAIN_LABELS, resizeRgbArea, type RgbImage } from '@nightshift/labels';
 
 /** Classes the logits must have: the 19 trainIds. */
@@ -51,12 +51,17 @@ const dimText = (d: unknown): string => (typeof d === 'number' && d >= 0 ? Strin
 const fixed = (d: unknown): number | undefined => (typeof d === 'number' && d > 0 ? d : undefined);
 
 export class OnnxSegmenter {
+  /** The network's input value of each 8-bit value, per channel (the info's mean and std). */
+  private readonly normalised: Float32Array[];
+
   private constructor(
     private readonly session: ort.InferenceSession,
     readonly info: SegmenterInfo,
     /** The model's fixed input height and width, where it has them. */
     private readonly fixedSize: { height?: number; width?: number },
-  ) {}
+  ) {
+    this.normalised = normalisedValues(info.mean, info.std);
+  }
 
   /**
    * Opens the model and checks what its metadata says of its input (one float32 NCHW tensor with 3
@@ -181,14 +186,14 @@ export class OnnxSegmenter {
 
   /** The window (x0, y0, w, h) of the image as a [1, 3, inH, inW] tensor, zero beyond the window. */
   private normalise(image: RgbImage, x0: number, y0: number, w: number, h: number, inW: number, inH: number): Float32Array {
-    const { mean, std } = this.info;
+    const lut = this.normalised;
     const out = new Float32Array(3 * inH * inW);
     const plane = inH * inW;
     for (let y = 0; y < h; y++) {
       for (let x = 0; x < w; x++) {
         const s = ((y0 + y) * image.width + x0 + x) * 3;
         const d = y * inW + x;
-        for (let c = 0; c < 3; c++) out[c * plane + d] = (image.data[s + c] / 255 - mean[c]) / std[c];
+        for (let c = 0; c < 3; c++) out[c * plane + d] = lut[c][image.data[s + c]];
       }
     }
     return out;

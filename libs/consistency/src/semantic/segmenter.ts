@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
-import { SegmenterCardError, openOnnxSession, readSegmenterCard, type LoadedSegmenterCard } from '@nightshift/cyclegan';
+import { SegmenterCardError, normalisedValues, openOnnxSession, readSegmenterCard, type LoadedSegmenterCard } from '@nightshift/cyclegan';
 import { DatasetError, TRAIN_LABELS, resizeRgbArea } from '@nightshift/labels';
 import type { RgbImage } from '../image.ts';
 import { readSemanticCalibration, type SemanticCalibration } from './calibration.ts';
@@ -148,12 +148,12 @@ export class SemanticSegmenter {
   }
 }
 
-/** The image area-resized to w x h as the segmenter was trained (resizeRgbArea), normalised per channel as (v / 255 - mean) / std, NCHW. */
+/** The image area-resized to w x h as the segmenter was trained (resizeRgbArea), normalised per channel (normalisedValues), NCHW. */
 function normalisedInput(image: RgbImage, w: number, h: number, mean: readonly number[], std: readonly number[]): Float32Array {
   const small = image.width === w && image.height === h ? image : resizeRgbArea(image, w, h);
   const out = new Float32Array(3 * w * h);
   const plane = w * h;
-  const lut = [0, 1, 2].map((c) => Float32Array.from({ length: 256 }, (_, v) => (v / 255 - mean[c]) / std[c]));
+  const lut = normalisedValues(mean, std);
   for (let i = 0; i < plane; i++) for (let c = 0; c < 3; c++) out[c * plane + i] = lut[c][small.data[3 * i + c]];
   return out;
 }

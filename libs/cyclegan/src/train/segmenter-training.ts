@@ -12,6 +12,11 @@ import { Adam, type AdamOptions } from './optimizer.ts';
 export const IMAGENET_MEAN: readonly [number, number, number] = Object.freeze([0.485, 0.456, 0.406]) as [number, number, number];
 export const IMAGENET_STD: readonly [number, number, number] = Object.freeze([0.229, 0.224, 0.225]) as [number, number, number];
 
+/** A segmenter's input value of each 8-bit value, per channel: table[c][v] = (v / 255 - mean[c]) / std[c]. */
+export function normalisedValues(mean: readonly number[], std: readonly number[]): Float32Array[] {
+  return [0, 1, 2].map((c) => Float32Array.from({ length: 256 }, (_, v) => (v / 255 - mean[c]) / std[c]));
+}
+
 /** torch.optim.Adam's defaults. */
 export const TORCH_ADAM: Readonly<AdamOptions> = Object.freeze({ beta1: 0.9, beta2: 0.999, eps: 1e-8 });
 
@@ -40,13 +45,13 @@ export interface NormaliseOptions {
   readonly flip?: readonly boolean[];
 }
 
-/** Images of one size as a normalised NHWC batch: ((x / 255) - mean) / std per channel. */
+/** Images of one size as a normalised NHWC batch (normalisedValues). */
 export function normaliseImages(images: readonly SegmenterImage[], options: NormaliseOptions = {}): tf.Tensor4D {
   const mean = options.mean ?? IMAGENET_MEAN;
   const std = options.std ?? IMAGENET_STD;
   const { width: w, height: h } = images[0];
   const out = new Float32Array(images.length * w * h * 3);
-  const lut = [0, 1, 2].map((c) => Float32Array.from({ length: 256 }, (_, v) => (v / 255 - mean[c]) / std[c]));
+  const lut = normalisedValues(mean, std);
   images.forEach((image, n) => {
     if (image.width !== w || image.height !== h) throw new RangeError(`normaliseImages: image ${n} is ${image.width}x${image.height}, the first ${w}x${h}`);
     const flip = options.flip?.[n] ?? false;
