@@ -93,18 +93,12 @@ async function describeModel(model: string): Promise<{ kind: string; minutes: st
 }
 
 /**
- * Median milliseconds of translating one 2048x1024 frame with each model's G_A (after one warm-up each;
- * the models take turns, run by run, so that the machine's load falls on them alike).
+ * Median milliseconds of translating one 2048x1024 frame with each of the translators (after one
+ * warm-up each; they take turns, run by run, so that the machine's load falls on them alike).
  */
-async function speed(models: readonly string[], runs: number): Promise<number[]> {
+async function speed(translators: readonly OnnxTranslator[], runs: number): Promise<number[]> {
   const frame = renderSceneSync(generateScene(HELD_OUT_FIRST_SEED, { width: 2048, height: 1024 }), 'day');
-  const translators: OnnxTranslator[] = [];
-  try {
-    for (const model of models) translators.push(await generatorTranslator(model, 'G_A'));
-    return await interleavedMedianMs(runs, translators.map((t) => () => t.translate([frame])));
-  } finally {
-    for (const t of translators) t.dispose();
-  }
+  return interleavedMedianMs(runs, translators.map((t) => () => t.translate([frame])));
 }
 
 async function main(): Promise<void> {
@@ -112,6 +106,8 @@ async function main(): Promise<void> {
   const fitPairs = Array.from({ length: FIT_SCENES }, (_, i) => pair(i));
   const heldOut = Array.from({ length: SCENES }, (_, i) => pair(HELD_OUT_FIRST_SEED + i));
   const rows: string[][] = [];
+  // Each model's G_A, kept from the day→night rows for the speed runs.
+  let dayToNight: OnnxTranslator[] = [];
   const models = [
     { label: 'new', path: values.model!, ...(await describeModel(values.model!)) },
     { label: 'previous', path: values.compare!, ...(await describeModel(values.compare!)) },
@@ -141,7 +137,9 @@ async function main(): Promise<void> {
       }
       rows.push([direction, name, (p / heldOut.length).toFixed(2), (s / heldOut.length).toFixed(4), minutes]);
     }
-    for (const t of [...translators, ...(lightOff ? [lightOff] : [])]) t.dispose();
+    lightOff?.dispose();
+    if (which === 'G_A') dayToNight = translators;
+    else for (const t of translators) t.dispose();
   }
   console.log(`Generators vs the true renders of ${SCENES} held-out synthetic scenes (seeds ${HELD_OUT_FIRST_SEED}..), 512x256;`);
   console.log(`photometric baseline fitted on ${FIT_SCENES} training scenes (seeds 0..${FIT_SCENES - 1}). Higher is better.\n`);
@@ -150,9 +148,10 @@ async function main(): Promise<void> {
   for (const r of [header, ...rows]) console.log(r.map((c, i) => c.padEnd(widths[i])).join('  '));
 
   const runs = Number(values['speed-runs']);
-  if (runs === 0) return;
   const loadBefore = os.loadavg()[0];
-  const ms = await speed(models.map((m) => m.path), runs);
+  const ms = runs > 0 ? await speed(dayToNight, runs) : [];
+  for (const t of dayToNight) t.dispose();
+  if (runs === 0) return;
   console.log(`\nOne 2048x1024 frame through G_A, onnx engine, cpu provider (median of ${runs} after a warm-up, the models in turn; ` +
     `${os.cpus().length} CPUs, load average ${loadBefore.toFixed(1)} before, ${os.loadavg()[0].toFixed(1)} after):`);
   models.forEach((m, i) => console.log(`  ${m.label.padEnd(8)} ${(ms[i] / 1000).toFixed(2)} s${i > 0 ? `  (${(ms[i] / ms[0]).toFixed(2)}x the new default's time)` : ''}`));
