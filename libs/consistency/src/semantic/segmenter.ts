@@ -41,6 +41,9 @@ export interface SemanticSegmenterOptions {
 const EXPECTED_CLASSES = TRAIN_LABELS.map((l) => l.name);
 
 export class SemanticSegmenter {
+  /** The network's input value of each 8-bit value, per channel (the card's mean and std). */
+  private readonly normalised: Float32Array[];
+
   private constructor(
     private readonly session: ort.InferenceSession,
     readonly file: string,
@@ -52,7 +55,9 @@ export class SemanticSegmenter {
     private readonly inputName: string,
     private readonly outputName: string,
     private readonly outputSize: { width: number; height: number },
-  ) {}
+  ) {
+    this.normalised = normalisedValues(description.mean, description.std);
+  }
 
   /**
    * Opens and checks the card (the folder holding segmenter.json, or the card itself) and the model:
@@ -116,8 +121,8 @@ export class SemanticSegmenter {
 
   /** Class probabilities of an image on the model's output grid. `what` names the image in errors. */
   async probabilities(image: RgbImage, what = 'image'): Promise<ClassProbabilities> {
-    const { width, height, mean, std } = this.description;
-    const input = normalisedInput(image, width, height, mean, std);
+    const { width, height } = this.description;
+    const input = normalisedInput(image, width, height, this.normalised);
     let out: ort.Tensor;
     try {
       out = (await this.session.run({ [this.inputName]: new ort.Tensor('float32', input, [1, 3, height, width]) }))[this.outputName] as ort.Tensor;
@@ -148,12 +153,11 @@ export class SemanticSegmenter {
   }
 }
 
-/** The image area-resized to w x h as the segmenter was trained (resizeRgbArea), normalised per channel (normalisedValues), NCHW. */
-function normalisedInput(image: RgbImage, w: number, h: number, mean: readonly number[], std: readonly number[]): Float32Array {
+/** The image area-resized to w x h as the segmenter was trained (resizeRgbArea), each value through its channel's table (normalisedValues), NCHW. */
+function normalisedInput(image: RgbImage, w: number, h: number, lut: readonly Float32Array[]): Float32Array {
   const small = image.width === w && image.height === h ? image : resizeRgbArea(image, w, h);
   const out = new Float32Array(3 * w * h);
   const plane = w * h;
-  const lut = normalisedValues(mean, std);
   for (let i = 0; i < plane; i++) for (let c = 0; c < 3; c++) out[c * plane + i] = lut[c][small.data[3 * i + c]];
   return out;
 }
