@@ -97,6 +97,21 @@ test('semantic cue: a car read on the road only at night is a hallucinated regio
   assert.deepEqual(check(paint(dayP, x, y, x + 10, y + 8, trainId('car'), tau)).regions.filter((g) => g.cue === 'semantic'), []);
 });
 
+test('semantic cue: over a labelled thing only a class of another category is evidence (a car read as a bus is not; as a person it is)', () => {
+  const car = trainId('car');
+  const plane = G.w * G.h;
+  const isCar = (i: number): boolean => dayP.data[car * plane + i] > 0.5;
+  let cells = 0;
+  for (let i = 0; i < plane; i++) if (isCar(i)) cells++;
+  assert.ok(cells >= 20, `car cells ${cells}`);
+  const semanticRegions = (c: number) => check(paint(dayP, 0, 0, G.w, G.h, c, 0.9, isCar)).regions.filter((g) => g.cue === 'semantic');
+  assert.deepEqual(semanticRegions(trainId('bus')), []);
+  assert.deepEqual(semanticRegions(trainId('truck')), []);
+  const asPerson = semanticRegions(trainId('person'));
+  assert.ok(asPerson.length > 0);
+  assert.ok(asPerson.every((g) => g.labelId === labelByName('car')!.id && g.predictedLabelId === labelByName('person')!.id), JSON.stringify(asPerson));
+});
+
 test('semantic cue: an object whose class the night reading loses is erased (semantic), by its instance', () => {
   const car = listInstances(base.labels.instances, 512).find((o) => Math.floor(o.instanceId / 1000) === labelByName('car')!.id && o.area >= 2000)!;
   assert.ok(car, 'a large car');

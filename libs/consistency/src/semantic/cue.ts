@@ -3,7 +3,7 @@
 //
 // - Hallucination evidence, per grid pixel: the largest gain pNight(c) - pDay(c) over the thing classes c
 //   (person, rider, car, truck, bus, bicycle) that the labels do not give that pixel (stuff, or an object
-//   of another class); void pixels are not looked at. Pixels whose gain exceeds semanticPixelThreshold
+//   of the other category, THING_CATEGORY); void pixels are not looked at. Pixels whose gain exceeds semanticPixelThreshold
 //   form regions (parts one pixel apart are one region, as for the structure cue); a region's score is
 //   its evidence, the sum of (gain - semanticPixelThreshold) over its pixels counted at full resolution,
 //   and its box comes from the evidence moments. Both vanish at the pixel threshold, so a small change of
@@ -29,6 +29,17 @@ import type { ClassProbabilities } from './segmenter.ts';
 export const SEMANTIC_THING_CLASSES: readonly string[] = Object.freeze(['person', 'rider', 'car', 'truck', 'bus', 'bicycle']);
 const THING_TRAIN_IDS: readonly number[] = SEMANTIC_THING_CLASSES.map((n) => labelByName(n)!.trainId);
 const IGNORE = 255;
+/**
+ * Per trainId, the Cityscapes category id of a labelled thing (human, vehicle), -1 for stuff: over a
+ * labelled thing only classes of another category count as new, since a segmenter's confusions within a
+ * category (a bus read as a truck, a car's front as a bus) are its commonest error, and a new car over a
+ * labelled bus is not told apart from one anyway.
+ */
+const THING_CATEGORY: Int16Array = (() => {
+  const byTrainId = new Int16Array(256).fill(-1);
+  for (const l of TRAIN_LABELS) if (l.hasInstances) byTrainId[l.trainId] = l.catId;
+  return byTrainId;
+})();
 
 export interface SemanticObjectScore {
   instanceId: number;
@@ -123,8 +134,9 @@ export function scoreSemantic(input: SemanticInput, labels: LabelMaps, t: CheckT
     const own = grid.trainIds[i];
     let g = 0, k = 0;
     if (own !== IGNORE) {
+      const ownCategory = THING_CATEGORY[own];
       for (const c of THING_TRAIN_IDS) {
-        if (c === own) continue;
+        if (c === own || THING_CATEGORY[c] === ownCategory) continue;
         const v = night.data[c * n + i] - day.data[c * n + i];
         if (v > g) { g = v; k = c; }
       }
