@@ -3,11 +3,12 @@
 //
 // - Hallucination evidence, per grid pixel: the largest gain pNight(c) - pDay(c) over the thing classes c
 //   (person, rider, car, truck, bus, bicycle) that the labels do not give that pixel (stuff, or an object
-//   of the other category, THING_CATEGORY); void pixels are not looked at. Pixels whose gain exceeds semanticPixelThreshold
-//   form regions (parts one pixel apart are one region, as for the structure cue); a region's score is
-//   its evidence, the sum of (gain - semanticPixelThreshold) over its pixels counted at full resolution,
-//   and its box comes from the evidence moments. Both vanish at the pixel threshold, so a small change of
-//   the night image moves them a little instead of flipping a region in or out.
+//   of the other category, THING_CATEGORY); void pixels are not looked at. Pixels whose gain exceeds
+//   semanticPixelThreshold form regions (parts one pixel apart are one region, as for the structure
+//   cue); a region's score is its evidence, the sum of (gain - semanticPixelThreshold) over its pixels
+//   counted at full resolution, and its box comes from the evidence moments. Both vanish at the pixel
+//   threshold, so a small change of the night image moves them a little instead of flipping a region
+//   in or out.
 // - Erasure evidence, per object of a thing class: its class's mean probability inside its mask by day
 //   (coverage) minus by night (the drop).
 // - Self-gating: the day image's labels are known, so the cue first measures how well the segmenter
@@ -136,7 +137,8 @@ export function scoreSemantic(input: SemanticInput, labels: LabelMaps, t: CheckT
     if (own !== IGNORE) {
       const ownCategory = THING_CATEGORY[own];
       for (const c of THING_TRAIN_IDS) {
-        if (c === own || THING_CATEGORY[c] === ownCategory) continue;
+        // Covers c === own too: a labelled thing's own class is of its own category, and stuff is never a thing class.
+        if (THING_CATEGORY[c] === ownCategory) continue;
         const v = night.data[c * n + i] - day.data[c * n + i];
         if (v > g) { g = v; k = c; }
       }
