@@ -158,9 +158,9 @@ function addObjectNegatives(t: ErasureTrials, r: ConsistencyResult, labels: Labe
 // pixels (0.2 % of the bytes on the real frames). Calibration adds +-1 to 1 % of the bytes of each clean
 // output and measures how much each region score moves: the threshold of each cue is placed that much
 // (relative) above the clean score it must stay above, so that the noise cannot push a clean region over.
-const relShift: Record<Cue, number[]> = { structure: [], light: [], semantic: [] };
-/** The semantic regions' shifts with their scores: its margin is taken over the regions that could reach its threshold. */
-const semanticShift: { score: number; shift: number }[] = [];
+// Each clean region's shift is kept with its score: the margin is taken over the regions that could reach
+// the threshold (marginNear).
+const regionShift: Record<Cue, { score: number; shift: number }[]> = { structure: [], light: [], semantic: [] };
 /** Absolute retention shift of clean objects >= 32x32 under the same noise (the erasure threshold's margin). */
 const retentionShift: number[] = [];
 /** Absolute semantic drop shift of the same objects (the semantic erasure threshold's margin). */
@@ -181,8 +181,7 @@ function noiseSensitivity(a: ConsistencyResult, b: ConsistencyResult): void {
     for (const h of b.regions) if (h.cue === g.cue && iou(g.bbox, h.bbox) >= bi) { best = h; bi = iou(g.bbox, h.bbox); }
     if (!best) continue;
     const shift = Math.abs(g.score - best.score) / Math.max(g.score, best.score, 1e-9);
-    relShift[g.cue].push(shift);
-    if (g.cue === 'semantic') semanticShift.push({ score: Math.max(g.score, best.score), shift });
+    regionShift[g.cue].push({ score: Math.max(g.score, best.score), shift });
   }
   for (const o of a.objects) {
     const q = b.objects.find((p) => p.instanceId === o.instanceId);
@@ -197,9 +196,15 @@ const p99 = (values: number[]): number => {
   const v = [...values].sort((x, y) => x - y);
   return v.length ? v[Math.min(v.length - 1, Math.floor(0.99 * v.length))] : 0;
 };
-/** Relative score shift under engine noise per cue: the 99th percentile over the matched clean regions. */
-function noiseMargin(c: Cue): number {
-  return p99(relShift[c]);
+/**
+ * A cue's relative score shift under engine noise near a clean score: the 99th percentile over the matched
+ * clean regions scoring at least half of it. The many small regions far below a threshold shift by more,
+ * relatively (a light region of two emitter pixels moves by half when one of them moves by a grey level),
+ * and say nothing about a score near it.
+ */
+function marginNear(c: Cue, clean: number): { margin: number; regions: number } {
+  const relevant = regionShift[c].filter((r) => r.score >= clean / 2).map((r) => r.shift);
+  return { margin: p99(relevant), regions: relevant.length };
 }
 
 const W = 512, H = 256;
@@ -438,14 +443,18 @@ function abstentionLine(set: string, accs: number[], objects: ErasureTrials, bar
  * The per-cue thresholds with the best recall at <= 0.05 false regions per clean image: every split of
  * the allowed false regions between the structural cues, each cue's threshold just above its allowed-th worst clean score.
  */
-function calibrateRegions(t: RegionTrials, margin: Pick<CueThresholds, 'structure' | 'light'> = { structure: 0, light: 0 }): { th: CueThresholds; recall: number } {
+/** The clean score a threshold is placed above, and the engine-noise margin near it over how many clean regions. */
+interface NoiseMargin { clean: number; margin: number; regions: number }
+function calibrateRegions(t: RegionTrials, withMargins = true): { th: CueThresholds; recall: number; margins: Record<'structure' | 'light', NoiseMargin> } {
   const allowed = Math.floor(0.05 * t.negImages + 1e-9);
   const neg = { structure: [...t.neg.structure].sort((a, b) => b - a), light: [...t.neg.light].sort((a, b) => b - a) };
-  let best = { th: { structure: Infinity, light: Infinity, semantic: Infinity } as CueThresholds, recall: -1 };
+  const none = { clean: NaN, margin: 0, regions: 0 };
+  let best = { th: { structure: Infinity, light: Infinity, semantic: Infinity } as CueThresholds, recall: -1, margins: { structure: none, light: none } };
   for (let k = 0; k <= allowed; k++) {
-    const th = { structure: edge(neg.structure, k, margin.structure), light: edge(neg.light, allowed - k, margin.light), semantic: Infinity };
+    const structure = regionEdge('structure', neg.structure, k, withMargins), light = regionEdge('light', neg.light, allowed - k, withMargins);
+    const th = { structure: structure.value, light: light.value, semantic: Infinity };
     const recall = t.pos.filter((p) => flaggedBy(p, th, STRUCTURAL)).length / t.pos.length;
-    if (recall > best.recall) best = { th, recall };
+    if (recall > best.recall) best = { th, recall, margins: { structure: structure.margin, light: light.margin } };
   }
   return best;
 }
@@ -453,7 +462,14 @@ function calibrateRegions(t: RegionTrials, margin: Pick<CueThresholds, 'structur
 // The margin lifts the threshold by the relative score shift engine noise can cause.
 function edge(descending: number[], j: number, relMargin: number, absMargin = 0, ifNone = 0): number {
   if (!descending.length) return ifNone;
-  return (descending.length > j ? descending[j] : descending[0]) * (1 + relMargin) + absMargin + 1e-6;
+  return cleanEdge(descending, j) * (1 + relMargin) + absMargin + 1e-6;
+}
+const cleanEdge = (descending: number[], j: number): number => (descending.length > j ? descending[j] : descending[0]);
+/** A region cue's threshold above its j-th worst clean score, lifted by the engine-noise margin near that score (none: Infinity). */
+function regionEdge(c: Cue, descending: number[], j: number, withMargin: boolean, ifNone = 0): { value: number; margin: NoiseMargin } {
+  const clean = descending.length ? cleanEdge(descending, j) : NaN;
+  const margin = withMargin && descending.length ? { clean, ...marginNear(c, clean) } : { clean, margin: 0, regions: 0 };
+  return { value: edge(descending, j, margin.margin, 0, ifNone), margin };
 }
 
 /**
@@ -464,23 +480,17 @@ function edge(descending: number[], j: number, relMargin: number, absMargin = 0,
  * structural cue does not already flag (an object both flag costs nothing more).
  */
 function calibrateSemantic(
-  regions: RegionTrials, objects: ErasureTrials, structural: CueThresholds, retentionThreshold: number, shifts: { region: { score: number; shift: number }[]; drop: number },
+  regions: RegionTrials, objects: ErasureTrials, structural: CueThresholds, retentionThreshold: number, dropMargin: number,
 ): { hallucination: number; erasure: number; regionMargin: number; marginRegions: number } {
   const allowedR = Math.floor(0.05 * regions.negImages + 1e-9);
   const usedR = STRUCTURAL.reduce((a, c) => a + regions.neg[c].filter((v) => v >= structural[c]).length, 0);
   const semNeg = [...regions.neg.semantic].sort((a, b) => b - a);
   const k = Math.max(0, allowedR - usedR);
-  // The engine-noise margin over the clean regions that could reach the threshold (scoring at least half
-  // the clean score it is placed above): the many small regions far below it shift by more, relatively,
-  // and say nothing about a score near it.
-  const near = semNeg.length ? semNeg[Math.min(k, semNeg.length - 1)] / 2 : 0;
-  const relevant = shifts.region.filter((r) => r.score >= near).map((r) => r.shift);
-  const regionMargin = p99(relevant);
   // No clean score at all says nothing about the false rate: such a cue is not given a threshold (Infinity).
-  const hallucination = edge(semNeg, k, regionMargin, 0, Infinity);
+  const hallucination = regionEdge('semantic', semNeg, k, true, Infinity);
   const drops = objects.neg.filter((o) => o.retention >= retentionThreshold && o.drop > -Infinity).map((o) => o.drop).sort((a, b) => b - a);
-  const erasure = edge(drops, 0, 0, shifts.drop, Infinity);
-  return { hallucination, erasure, regionMargin, marginRegions: relevant.length };
+  const erasure = edge(drops, 0, 0, dropMargin, Infinity);
+  return { hallucination: hallucination.value, erasure, regionMargin: hallucination.margin.margin, marginRegions: hallucination.margin.regions };
 }
 
 function regionSweep(t: RegionTrials, th: CueThresholds): string {
@@ -523,23 +533,24 @@ if (calibrate) {
   // Flag below the 2 % quantile of clean retentions, lowered by the engine-noise margin.
   const eTh = negE[Math.floor(0.02 * negE.length)] - eMargin;
   console.log(`erasure engine-noise margin (99th percentile absolute retention shift of ${retentionShift.length} clean objects >= 32x32): ${eMargin.toFixed(4)}`);
-  const margin = { structure: noiseMargin('structure'), light: noiseMargin('light') };
-  const h = calibrateRegions(added, margin);
-  console.log(`engine-noise margins (99th percentile relative score shift of ${relShift.structure.length} / ${relShift.light.length} clean regions under +-1 on 1 % of the bytes): structure ${margin.structure.toFixed(4)}, light ${margin.light.toFixed(4)}`);
-  console.log(`calibration seeds ${SEED0}..${SEED0 + nScenes - 1}: erasureThreshold ${eTh.toFixed(4)}, hallucinationThreshold ${h.th.structure.toFixed(4)}, strayLightThreshold ${h.th.light.toFixed(4)} (the defaults in use: ${T.erasureThreshold}, ${T.hallucinationThreshold}, ${T.strayLightThreshold})`);
+  const h = calibrateRegions(added);
+  const m = h.margins;
+  const marginText = (v: NoiseMargin): string => `above clean ${v.clean.toFixed(4)} by ${v.margin.toFixed(4)} (${v.regions} regions)`;
+  console.log(`engine-noise margins (99th percentile relative score shift under +-1 on 1 % of the bytes, over the clean regions scoring at least half the clean score each threshold is placed above): structure ${marginText(m.structure)}, light ${marginText(m.light)}`);
+  console.log(`calibration seeds ${SEED0}..${SEED0 + nScenes - 1}: erasureThreshold ${eTh.toFixed(4)}, hallucinationThreshold ${h.th.structure.toFixed(4)}, strayLightThreshold ${h.th.light.toFixed(4)}, hallucination recall ${h.recall.toFixed(3)} (the defaults in use: ${T.erasureThreshold}, ${T.hallucinationThreshold}, ${T.strayLightThreshold})`);
   if (segmenter) {
     // The frame bar first (it decides which frames the semantic thresholds are calibrated on), then the
     // semantic thresholds on the budget the structural defaults leave.
     const accs = [...frameAcc.synthetic].sort((a, b) => a - b);
     const bar = accs[Math.floor(0.05 * accs.length)];
-    const shifts = { region: semanticShift, drop: p99(dropShift) };
-    console.log(`semantic engine-noise margins: ${noiseMargin('semantic').toFixed(4)} relative over all ${relShift.semantic.length} clean regions, ${shifts.drop.toFixed(4)} absolute drop (${dropShift.length} clean objects)`);
+    const dropMargin = p99(dropShift);
+    console.log(`semantic erasure engine-noise margin: ${dropMargin.toFixed(4)} absolute drop (${dropShift.length} clean objects)`);
     console.log(`semantic (structural thresholds at their defaults, semanticPixelThreshold ${S.semanticPixelThreshold}): semanticFrameAccuracy ${bar.toFixed(4)} (5 % quantile of ${accs.length} frames' day accuracy, median ${accs[accs.length >> 1].toFixed(4)})`);
     // The object bar: the one of a few round values whose calibrated erasure threshold finds the most erasures.
     let best = { objectBar: 0, erasure: Infinity, recall: -1, hallucination: Infinity, regionMargin: 0, marginRegions: 0 };
     for (const objectBar of [0.1, 0.2, 0.3, 0.4, 0.5, 0.6]) {
       const objects = gateObjects(erasedFused, bar, objectBar);
-      const sem = calibrateSemantic(gateRegions(added, bar), objects, DEFAULT_CUES, T.erasureThreshold, shifts);
+      const sem = calibrateSemantic(gateRegions(added, bar), objects, DEFAULT_CUES, T.erasureThreshold, dropMargin);
       const recall = objects.pos.filter((o) => o.retention < T.erasureThreshold || o.drop >= sem.erasure).length / objects.pos.length;
       const abstained = objects.neg.filter((o) => o.drop === -Infinity).length / objects.neg.length;
       console.log(`  semanticObjectCoverage ${objectBar}: semanticErasureThreshold ${sem.erasure.toFixed(4)}, fused erasure recall ${recall.toFixed(3)}, clean objects abstaining ${(100 * abstained).toFixed(1)} %`);
@@ -573,7 +584,7 @@ if (calibrate) {
       const recall = gated.pos.filter((q) => flaggedBy(q, th)).length / gated.pos.length;
       if (recall > joint.recall) joint = { recall, split: [i, j, allowed - i - j] };
     }
-    const structuralOnly = calibrateRegions(gated).recall;
+    const structuralOnly = calibrateRegions(gated, false).recall;
     console.log(`joint split of ${allowed} false regions (structure, light, semantic) ${joint.split.join(', ')}: hallucination recall ${joint.recall.toFixed(3)} on these seeds (the structural cues alone, best split: ${structuralOnly.toFixed(3)})`);
   } else {
     console.log(row('synthetic', 'erased', erased, eTh, false, false));
@@ -591,7 +602,7 @@ if (calibrate) {
   console.log('structural cues alone, as calibrated (erasure over the comparable objects; recall at the target false rate):');
   console.log(`  ${row('synthetic', 'erased', erased, T.erasureThreshold, false, false)}`);
   if (real.erased.pos.length) console.log(`  ${row('real', 'erased', real.erased, T.erasureThreshold, false, false)}`);
-  console.log(`  synthetic hallucinated: recall at <= 0.05 false regions per image ${calibrateRegions(added).recall.toFixed(3)} (structural cues)`);
+  console.log(`  synthetic hallucinated: recall at <= 0.05 false regions per image ${calibrateRegions(added, false).recall.toFixed(3)} (structural cues)`);
   if (args.includes('--curves')) {
     console.log('curves (synthetic erased):\n' + sweep(erased, false, false));
     console.log('curves (synthetic hallucinated):\n' + regionSweep(gateRegions(added, S.semanticFrameAccuracy), DEFAULT_CUES));

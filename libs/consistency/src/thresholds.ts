@@ -94,9 +94,11 @@ export interface ConsistencyThresholds {
    * `node --import tsx bench/consistency.ts --calibrate`: of every split of the 0.05 false regions per
    * clean image allowed on the calibration seeds (1000..1299) between the two cues, the pair with the best
    * recall, each threshold placed above the clean score it must exceed by the engine-noise margin: the
-   * 99th percentile of the relative score shift of the clean calibration regions when 1 % of the output
-   * bytes move by one grey level (0.096 for this cue; the onnx and tfjs engines differ on 0.2 % of the
-   * bytes). The best split leaves this cue the clean regions above 319.4, so 319.4 x 1.096 = 350.0.
+   * 99th percentile of the relative score shift, when 1 % of the output bytes move by one grey level, of
+   * the clean calibration regions that score at least half that clean score (the onnx and tfjs engines
+   * differ on 0.2 % of the bytes; the many smaller regions shift by more, relatively, and say nothing about
+   * a score near the threshold). The best split leaves this cue the clean regions above 240.69, and its 16
+   * clean regions from 120 up shift by up to 2.47 %: 240.69 x 1.0247 = 246.63 (2026-12-07).
    */
   hallucinationThreshold: number;
   /** Hallucination (light): label ids of the ground, where no light source stands (road, sidewalk). */
@@ -120,10 +122,8 @@ export interface ConsistencyThresholds {
   /**
    * Hallucination (light): a region is flagged when its (soft) emitter pixel count at full resolution is
    * at least this. Calibrated together with hallucinationThreshold (see there): the best split leaves this
-   * cue the clean calibration regions above 10.0; engine noise moves the scores of the 89 clean
-   * stray-light regions (small, so a few ramp pixels weigh) by up to 50 % (99th percentile), so
-   * 10.0 x 1.5 = 15. Regions are flagged at a score of at least the threshold, and whole emitter
-   * pixels count 1 each: 15.000001 flags more than 15, not a region of exactly 15 pixels.
+   * cue the clean calibration regions above 12.5, and its 15 clean regions from 6.25 up shift by up to
+   * 1.82 % under engine noise: 12.5 x 1.0182 = 12.7273 (2026-12-07).
    */
   strayLightThreshold: number;
 }
@@ -150,13 +150,13 @@ export const DEFAULT_THRESHOLDS: Readonly<ConsistencyThresholds> = Object.freeze
   hallucinationMinArea: 64,
   hallucinationMinSide: 24,
   hallucinationSidePower: 8,
-  hallucinationThreshold: 350,
+  hallucinationThreshold: 246.63,
   groundLabelIds: Object.freeze(labelIdsByName('road', 'sidewalk')),
   strayLightLevel: 250,
   strayLightSourceLevel: 200,
   strayLightObjectSourceLevel: 150,
   strayLightMerge: 8,
-  strayLightThreshold: 15.000001,
+  strayLightThreshold: 12.7273,
 });
 
 /**

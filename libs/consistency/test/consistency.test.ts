@@ -65,7 +65,7 @@ test('pasted objects with new structure are flagged hallucinated (structure cue)
 });
 
 // Known limitation (see the benchmark): on this gamma-darkened stand-in night, most pasted objects leave
-// too little new structure for the calibrated threshold (this one scores 206 against 350; 5 of the 27
+// too little new structure for the calibrated threshold (this one scores 206 against 246.63; 6 of the 27
 // pastes of seeds 500000..500029 are flagged). Kept as a todo so that it reports, not hides, the gap.
 test('a pasted object is flagged hallucinated with a box overlapping the truth', { todo: 'hallucination recall below target on dark pasted objects' }, async () => {
   const p = await pastedNight(500005);
