@@ -8,7 +8,7 @@ export type { RegionScore } from './hallucination.ts';
 export type { LabelMaps, RgbImage } from './image.ts';
 export { DEFAULT_THRESHOLDS, resolveThresholds } from './thresholds.ts';
 export type { CheckThresholds, ConsistencyThresholds } from './thresholds.ts';
-export { CALIBRATE_COMMAND, SEMANTIC_THRESHOLD_KEYS, readSemanticCalibration, writeSemanticCalibration } from './semantic/calibration.ts';
+export { CALIBRATE_COMMAND, SEMANTIC_THRESHOLD_KEYS, writeSemanticCalibration } from './semantic/calibration.ts';
 export type { SemanticCalibration, SemanticThresholds } from './semantic/calibration.ts';
 export { drawOverlay, OVERLAY_COLORS } from './overlay.ts';
 export { inpaint } from './faults/inpaint.ts';

@@ -62,20 +62,15 @@ export interface SemanticCalibration {
 export const CALIBRATE_COMMAND = 'node --import tsx bench/consistency.ts --calibrate --segmenter <folder> --write-card --set semanticPixelThreshold=0.25';
 
 /**
- * The calibration of the card `file` for the model whose bytes hash to `modelSha256`. Throws a DatasetError
- * naming the card when it has none, a malformed one, or one calibrated for other weights.
+ * The calibration entry `entry` of the card `file`, checked, for the model whose bytes hash to
+ * `modelSha256`. Throws a DatasetError naming the card when there is none, a malformed one, or one
+ * calibrated for other weights.
  */
-export async function readSemanticCalibration(file: string, modelSha256: string): Promise<SemanticCalibration> {
+export function semanticCalibrationOf(file: string, entry: unknown, modelSha256: string): SemanticCalibration {
   const fail = (problem: string): never => {
     throw new DatasetError(file, `${problem}; calibrate the semantic cue for this model with \`${CALIBRATE_COMMAND}\``);
   };
-  let card: Record<string, unknown>;
-  try {
-    card = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
-  } catch (e) {
-    return fail(`cannot read the segmenter card: ${(e as Error).message}`);
-  }
-  const c = card.calibration as Partial<SemanticCalibration> | undefined;
+  const c = entry as Partial<SemanticCalibration> | undefined;
   if (c === undefined) return fail('the card has no "calibration" (the semantic cue\'s thresholds for this model)');
   if (typeof c !== 'object' || c === null || typeof c.thresholds !== 'object' || c.thresholds === null) return fail('"calibration" must be an object with "thresholds"');
   if (typeof c.modelSha256 !== 'string') return fail('"calibration.modelSha256" must be the sha256 of the model file it was calibrated for');

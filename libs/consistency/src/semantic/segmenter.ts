@@ -9,7 +9,7 @@ import * as ort from 'onnxruntime-node';
 import { SegmenterCardError, normalisedValues, openOnnxSession, readSegmenterCard, type LoadedSegmenterCard } from '@nightshift/cyclegan';
 import { DatasetError, TRAIN_LABELS, resizeRgbArea } from '@nightshift/labels';
 import type { RgbImage } from '../image.ts';
-import { readSemanticCalibration, type SemanticCalibration } from './calibration.ts';
+import { semanticCalibrationOf, type SemanticCalibration } from './calibration.ts';
 import type { SemanticInput } from './cue.ts';
 
 /** Softmax probabilities per class on the model's grid, class-major planes (data[c * width * height + i]). */
@@ -63,7 +63,7 @@ export class SemanticSegmenter {
    * Opens and checks the card (the folder holding segmenter.json, or the card itself) and the model:
    * the card as readSegmenterCard checks it, with the 19 trainId names; the model readable, one float32
    * image input, and logits [1, 19, h, w] on a probe
-   * of the described input size; the card's calibration made for this model file (readSemanticCalibration).
+   * of the described input size; the card's calibration made for this model file (semanticCalibrationOf).
    * Anything else throws a DatasetError naming the file, before any frame is looked at.
    */
   static async open(path: string, options: SemanticSegmenterOptions = {}): Promise<SemanticSegmenter> {
@@ -85,7 +85,7 @@ export class SemanticSegmenter {
     const hash = createHash('sha256').update(bytes).digest('hex');
     let calibration: SemanticCalibration | undefined;
     try {
-      calibration = await readSemanticCalibration(card.file, hash);
+      calibration = semanticCalibrationOf(card.file, card.calibration, hash);
     } catch (e) {
       if (!options.uncalibrated) throw e;
     }

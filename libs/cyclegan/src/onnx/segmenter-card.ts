@@ -40,6 +40,8 @@ export class SegmenterCardError extends Error {
 export interface LoadedSegmenterCard extends SegmenterCard {
   readonly file: string;
   readonly modelPath: string;
+  /** The card's "calibration" entry as written, unchecked: its owner (libs/consistency) checks it. */
+  readonly calibration?: unknown;
 }
 
 export async function writeSegmenterCard(folder: string, card: SegmenterCard): Promise<void> {
@@ -92,6 +94,6 @@ export async function readSegmenterCard(path: string, expectedClasses?: readonly
     input: { width: input!.width as number, height: input!.height as number },
     mean: card.mean as [number, number, number], std: card.std as [number, number, number],
     classes: Object.freeze([...(classes as string[])]), modelHash: card.modelHash as string,
-    file, modelPath: join(dirname(file), card.model as string),
+    file, modelPath: join(dirname(file), card.model as string), calibration: card.calibration,
   });
 }
