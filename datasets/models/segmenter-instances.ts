@@ -9,7 +9,7 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
-import { normalisedValues, readSegmenterCard } from '@nightshift/cyclegan';
+import { normalisedValues, readSegmenterCard, softmaxInPlace } from '@nightshift/cyclegan';
 import { TRAIN_LABELS, cityscapesImagePath, listCityscapesFrames, readGrey16, readImageRgb, resizeRgbArea, type RgbImage } from '@nightshift/labels';
 import { resizeBilinear } from '../../apps/augment/src/evaluate/index.ts';
 
@@ -34,14 +34,7 @@ async function probabilities(image: RgbImage): Promise<Float32Array> {
   for (let i = 0; i < w * h; i++) for (let c = 0; c < 3; c++) x[c * w * h + i] = NORMALISED[c][small.data[i * 3 + c]];
   const out = await session.run({ input: new ort.Tensor('float32', x, [1, 3, h, w]) });
   const logits = resizeBilinear(out.logits.data as Float32Array, C, h, w, image.height, image.width);
-  const plane = image.width * image.height;
-  for (let i = 0; i < plane; i++) {
-    let max = -Infinity;
-    for (let c = 0; c < C; c++) max = Math.max(max, logits[c * plane + i]);
-    let sum = 0;
-    for (let c = 0; c < C; c++) sum += (logits[c * plane + i] = Math.exp(logits[c * plane + i] - max));
-    for (let c = 0; c < C; c++) logits[c * plane + i] /= sum;
-  }
+  softmaxInPlace(logits, C, image.width * image.height);
   return logits;
 }
 

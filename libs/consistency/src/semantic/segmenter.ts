@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
-import { SegmenterCardError, normalisedValues, openOnnxSession, readSegmenterCard, type LoadedSegmenterCard } from '@nightshift/cyclegan';
+import { SegmenterCardError, normalisedValues, openOnnxSession, readSegmenterCard, softmaxInPlace, type LoadedSegmenterCard } from '@nightshift/cyclegan';
 import { DatasetError, TRAIN_LABELS, resizeRgbArea } from '@nightshift/labels';
 import type { RgbImage } from '../image.ts';
 import { semanticCalibrationOf, type SemanticCalibration } from './calibration.ts';
@@ -160,14 +160,4 @@ function normalisedInput(image: RgbImage, w: number, h: number, lut: readonly Fl
   const plane = w * h;
   for (let i = 0; i < plane; i++) for (let c = 0; c < 3; c++) out[c * plane + i] = lut[c][small.data[3 * i + c]];
   return out;
-}
-
-function softmaxInPlace(logits: Float32Array, classes: number, plane: number): void {
-  for (let i = 0; i < plane; i++) {
-    let m = -Infinity;
-    for (let c = 0; c < classes; c++) m = Math.max(m, logits[c * plane + i]);
-    let s = 0;
-    for (let c = 0; c < classes; c++) { const e = Math.exp(logits[c * plane + i] - m); logits[c * plane + i] = e; s += e; }
-    for (let c = 0; c < classes; c++) logits[c * plane + i] /= s;
-  }
 }

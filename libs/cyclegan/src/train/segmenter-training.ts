@@ -17,6 +17,17 @@ export function normalisedValues(mean: readonly number[], std: readonly number[]
   return [0, 1, 2].map((c) => Float32Array.from({ length: 256 }, (_, v) => (v / 255 - mean[c]) / std[c]));
 }
 
+/** Logits [classes, plane] (class planes one after another) turned into softmax probabilities, in place. */
+export function softmaxInPlace(logits: Float32Array, classes: number, plane: number): void {
+  for (let i = 0; i < plane; i++) {
+    let m = -Infinity;
+    for (let c = 0; c < classes; c++) m = Math.max(m, logits[c * plane + i]);
+    let s = 0;
+    for (let c = 0; c < classes; c++) { const e = Math.exp(logits[c * plane + i] - m); logits[c * plane + i] = e; s += e; }
+    for (let c = 0; c < classes; c++) logits[c * plane + i] /= s;
+  }
+}
+
 /** torch.optim.Adam's defaults. */
 export const TORCH_ADAM: Readonly<AdamOptions> = Object.freeze({ beta1: 0.9, beta2: 0.999, eps: 1e-8 });
 
