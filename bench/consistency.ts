@@ -199,7 +199,7 @@ const p99 = (values: number[]): number => {
 /**
  * A cue's relative score shift under engine noise near a clean score: the 99th percentile over the matched
  * clean regions scoring at least half of it. The many small regions far below a threshold shift by more,
- * relatively (a light region of two emitter pixels moves by half when one of them moves by a grey level),
+ * relatively (a light region of two pixels on the emitter ramp, scoring 1/4, moves by half when one of them moves by a grey level),
  * and say nothing about a score near it.
  */
 function marginNear(c: Cue, clean: number): { margin: number; regions: number } {
