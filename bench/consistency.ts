@@ -199,8 +199,8 @@ const p99 = (values: number[]): number => {
 /**
  * A cue's relative score shift under engine noise near a clean score: the 99th percentile over the matched
  * clean regions scoring at least half of it. The many small regions far below a threshold shift by more,
- * relatively (a light region of two pixels on the emitter ramp, scoring 1/4, moves by half when one of them moves by a grey level),
- * and say nothing about a score near it.
+ * relatively (a light region of two pixels on the emitter ramp, scoring 1/4, moves by half when one of
+ * them moves by a grey level), and say nothing about a score near it.
  */
 function marginNear(c: Cue, clean: number): { margin: number; regions: number } {
   const relevant = regionShift[c].filter((r) => r.score >= clean / 2).map((r) => r.shift);
@@ -439,12 +439,13 @@ function abstentionLine(set: string, accs: number[], objects: ErasureTrials, bar
   return `${set}: the semantic cue abstained on ${abstFrames} of ${accs.length} frames (${(100 * abstFrames / Math.max(1, accs.length)).toFixed(1)} %) and on ${abstObjects} of ${objects.neg.length} clean objects >= 32x32 (${(100 * abstObjects / Math.max(1, objects.neg.length)).toFixed(1)} %; objects of classes it does not judge, e.g. train, count as abstained)`;
 }
 
-/**
- * The per-cue thresholds with the best recall at <= 0.05 false regions per clean image: every split of
- * the allowed false regions between the structural cues, each cue's threshold just above its allowed-th worst clean score.
- */
 /** The clean score a threshold is placed above, and the engine-noise margin near it over how many clean regions. */
 interface NoiseMargin { clean: number; margin: number; regions: number }
+/**
+ * The per-cue thresholds with the best recall at <= 0.05 false regions per clean image: every split of
+ * the allowed false regions between the structural cues, each cue's threshold just above its allowed-th
+ * worst clean score, lifted by the engine-noise margin near that score (none with withMargins false).
+ */
 function calibrateRegions(t: RegionTrials, withMargins = true): { th: CueThresholds; recall: number; margins: Record<'structure' | 'light', NoiseMargin> } {
   const allowed = Math.floor(0.05 * t.negImages + 1e-9);
   const neg = { structure: [...t.neg.structure].sort((a, b) => b - a), light: [...t.neg.light].sort((a, b) => b - a) };
