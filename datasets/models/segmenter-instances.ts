@@ -9,7 +9,7 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
-import { normalisedValues, readSegmenterCard, softmaxInPlace } from '@nightshift/cyclegan';
+import { normalisedNchw, normalisedValues, readSegmenterCard, softmaxInPlace } from '@nightshift/cyclegan';
 import { TRAIN_LABELS, cityscapesImagePath, listCityscapesFrames, readGrey16, readImageRgb, resizeRgbArea, type RgbImage } from '@nightshift/labels';
 import { resizeBilinear } from '../../apps/augment/src/evaluate/index.ts';
 
@@ -29,9 +29,7 @@ const NORMALISED = normalisedValues(card.mean, card.std);
 /** Softmax probabilities [C, H, W] at the frame's size. */
 async function probabilities(image: RgbImage): Promise<Float32Array> {
   const { width: w, height: h } = card.input;
-  const small = resizeRgbArea(image, w, h);
-  const x = new Float32Array(3 * w * h);
-  for (let i = 0; i < w * h; i++) for (let c = 0; c < 3; c++) x[c * w * h + i] = NORMALISED[c][small.data[i * 3 + c]];
+  const x = normalisedNchw(resizeRgbArea(image, w, h), NORMALISED);
   const out = await session.run({ input: new ort.Tensor('float32', x, [1, 3, h, w]) });
   const logits = resizeBilinear(out.logits.data as Float32Array, C, h, w, image.height, image.width);
   softmaxInPlace(logits, C, image.width * image.height);

@@ -6,7 +6,7 @@
 // (inputSize) gets every frame area-resized to that size instead.
 import { readFile } from 'node:fs/promises';
 import * as ort from 'onnxruntime-node';
-import { IMAGENET_MEAN, IMAGENET_STD, normalisedValues, openOnnxSession, type OnnxProviderName, type OnnxProviderRequest, type SkippedProvider } from '@nightshift/cyclegan';
+import { IMAGENET_MEAN, IMAGENET_STD, normalisedNchw, normalisedValues, openOnnxSession, type OnnxProviderName, type OnnxProviderRequest, type SkippedProvider } from '@nightshift/cyclegan';
 import { DatasetError, TRAIN_LABELS, resizeRgbArea, type RgbImage } from '@nightshift/labels';
 
 /** Classes the logits must have: the 19 trainIds. */
@@ -141,12 +141,12 @@ export class OnnxSegmenter {
     const size = this.info.inputSize;
     if (size) {
       const small = resizeRgbArea(image, size.width, size.height);
-      const logits = await this.run(this.normalise(small, 0, 0, size.width, size.height, size.width, size.height), size.width, size.height, imageFile);
+      const logits = await this.run(normalisedNchw(small, this.normalised), size.width, size.height, imageFile);
       return argmaxResized(logits.data, logits.height, logits.width, label.height, label.width);
     }
     // Whole-frame logits, or windows averaged over the frame (then resized as one).
     if (!crop) {
-      const logits = await this.run(this.normalise(image, 0, 0, width, height, width, height), width, height, imageFile);
+      const logits = await this.run(normalisedNchw(image, this.normalised), width, height, imageFile);
       return argmaxResized(logits.data, logits.height, logits.width, label.height, label.width);
     }
     const ch = crop.height || height;
@@ -162,7 +162,7 @@ export class OnnxSegmenter {
         // A fixed-size model gets the window padded with zeros (the mean colour) where the frame is smaller.
         const inH = this.fixedSize.height ?? wh;
         const inW = this.fixedSize.width ?? ww;
-        const logits = await this.run(this.normalise(image, x0, y0, ww, wh, inW, inH), inW, inH, imageFile);
+        const logits = await this.run(normalisedNchw(image, this.normalised, { x: x0, y: y0, width: ww, height: wh }, { width: inW, height: inH }), inW, inH, imageFile);
         const win = logits.height === inH && logits.width === inW ? logits.data : resizeBilinear(logits.data, SEGMENTER_CLASSES, logits.height, logits.width, inH, inW);
         for (let c = 0; c < SEGMENTER_CLASSES; c++) {
           for (let y = 0; y < wh; y++) {
@@ -182,21 +182,6 @@ export class OnnxSegmenter {
 
   async dispose(): Promise<void> {
     await this.session.release();
-  }
-
-  /** The window (x0, y0, w, h) of the image as a [1, 3, inH, inW] tensor, zero beyond the window. */
-  private normalise(image: RgbImage, x0: number, y0: number, w: number, h: number, inW: number, inH: number): Float32Array {
-    const lut = this.normalised;
-    const out = new Float32Array(3 * inH * inW);
-    const plane = inH * inW;
-    for (let y = 0; y < h; y++) {
-      for (let x = 0; x < w; x++) {
-        const s = ((y0 + y) * image.width + x0 + x) * 3;
-        const d = y * inW + x;
-        for (let c = 0; c < 3; c++) out[c * plane + d] = lut[c][image.data[s + c]];
-      }
-    }
-    return out;
   }
 
   private async run(input: Float32Array, width: number, height: number, imageFile: string): Promise<{ data: Float32Array; height: number; width: number }> {

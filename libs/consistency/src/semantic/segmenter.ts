@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
-import { SegmenterCardError, normalisedValues, openOnnxSession, readSegmenterCard, softmaxInPlace, type LoadedSegmenterCard } from '@nightshift/cyclegan';
+import { SegmenterCardError, normalisedNchw, normalisedValues, openOnnxSession, readSegmenterCard, softmaxInPlace, type LoadedSegmenterCard } from '@nightshift/cyclegan';
 import { DatasetError, TRAIN_LABELS, resizeRgbArea } from '@nightshift/labels';
 import type { RgbImage } from '../image.ts';
 import { semanticCalibrationOf, type SemanticCalibration } from './calibration.ts';
@@ -122,7 +122,8 @@ export class SemanticSegmenter {
   /** Class probabilities of an image on the model's output grid. `what` names the image in errors. */
   async probabilities(image: RgbImage, what = 'image'): Promise<ClassProbabilities> {
     const { width, height } = this.description;
-    const input = normalisedInput(image, width, height, this.normalised);
+    // Area-resized as the segmenter was trained (resizeRgbArea).
+    const input = normalisedNchw(image.width === width && image.height === height ? image : resizeRgbArea(image, width, height), this.normalised);
     let out: ort.Tensor;
     try {
       out = (await this.session.run({ [this.inputName]: new ort.Tensor('float32', input, [1, 3, height, width]) }))[this.outputName] as ort.Tensor;
@@ -151,13 +152,4 @@ export class SemanticSegmenter {
   async dispose(): Promise<void> {
     await this.session.release();
   }
-}
-
-/** The image area-resized to w x h as the segmenter was trained (resizeRgbArea), each value through its channel's table (normalisedValues), NCHW. */
-function normalisedInput(image: RgbImage, w: number, h: number, lut: readonly Float32Array[]): Float32Array {
-  const small = image.width === w && image.height === h ? image : resizeRgbArea(image, w, h);
-  const out = new Float32Array(3 * w * h);
-  const plane = w * h;
-  for (let i = 0; i < plane; i++) for (let c = 0; c < 3; c++) out[c * plane + i] = lut[c][small.data[3 * i + c]];
-  return out;
 }

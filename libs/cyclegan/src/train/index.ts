@@ -48,7 +48,7 @@ export {
   type UnpairedDataState,
 } from './data.ts';
 export {
-  IGNORE_TRAIN_ID, IMAGENET_MEAN, IMAGENET_STD, SegmenterTrainer, TORCH_ADAM, labelBatch, normaliseImages, normalisedValues, polyLearningRate, predictTrainIds, softmaxInPlace,
+  IGNORE_TRAIN_ID, IMAGENET_MEAN, IMAGENET_STD, SegmenterTrainer, TORCH_ADAM, labelBatch, normaliseImages, normalisedNchw, normalisedValues, polyLearningRate, predictTrainIds, softmaxInPlace,
   segmentationLoss, segmenterLogits, type NormaliseOptions, type SegmenterImage, type SegmenterStepInput, type SegmenterTrainerOptions,
 } from './segmenter-training.ts';
 export { RandomStream, type RandomStreamState } from './random-stream.ts';

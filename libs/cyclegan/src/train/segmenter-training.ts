@@ -17,6 +17,27 @@ export function normalisedValues(mean: readonly number[], std: readonly number[]
   return [0, 1, 2].map((c) => Float32Array.from({ length: 256 }, (_, v) => (v / 255 - mean[c]) / std[c]));
 }
 
+/**
+ * A window of an 8-bit interleaved RGB image through the channel tables (normalisedValues), as a
+ * segmenter's [1, 3, height, width] input: the window's pixels at the top left, zero (the mean colour)
+ * beyond them. Without a window, the whole image at its own size.
+ */
+export function normalisedNchw(
+  image: { width: number; height: number; data: Uint8Array }, lut: readonly Float32Array[],
+  window = { x: 0, y: 0, width: image.width, height: image.height }, size = { width: window.width, height: window.height },
+): Float32Array {
+  const out = new Float32Array(3 * size.width * size.height);
+  const plane = size.width * size.height;
+  for (let y = 0; y < window.height; y++) {
+    for (let x = 0; x < window.width; x++) {
+      const s = ((window.y + y) * image.width + window.x + x) * 3;
+      const d = y * size.width + x;
+      for (let c = 0; c < 3; c++) out[c * plane + d] = lut[c][image.data[s + c]];
+    }
+  }
+  return out;
+}
+
 /** Logits [classes, plane] (class planes one after another) turned into softmax probabilities, in place. */
 export function softmaxInPlace(logits: Float32Array, classes: number, plane: number): void {
   for (let i = 0; i < plane; i++) {
