@@ -77,6 +77,12 @@ export const LOSS_NAMES = Object.freeze(['D_A', 'G_A', 'cycle_A', 'idt_A', 'D_B'
 /** The prior anchor's terms, logged after the reference's losses when lambdaPrior is on. */
 export const PRIOR_LOSS_NAMES = Object.freeze(['prior_A', 'prior_B'] as const);
 export type LossName = (typeof LOSS_NAMES)[number] | (typeof PRIOR_LOSS_NAMES)[number];
+/**
+ * The generator terms in the order the reference sums them (loss_G = G_A + G_B + cycle_A + cycle_B +
+ * idt_A + idt_B), then the prior anchor's: float addition is not associative, and this order keeps the
+ * step bit-for-bit the reference's.
+ */
+const GENERATOR_SUM_ORDER: readonly LossName[] = Object.freeze(['G_A', 'G_B', 'cycle_A', 'cycle_B', 'idt_A', 'idt_B', ...PRIOR_LOSS_NAMES]);
 
 /** Mean squared difference between a coefficient head's output [N, h, w, C] and the prior's values [C] in every cell. */
 export function priorAnchorLoss(head: tf.Tensor4D, prior: Float32Array): tf.Scalar {
@@ -237,13 +243,11 @@ export class CycleGanModel {
         term('G_B', ganLoss(this.D_B.apply(fakeA), true, ganMode));
         term('cycle_A', tf.mul(l1Loss(recA, realA), lambdaA));
         term('cycle_B', tf.mul(l1Loss(recB, realB), lambdaB));
-        // The reference's sum order: G_A + G_B + cycle_A + cycle_B + idt_A + idt_B.
         if (anchor) {
           term('prior_A', tf.mul(priorAnchorLoss(toB.head!, anchor.G_A), lambdaPrior));
           term('prior_B', tf.mul(priorAnchorLoss(toA.head!, anchor.G_B), lambdaPrior));
         }
-        const order: LossName[] = ['G_A', 'G_B', 'cycle_A', 'cycle_B', 'idt_A', 'idt_B', 'prior_A', 'prior_B'];
-        return tf.addN(order.filter((n) => lossTensors[n] !== undefined).map((n) => lossTensors[n]));
+        return tf.addN(GENERATOR_SUM_ORDER.filter((n) => lossTensors[n] !== undefined).map((n) => lossTensors[n]));
       }, [...this.optimizerG.variables]);
       gStep.value.dispose();
       this.optimizerG.applyNamed(gStep.grads, lr);
