@@ -1,13 +1,14 @@
 // Fault-injection benchmark of the consistency checks (libs/consistency).
 //   node --import tsx bench/consistency.ts [--calibrate] [--scenes N] [--overlays DIR] [--curves] [--no-real] [--no-parity] [--model DIR]
-//     [--segmenter DIR | --no-semantic] [--set name=value] [--write-card]
+//     [--segmenter DIR | --no-semantic] [--set name=value] [--write-card] [--misses]
 // (a) synthetic: source = day render, output = night render of the fault scene (erased / added object,
 //     exact truth); clean = night render. Evaluation seeds from 500000, calibration seeds 1000..1299.
 // (b) real Cityscapes frames (../shared/data/real/cityscapes): night = the default generator
 //     (datasets/models/default G_A, onnx engine on cpu; --model DIR for another), then faults injected with
 //     the library's own tooling. Also printed: engine parity (the tfjs engine's translation must give the
 //     same flags) and the clean flags of a photometric stand-in translation of the frames (control).
-// Prints recall, false flags and ROC AUC per fault kind, clean flag rates, and the time per 2048x1024 check.
+// Prints recall, false flags and ROC AUC per fault kind, clean flag rates, and the time per 2048x1024 check;
+// --misses lists the pasted objects no cue flags, with each cue's best score over them.
 // Hallucination has two cues with a threshold each (new structure, stray lights on the ground): a pasted
 // object counts as found when either cue's best overlapping region reaches its threshold; --calibrate picks
 // the pair with the best recall at <= 0.05 false regions per clean image (calibrateRegions).
@@ -72,7 +73,7 @@ const STRUCTURAL: readonly Cue[] = ['structure', 'light'];
  * Hallucination trials: per cue, the best region score over each pasted object and every region score of
  * clean images; with the segmenter's day accuracy of the frame (acc), so that the frame bar can be applied.
  */
-interface RegionTrials { pos: (Record<Cue, number> & { acc: number })[]; neg: Record<Cue, number[]>; negAcc: number[]; negImages: number }
+interface RegionTrials { pos: (Record<Cue, number> & { acc: number; what?: string })[]; neg: Record<Cue, number[]>; negAcc: number[]; negImages: number }
 const regionTrials = (): RegionTrials => ({ pos: [], neg: { structure: [], light: [], semantic: [] }, negAcc: [], negImages: 0 });
 /**
  * Erasure trials over every object >= 32x32 for the fused rule: structural retention (1 when not comparable:
@@ -235,7 +236,8 @@ for (let s = SEED0; s < SEED0 + nScenes; s++) {
   }
   if (faults.added.truth.area >= MIN_AREA) {
     const r = checkConsistency({ sampleId: `syn-${s}-added`, source: day, output: faults.added.image, labels, semantic: await semanticOf(dayP, faults.added.image) }, COLLECT);
-    added.pos.push(bestOverlap(r, faults.added.truth.bbox));
+    const t = faults.added.truth;
+    added.pos.push({ ...bestOverlap(r, t.bbox), what: `syn-${s} ${t.name} box ${t.bbox.join(',')}` });
   }
 }
 
@@ -604,6 +606,13 @@ if (calibrate) {
   console.log(`  ${row('synthetic', 'erased', erased, T.erasureThreshold, false, false)}`);
   if (real.erased.pos.length) console.log(`  ${row('real', 'erased', real.erased, T.erasureThreshold, false, false)}`);
   console.log(`  synthetic hallucinated: recall at <= 0.05 false regions per image ${calibrateRegions(added, false).recall.toFixed(3)} (structural cues)`);
+  if (args.includes('--misses')) {
+    const gated = gateRegions(added, S.semanticFrameAccuracy);
+    const missed = gated.pos.filter((p) => !flaggedBy(p, DEFAULT_CUES));
+    const score = (v: number): string => (v === -Infinity ? '-' : v.toFixed(1));
+    console.log(`synthetic hallucinated objects missed at the default thresholds (${missed.length} of ${gated.pos.length}; best overlapping region per cue, '-': none):`);
+    for (const p of missed) console.log(`  ${p.what}: structure ${score(p.structure)}, light ${score(p.light)}, semantic ${score(p.semantic)}`);
+  }
   if (args.includes('--curves')) {
     console.log('curves (synthetic erased):\n' + sweep(erased, false, false));
     console.log('curves (synthetic hallucinated):\n' + regionSweep(gateRegions(added, S.semanticFrameAccuracy), DEFAULT_CUES));
