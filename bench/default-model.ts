@@ -6,9 +6,13 @@
 // each took to train (the last loss-log line of its folder). Then the speed of each model on one
 // 2048x1024 frame with the onnx engine (cpu provider), in the same run.
 // Usage: node --import tsx bench/default-model.ts [--model datasets/models/default] [--compare datasets/models/resnet-2026-11-27]
-//        [--scenes 50] [--first-seed 500000] [--speed-runs 5]
+//        [--scenes 50] [--first-seed 500000] [--speed-runs 5] [--picture errors.jpg]
+// --picture draws where day→night goes wrong (PNG or JPEG, by the file name), for the first 3 held-out
+// scenes, a row each: the day render, the true night, the photometric baseline, the new G_A, then the
+// baseline's and G_A's absolute error against the true night (the night images 3x, the errors 2x brighter).
 // (--first-seed 400000: validation scenes, for choosing among a run's checkpoints without touching the held-out ones)
 import { readFileSync } from 'node:fs';
+import sharp from 'sharp';
 import { join } from 'node:path';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +32,7 @@ const { values } = parseArgs({
     scenes: { type: 'string', default: '50' },
     'fit-scenes': { type: 'string', default: '20' },
     'first-seed': { type: 'string', default: '500000' },
+    picture: { type: 'string' },
   },
 });
 const SCENES = Number(values.scenes);
@@ -101,6 +106,23 @@ async function speed(translators: readonly OnnxTranslator[], runs: number): Prom
   return interleavedMedianMs(runs, translators.map((t) => () => t.translate([frame])));
 }
 
+const PICTURE_SCENES = 3;
+
+/** The rows of the --picture grid (see the usage above), written to `file`. */
+async function writeErrorPicture(file: string, scenes: readonly { day: RgbImage; night: RgbImage }[], baseline: (image: RgbImage) => RgbImage, model: OnnxTranslator): Promise<void> {
+  const scaled = (data: Uint8Array, gain: number): Buffer => Buffer.from(data.map((v) => Math.min(255, v * gain)));
+  const error = (image: RgbImage, truth: RgbImage): Buffer => Buffer.from(image.data.map((v, i) => Math.min(255, 2 * Math.abs(v - truth.data[i]))));
+  const tiles: Buffer[][] = [];
+  for (const { day, night } of scenes) {
+    const fit = baseline(day), out = (await model.translate([day]))[0];
+    tiles.push([Buffer.from(day.data), scaled(night.data, 3), scaled(fit.data, 3), scaled(out.data, 3), error(fit, night), error(out, night)]);
+  }
+  const { width, height } = SIZE;
+  await sharp({ create: { width: width * tiles[0].length, height: height * tiles.length, channels: 3, background: '#000' } })
+    .composite(tiles.flatMap((row, r) => row.map((input, c) => ({ input, raw: { width, height, channels: 3 as const }, left: c * width, top: r * height }))))
+    .toFile(file);
+}
+
 async function main(): Promise<void> {
   tfjsEnv().set('PROD', true); // silences the "install tfjs-node" banner
   const fitPairs = Array.from({ length: FIT_SCENES }, (_, i) => pair(i));
@@ -138,6 +160,7 @@ async function main(): Promise<void> {
       rows.push([direction, name, (p / heldOut.length).toFixed(2), (s / heldOut.length).toFixed(4), minutes]);
     }
     lightOff?.dispose();
+    if (which === 'G_A' && values.picture) await writeErrorPicture(values.picture, heldOut.slice(0, PICTURE_SCENES), baseline, translators[0]);
     if (which === 'G_A') dayToNight = translators;
     else for (const t of translators) t.dispose();
   }
