@@ -12,11 +12,11 @@
 // baseline's and G_A's absolute error against the true night (the night images 3x, the errors 2x brighter).
 // (--first-seed 400000: validation scenes, for choosing among a run's checkpoints without touching the held-out ones)
 import { readFileSync } from 'node:fs';
-import sharp from 'sharp';
 import { join } from 'node:path';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import sharp from 'sharp';
 import { OnnxTranslator, RandomStream, exportGeneratorOnnx, generatorKindOf, loadGenerator, readCheckpointConfig, selectBackend } from '@nightshift/cyclegan';
 import { env as tfjsEnv } from '@tensorflow/tfjs-core';
 import { generateScene, renderSceneSync, type Scene } from '@nightshift/datasets';

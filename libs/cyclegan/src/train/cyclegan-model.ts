@@ -79,8 +79,8 @@ export const PRIOR_LOSS_NAMES = Object.freeze(['prior_A', 'prior_B'] as const);
 export type LossName = (typeof LOSS_NAMES)[number] | (typeof PRIOR_LOSS_NAMES)[number];
 /**
  * The generator terms in the order the reference sums them (loss_G = G_A + G_B + cycle_A + cycle_B +
- * idt_A + idt_B), then the prior anchor's: float addition is not associative, and this order keeps the
- * step bit-for-bit the reference's.
+ * idt_A + idt_B), then the prior anchor's: float addition is not associative, so the sum follows the
+ * reference's order.
  */
 const GENERATOR_SUM_ORDER: readonly LossName[] = Object.freeze(['G_A', 'G_B', 'cycle_A', 'cycle_B', 'idt_A', 'idt_B', ...PRIOR_LOSS_NAMES]);
 
