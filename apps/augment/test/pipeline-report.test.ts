@@ -2,7 +2,7 @@
 // every thumbnail decodes, the tables are there, and `nightshift report` rebuilds it from the manifest.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, statSync, unlinkSync } from 'node:fs';
+import { readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { cli, SAMPLE, tempDir, tinyCheckpoint } from './pipeline-helpers.ts';
@@ -60,4 +60,21 @@ test('report.html gives scores, thresholds and rates to 3 significant digits (ma
     assert.equal(threshold, String(Number(record.flags[k].threshold.toPrecision(3))));
   }
   assert.doesNotMatch(html, /\d\.\d{6,}/);
+});
+
+test('report.html gives no flag rate for a class without labelled objects (a hallucination on road or sky)', async () => {
+  const output = join(tempDir('report-rates'), 'night');
+  const r = await cli(['night', '--input', SAMPLE, '--model', await tinyCheckpoint(9), '--output', output, '--limit', '1', '--checks', 'structural', '--backend', 'wasm']);
+  assert.equal(r.code, 0, r.stderr);
+  // A flag on sky, as the summary gives one: the class has flags but no objects.
+  const summaryPath = join(output, 'summary.json');
+  const summary = JSON.parse(readFileSync(summaryPath, 'utf8'));
+  summary.flags.byClass = { car: { objects: 4, flagged: 1, rate: 0.25 }, sky: { objects: 0, flagged: 1, rate: 0 } };
+  writeFileSync(summaryPath, JSON.stringify(summary));
+  const rebuilt = await cli(['report', '--output', output]);
+  assert.equal(rebuilt.code, 0, rebuilt.stderr);
+  const html = readFileSync(join(output, 'report.html'), 'utf8');
+  assert.match(html, /<tr><td>car<\/td><td>4<\/td><td>1<\/td><td>0\.25<\/td><\/tr>/);
+  assert.match(html, /<tr><td>sky<\/td><td>0<\/td><td>1<\/td><td>-<\/td><\/tr>/);
+  assert.match(html, /a class without labelled objects \(road, sky, \.\.\.\) has no rate/);
 });
