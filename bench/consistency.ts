@@ -8,7 +8,8 @@
 //     the library's own tooling. Also printed: engine parity (the tfjs engine's translation must give the
 //     same flags) and the clean flags of a photometric stand-in translation of the frames (control).
 // Prints recall, false flags and ROC AUC per fault kind, clean flag rates, and the time per 2048x1024 check;
-// --misses lists the pasted objects no cue flags, with each cue's best score over them.
+// --misses lists the pasted objects no cue flags, with each cue's best score over them, and draws each
+// (day, clean night, night with the object, brightened) into the overlay folder.
 // Hallucination has two cues with a threshold each (new structure, stray lights on the ground): a pasted
 // object counts as found when either cue's best overlapping region reaches its threshold; --calibrate picks
 // the pair with the best recall at <= 0.05 false regions per clean image (calibrateRegions).
@@ -73,7 +74,7 @@ const STRUCTURAL: readonly Cue[] = ['structure', 'light'];
  * Hallucination trials: per cue, the best region score over each pasted object and every region score of
  * clean images; with the segmenter's day accuracy of the frame (acc), so that the frame bar can be applied.
  */
-interface RegionTrials { pos: (Record<Cue, number> & { acc: number; what?: string })[]; neg: Record<Cue, number[]>; negAcc: number[]; negImages: number }
+interface RegionTrials { pos: (Record<Cue, number> & { acc: number; what?: string; seed?: number; bbox?: number[] })[]; neg: Record<Cue, number[]>; negAcc: number[]; negImages: number }
 const regionTrials = (): RegionTrials => ({ pos: [], neg: { structure: [], light: [], semantic: [] }, negAcc: [], negImages: 0 });
 /**
  * Erasure trials over every object >= 32x32 for the fused rule: structural retention (1 when not comparable:
@@ -237,7 +238,7 @@ for (let s = SEED0; s < SEED0 + nScenes; s++) {
   if (faults.added.truth.area >= MIN_AREA) {
     const r = checkConsistency({ sampleId: `syn-${s}-added`, source: day, output: faults.added.image, labels, semantic: await semanticOf(dayP, faults.added.image) }, COLLECT);
     const t = faults.added.truth;
-    added.pos.push({ ...bestOverlap(r, t.bbox), what: `syn-${s} ${t.name} box ${t.bbox.join(',')}` });
+    added.pos.push({ ...bestOverlap(r, t.bbox), what: `syn-${s} ${t.name} box ${t.bbox.join(',')}`, seed: s, bbox: t.bbox });
   }
 }
 
@@ -351,6 +352,28 @@ if (!calibrate && !args.includes('--no-real') && existsSync(REAL_ROOT)) {
       }
     }
   }
+}
+
+/**
+ * A missed pasted object (--misses) side by side, cropped around its box with a margin and enlarged 2x:
+ * the day render, the clean night, the night with the object, and that 3x brighter. The scene is
+ * rendered again from its seed.
+ */
+async function writeMissStrip(seed: number, box: number[]): Promise<string> {
+  const scene = generateScene(seed, { width: W, height: H });
+  const faults = await renderFaults(scene);
+  const night = faults.added.image;
+  const images = [renderSceneSync(scene, 'day'), renderSceneSync(scene, 'night'), night, { ...night, data: night.data.map((v) => Math.min(255, v * 3)) }];
+  const m = 16;
+  const left = Math.max(0, box[0] - m), top = Math.max(0, box[1] - m);
+  const width = Math.min(W, box[0] + box[2] + m) - left, height = Math.min(H, box[1] + box[3] + m) - top;
+  const crops = await Promise.all(images.map((im) => sharp(im.data, { raw: { width: im.width, height: im.height, channels: 3 } })
+    .extract({ left, top, width, height }).resize(2 * width, 2 * height, { kernel: 'nearest' }).png().toBuffer()));
+  mkdirSync(overlayDir, { recursive: true });
+  const file = join(overlayDir, `missed-${seed}.png`);
+  await sharp({ create: { width: 4 * 2 * width + 3 * 4, height: 2 * height, channels: 3, background: '#fff' } })
+    .composite(crops.map((input, k) => ({ input, left: k * (2 * width + 4), top: 0 }))).png().toFile(file);
+  return file;
 }
 
 async function writeOverlay(name: string, image: RgbImage, flags: ConsistencyResult['flags']): Promise<void> {
@@ -611,7 +634,10 @@ if (calibrate) {
     const missed = gated.pos.filter((p) => !flaggedBy(p, DEFAULT_CUES));
     const score = (v: number): string => (v === -Infinity ? '-' : v.toFixed(1));
     console.log(`synthetic hallucinated objects missed at the default thresholds (${missed.length} of ${gated.pos.length}; best overlapping region per cue, '-': none):`);
-    for (const p of missed) console.log(`  ${p.what}: structure ${score(p.structure)}, light ${score(p.light)}, semantic ${score(p.semantic)}`);
+    for (const p of missed) {
+      const strip = await writeMissStrip(p.seed!, p.bbox!);
+      console.log(`  ${p.what}: structure ${score(p.structure)}, light ${score(p.light)}, semantic ${score(p.semantic)} (${strip})`);
+    }
   }
   if (args.includes('--curves')) {
     console.log('curves (synthetic erased):\n' + sweep(erased, false, false));
