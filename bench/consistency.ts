@@ -74,7 +74,9 @@ const STRUCTURAL: readonly Cue[] = ['structure', 'light'];
  * Hallucination trials: per cue, the best region score over each pasted object and every region score of
  * clean images; with the segmenter's day accuracy of the frame (acc), so that the frame bar can be applied.
  */
-interface RegionTrials { pos: (Record<Cue, number> & { acc: number; what?: string; seed?: number; bbox?: number[] })[]; neg: Record<Cue, number[]>; negAcc: number[]; negImages: number }
+interface RegionTrials { pos: (Record<Cue, number> & { acc: number; fault?: PastedFault })[]; neg: Record<Cue, number[]>; negAcc: number[]; negImages: number }
+/** A synthetic pasted object: its scene's seed, class name and box (for --misses). */
+interface PastedFault { seed: number; name: string; bbox: number[] }
 const regionTrials = (): RegionTrials => ({ pos: [], neg: { structure: [], light: [], semantic: [] }, negAcc: [], negImages: 0 });
 /**
  * Erasure trials over every object >= 32x32 for the fused rule: structural retention (1 when not comparable:
@@ -238,7 +240,7 @@ for (let s = SEED0; s < SEED0 + nScenes; s++) {
   if (faults.added.truth.area >= MIN_AREA) {
     const r = checkConsistency({ sampleId: `syn-${s}-added`, source: day, output: faults.added.image, labels, semantic: await semanticOf(dayP, faults.added.image) }, COLLECT);
     const t = faults.added.truth;
-    added.pos.push({ ...bestOverlap(r, t.bbox), what: `syn-${s} ${t.name} box ${t.bbox.join(',')}`, seed: s, bbox: t.bbox });
+    added.pos.push({ ...bestOverlap(r, t.bbox), fault: { seed: s, name: t.name, bbox: t.bbox } });
   }
 }
 
@@ -359,11 +361,11 @@ if (!calibrate && !args.includes('--no-real') && existsSync(REAL_ROOT)) {
  * the day render, the clean night, the night with the object, and that 3x brighter. The scene is
  * rendered again from its seed.
  */
-async function writeMissStrip(seed: number, box: number[]): Promise<string> {
+async function writeMissStrip({ seed, bbox: box }: PastedFault): Promise<string> {
   const scene = generateScene(seed, { width: W, height: H });
   const faults = await renderFaults(scene);
   const night = faults.added.image;
-  const images = [renderSceneSync(scene, 'day'), renderSceneSync(scene, 'night'), night, { ...night, data: night.data.map((v) => Math.min(255, v * 3)) }];
+  const images = [renderSceneSync(scene, 'day'), renderSceneSync(scene, 'night'), night, brightened(night)];
   const m = 16;
   const left = Math.max(0, box[0] - m), top = Math.max(0, box[1] - m);
   const width = Math.min(W, box[0] + box[2] + m) - left, height = Math.min(H, box[1] + box[3] + m) - top;
@@ -376,9 +378,12 @@ async function writeMissStrip(seed: number, box: number[]): Promise<string> {
   return file;
 }
 
+/** A night image 3x brighter, for looking at. */
+const brightened = (image: RgbImage): RgbImage => ({ ...image, data: image.data.map((v) => Math.min(255, v * 3)) });
+
 async function writeOverlay(name: string, image: RgbImage, flags: ConsistencyResult['flags']): Promise<void> {
   mkdirSync(overlayDir, { recursive: true });
-  const boost = drawOverlay({ ...image, data: image.data.map((v) => Math.min(255, v * 3)) }, flags);
+  const boost = drawOverlay(brightened(image), flags);
   writeFileSync(join(overlayDir, `${name}.png`), await sharp(boost, { raw: { width: image.width, height: image.height, channels: 3 } }).png().toBuffer());
 }
 
@@ -635,8 +640,9 @@ if (calibrate) {
     const score = (v: number): string => (v === -Infinity ? '-' : v.toFixed(1));
     console.log(`synthetic hallucinated objects missed at the default thresholds (${missed.length} of ${gated.pos.length}; best overlapping region per cue, '-': none):`);
     for (const p of missed) {
-      const strip = await writeMissStrip(p.seed!, p.bbox!);
-      console.log(`  ${p.what}: structure ${score(p.structure)}, light ${score(p.light)}, semantic ${score(p.semantic)} (${strip})`);
+      const f = p.fault!;
+      const strip = await writeMissStrip(f);
+      console.log(`  syn-${f.seed} ${f.name} box ${f.bbox.join(',')}: structure ${score(p.structure)}, light ${score(p.light)}, semantic ${score(p.semantic)} (${strip})`);
     }
   }
   if (args.includes('--curves')) {
