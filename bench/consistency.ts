@@ -378,8 +378,10 @@ async function writeMissStrip({ seed, bbox: box }: PastedFault): Promise<string>
   return file;
 }
 
-/** A night image 3x brighter, for looking at. */
-const brightened = (image: RgbImage): RgbImage => ({ ...image, data: image.data.map((v) => Math.min(255, v * 3)) });
+/** A night image 3x brighter, for looking at (a declaration: the top-level loops above call it). */
+function brightened(image: RgbImage): RgbImage {
+  return { ...image, data: image.data.map((v) => Math.min(255, v * 3)) };
+}
 
 async function writeOverlay(name: string, image: RgbImage, flags: ConsistencyResult['flags']): Promise<void> {
   mkdirSync(overlayDir, { recursive: true });
