@@ -1,7 +1,8 @@
 // The label policy for a hallucination box, in both output formats, through the whole pipeline with a
 // test checker that reports one box per sample (a test double for the hallucination check): under
 // ignore, Cityscapes marks the box's stuff pixels ignore and COCO gets the box as an iscrowd RLE with
-// ignore 1, once per output category; under keep, neither changes.
+// ignore 1, once per output category; under keep, neither changes (and summary.json counts the flag
+// on the stuff class, without a rate).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -79,4 +80,9 @@ test('keep: no ignore region in either format', async () => {
   assert.ok(readFileSync(out.labelIdsPath).equals(readFileSync(frame.labelIdsPath)));
   const ds = await readCocoDataset(join(output, 'coco', 'annotations', 'instances_val.json'));
   assert.equal(ds.annotations.filter((a) => a.ignore === 1 || a.iscrowd === 1 && a.bbox.join() === BOX.join()).length, 0);
+  // summary.json: the flag counts on the stuff class it lies on, which has no labelled objects and so no rate.
+  const summary = JSON.parse(readFileSync(join(output, 'summary.json'), 'utf8'));
+  assert.deepEqual(summary.flags.byClass.sky, { objects: 0, flagged: 1, rate: null });
+  assert.ok(Object.values(summary.flags.byClass as Record<string, { objects: number; rate: number | null }>)
+    .every((r) => (r.objects ? typeof r.rate === 'number' : r.rate === null)));
 });

@@ -69,7 +69,7 @@ test('report.html gives no flag rate for a class without labelled objects (a hal
   // A flag on sky, as the summary gives one: the class has flags but no objects.
   const summaryPath = join(output, 'summary.json');
   const summary = JSON.parse(readFileSync(summaryPath, 'utf8'));
-  summary.flags.byClass = { car: { objects: 4, flagged: 1, rate: 0.25 }, sky: { objects: 0, flagged: 1, rate: 0 } };
+  summary.flags.byClass = { car: { objects: 4, flagged: 1, rate: 0.25 }, sky: { objects: 0, flagged: 1, rate: null } };
   writeFileSync(summaryPath, JSON.stringify(summary));
   const rebuilt = await cli(['report', '--output', output]);
   assert.equal(rebuilt.code, 0, rebuilt.stderr);

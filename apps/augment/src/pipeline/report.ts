@@ -136,7 +136,7 @@ ${table(['stage', 'samples', 'busy seconds', 'samples / s'], STAGES.map((st) => 
 ${summary.queue ? queueSection(summary.queue) : ''}
 <h2>Flags per class</h2>
 ${/^(not available|off)/.test(summary.checks) ? `<p>Checks ${escape(summary.checks)}: no object was checked, so there are no flags.</p>` : ''}
-${table(['class', 'objects', 'flagged', 'rate'], Object.entries(summary.flags.byClass).map(([c, r]) => [c, r.objects, r.flagged, r.objects ? sig3(r.rate) : '-']))}
+${table(['class', 'objects', 'flagged', 'rate'], Object.entries(summary.flags.byClass).map(([c, r]) => [c, r.objects, r.flagged, r.rate === null ? '-' : sig3(r.rate)]))}
 ${Object.values(summary.flags.byClass).some((r) => !r.objects && r.flagged) ? '<p>A hallucinated region counts as a flag of the class it lies on; a class without labelled objects (road, sky, ...) has no rate.</p>' : ''}
 ${summary.flags.semantic ? `<p>${escape(semanticSummaryText(summary.flags.semantic))} Semantic flags are drawn dashed.</p>` : ''}
 ${summary.failures.length ? `<h2>Skipped samples</h2>${table(['sample', 'file', 'problem'], summary.failures.map((f) => [f.sample, f.pointer !== undefined ? `${f.file} at ${f.pointer}` : f.file, f.reason]))}` : ''}

@@ -38,7 +38,7 @@ export interface BuildSummary {
   checks: string;
   flags: {
     total: number;
-    byClass: Record<string, { objects: number; flagged: number; rate: number }>;
+    byClass: Record<string, { objects: number; flagged: number; rate: number | null }>;
     /** Checks with the semantic cue: the frames and objects it ran on, and those it abstained on. */
     semantic?: { frames: number; abstainedFrames: number; objects: number; abstainedObjects: number };
   };
@@ -148,7 +148,7 @@ export function semanticTally(verdicts: Iterable<SemanticVerdict | undefined>): 
 
 /** Flags per class against the labelled objects of that class (hallucinations count as flags of their stuff class). */
 export function flagStats(states: readonly SampleState[]): BuildSummary['flags'] {
-  const byClass: Record<string, { objects: number; flagged: number; rate: number }> = {};
+  const byClass: Record<string, { objects: number; flagged: number; rate: number | null }> = {};
   let total = 0;
   const semantic = semanticTally(states.map((s) => s.manifest.semantic));
   for (const s of states) {
@@ -158,7 +158,8 @@ export function flagStats(states: readonly SampleState[]): BuildSummary['flags']
       (byClass[f.className] ??= { objects: 0, flagged: 0, rate: 0 }).flagged++;
     }
   }
-  for (const row of Object.values(byClass)) row.rate = row.objects ? round3(row.flagged / row.objects) : 0;
+  // A class without labelled objects (road, sky: a hallucinated region counts on the class it lies on) has no rate.
+  for (const row of Object.values(byClass)) row.rate = row.objects ? round3(row.flagged / row.objects) : null;
   const sorted = Object.fromEntries(Object.entries(byClass).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   return { total, byClass: sorted, ...(semantic ? { semantic } : {}) };
 }
