@@ -3,14 +3,13 @@
 // pixels in the held-out scenes, the mean softmax probability of its own class inside its mask, on
 // the day render and on the true night render. Prints per class the instances, the share found
 // (mean probability >= 0.5) and the median mean probability, by day and by night.
-// Logits are computed as the card says (area-resized input, mean/std), softmaxed, and enlarged to
-// the label size bilinearly (half-pixel centres), as `nightshift evaluate` enlarges them.
+// Probabilities come from the semantic check's SemanticSegmenter (the card's input size, mean and std;
+// softmax on the model's grid), enlarged to the label size bilinearly (half-pixel centres).
 // Usage: node --import tsx datasets/models/segmenter-instances.ts <model folder> <heldout-day root> <heldout-night root> [--min-area 256]
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import * as ort from 'onnxruntime-node';
-import { normalisedNchw, normalisedValues, readSegmenterCard, softmaxInPlace } from '@nightshift/cyclegan';
-import { TRAIN_LABELS, cityscapesImagePath, listCityscapesFrames, readGrey16, readImageRgb, resizeRgbArea, type RgbImage } from '@nightshift/labels';
+import { SemanticSegmenter } from '@nightshift/consistency';
+import { TRAIN_LABELS, cityscapesImagePath, listCityscapesFrames, readGrey16, readImageRgb, type RgbImage } from '@nightshift/labels';
 import { resizeBilinear } from '../../apps/augment/src/evaluate/index.ts';
 
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { 'min-area': { type: 'string', default: '256' } } });
@@ -20,20 +19,14 @@ if (!folder || !dayRoot || !nightRoot) {
   process.exit(2);
 }
 const MIN_AREA = Number(values['min-area']);
-const card = await readSegmenterCard(folder);
-const session = await ort.InferenceSession.create(card.modelPath, { intraOpNumThreads: 1 });
+// The semantic check's own reader of the model (its calibration is not needed to read probabilities).
+const segmenter = await SemanticSegmenter.open(folder, { uncalibrated: true });
 const THINGS = TRAIN_LABELS.filter((l) => l.hasInstances);
-const C = card.classes.length;
-const NORMALISED = normalisedValues(card.mean, card.std);
 
-/** Softmax probabilities [C, H, W] at the frame's size. */
+/** Class probabilities [C, H, W] at the frame's size (the model's grid, bilinearly resized). */
 async function probabilities(image: RgbImage): Promise<Float32Array> {
-  const { width: w, height: h } = card.input;
-  const x = normalisedNchw(resizeRgbArea(image, w, h), NORMALISED);
-  const out = await session.run({ input: new ort.Tensor('float32', x, [1, 3, h, w]) });
-  const logits = resizeBilinear(out.logits.data as Float32Array, C, h, w, image.height, image.width);
-  softmaxInPlace(logits, C, image.width * image.height);
-  return logits;
+  const p = await segmenter.probabilities(image);
+  return resizeBilinear(p.data, p.classes, p.height, p.width, image.height, image.width);
 }
 
 const scores: Record<string, { day: number[]; night: number[] }> = Object.fromEntries(THINGS.map((l) => [l.name, { day: [], night: [] }]));
@@ -53,7 +46,7 @@ for (const frame of listCityscapesFrames(dayRoot)) {
     }
   }
 }
-await session.release();
+await segmenter.dispose();
 
 const median = (v: number[]): number => { const s = [...v].sort((a, b) => a - b); return s.length ? s[Math.floor(s.length / 2)] : NaN; };
 const pct = (x: number): string => (Number.isNaN(x) ? 'n/a' : (100 * x).toFixed(1));
