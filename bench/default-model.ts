@@ -106,6 +106,17 @@ async function speed(translators: readonly OnnxTranslator[], runs: number): Prom
   return interleavedMedianMs(runs, translators.map((t) => () => t.translate([frame])));
 }
 
+/**
+ * The mean of the per-scene PSNR differences a - b, its standard error and the scenes where a is better:
+ * whether a margin between two means is more than the spread of the scenes.
+ */
+function pairedPsnr(a: readonly number[], b: readonly number[]): string {
+  const d = a.map((v, i) => v - b[i]);
+  const mean = d.reduce((x, y) => x + y, 0) / d.length;
+  const se = Math.sqrt(d.reduce((x, y) => x + (y - mean) ** 2, 0) / (d.length - 1) / d.length);
+  return `${mean >= 0 ? '+' : ''}${mean.toFixed(2)} dB (standard error ${se.toFixed(2)}), better on ${d.filter((v) => v > 0).length} of ${d.length} scenes`;
+}
+
 const PICTURE_SCENES = 3;
 
 /** The rows of the --picture grid (see the usage above), written to `file`. */
@@ -128,6 +139,7 @@ async function main(): Promise<void> {
   const fitPairs = Array.from({ length: FIT_SCENES }, (_, i) => pair(i));
   const heldOut = Array.from({ length: SCENES }, (_, i) => pair(HELD_OUT_FIRST_SEED + i));
   const rows: string[][] = [];
+  const pairedLines: string[] = [];
   // Each model's G_A, kept from the day→night rows for the speed runs.
   let dayToNight: OnnxTranslator[] = [];
   const models = [
@@ -150,15 +162,21 @@ async function main(): Promise<void> {
       ...(lightOff ? [[`${models[0].label} ${which}, light layer off`, '-', async (scene) => (await lightOff.translate([scene[from]]))[0]] as Method] : []),
       ...(to === 'night' ? [['perfect sampler: true scene, lit windows shuffled, other noise', '-', (scene) => perfectSampler(scene.scene, scene.scene.noiseSeed)] as Method] : []),
     ];
+    const perScene: number[][] = [];
     for (const [name, minutes, translate] of methods) {
       let p = 0, s = 0;
+      const scenePsnr: number[] = [];
       for (const scene of heldOut) {
         const out = await translate(scene);
-        p += psnr(out, scene[to]);
+        scenePsnr.push(psnr(out, scene[to]));
+        p += scenePsnr[scenePsnr.length - 1];
         s += ssim(out, scene[to]);
       }
+      perScene.push(scenePsnr);
       rows.push([direction, name, (p / heldOut.length).toFixed(2), (s / heldOut.length).toFixed(4), minutes]);
     }
+    // methods[1] is the baseline, methods[2] the new model.
+    pairedLines.push(`${direction}: ${pairedPsnr(perScene[2], perScene[1])}`);
     lightOff?.dispose();
     if (which === 'G_A' && values.picture) await writeErrorPicture(values.picture, heldOut.slice(0, PICTURE_SCENES), baseline, translators[0]);
     if (which === 'G_A') dayToNight = translators;
@@ -169,6 +187,7 @@ async function main(): Promise<void> {
   const header = ['direction', 'method', 'PSNR dB', 'SSIM', 'train min'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   for (const r of [header, ...rows]) console.log(r.map((c, i) => c.padEnd(widths[i])).join('  '));
+  console.log(`\nThe new model's PSNR minus the photometric baseline's, scene by scene:\n  ${pairedLines.join('\n  ')}`);
 
   const runs = Number(values['speed-runs']);
   const loadBefore = os.loadavg()[0];

@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { BilateralGenerator } from '../src/index.ts';
 import { CURVE_KNOTS } from '../src/networks/bilateral-generator.ts';
-import { channelHistograms, coefficientBias, matchedCurve } from '../src/networks/bilateral-tone-prior.ts';
+import { channelHistograms, coefficientBias, liftedToMean, matchedCurve } from '../src/networks/bilateral-tone-prior.ts';
 import { priorAnchorLoss } from '../src/train/cyclegan-model.ts';
 import { headOfBias } from '../src/train/tone-prior-start.ts';
 
@@ -22,6 +22,19 @@ test('matching: a distribution to itself is the identity; uniform to uniform on 
   const cut = matchedCurve(uniform, uniform, 0.5);
   for (let v = 0; v < 256; v++) assert.ok(Math.abs(cut[v] - halved[v]) < 1e-9, `light mass 0.5 at ${v}: ${cut[v]}`);
   assert.throws(() => matchedCurve(new Float64Array(256), uniform), /empty histogram/);
+});
+
+test('lifting: the mean output of the curve over the source moves by the share of its gap to the target mean, clamped to 8 bits', () => {
+  // Source: uniform on [0, 255]; target: all at 40; curve: v / 4 (mean output 31.875 over the source).
+  const source = histogramOf(() => 10);
+  const target = histogramOf((v) => (v === 40 ? 1000 : 0));
+  const curve = Float64Array.from({ length: 256 }, (_, v) => v / 4);
+  const lifted = liftedToMean(curve, source, target, 0.5);
+  for (let v = 0; v < 256; v++) assert.ok(Math.abs(lifted[v] - (v / 4 + 0.5 * (40 - 31.875))) < 1e-9, `at ${v}: ${lifted[v]}`);
+  assert.deepEqual(Array.from(liftedToMean(curve, source, target, 0)), Array.from(curve));
+  const down = liftedToMean(curve, source, histogramOf((v) => (v === 0 ? 1 : 0)), 1);
+  assert.equal(down[0], 0, 'clamped at black');
+  assert.ok(Math.abs(down[255] - (255 / 4 - 31.875)) < 1e-9);
 });
 
 test('histograms count each channel of interleaved RGB', () => {

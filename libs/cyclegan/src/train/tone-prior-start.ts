@@ -2,7 +2,8 @@
 // folders (networks/bilateral-tone-prior.ts); other generator kinds start as initialised.
 import { BilateralGenerator, HEAD_BIAS_GAIN } from '../networks/bilateral-generator.ts';
 import {
-  BRIGHTENING_CONTRAST, channelHistograms, coefficientBias, histogramMean, LIGHT_MASS, matchedCurve, pulledToMean, type ChannelHistograms,
+  BRIGHTENING_CONTRAST, channelHistograms, coefficientBias, histogramMean, LIGHT_LIFT, LIGHT_MASS, liftedToMean, matchedCurve, pulledToMean,
+  type ChannelHistograms,
 } from '../networks/bilateral-tone-prior.ts';
 import type { CycleGanModel } from './cyclegan-model.ts';
 import { decodeRgb } from './data.ts';
@@ -31,8 +32,9 @@ async function startCurvesAt(generator: BilateralGenerator, bias: Float32Array):
 /**
  * The coefficient head biases (stored units) of the tone prior of each generator, or undefined when
  * the generators are not bilateral ones. The generator into the darker folder (night) gets the match
- * with the brightest LIGHT_MASS of its target left to the light layer; the one into the brighter
- * folder (day) the match pulled to the target's mean (BRIGHTENING_CONTRAST).
+ * with the brightest LIGHT_MASS of its target left to the light layer, lifted by LIGHT_LIFT of the mean
+ * that leaves out; the one into the brighter folder (day) the match pulled to the target's mean
+ * (BRIGHTENING_CONTRAST).
  */
 export async function tonePriorBiases(
   model: CycleGanModel, filesA: readonly string[], filesB: readonly string[],
@@ -42,7 +44,7 @@ export async function tonePriorBiases(
   const prior = (from: ChannelHistograms, to: ChannelHistograms): Float32Array => {
     const darkening = histogramMean(...to) < histogramMean(...from);
     return coefficientBias([0, 1, 2].map((c) => (darkening
-      ? matchedCurve(from[c], to[c], LIGHT_MASS)
+      ? liftedToMean(matchedCurve(from[c], to[c], LIGHT_MASS), from[c], to[c], LIGHT_LIFT)
       : pulledToMean(matchedCurve(from[c], to[c]), to[c], BRIGHTENING_CONTRAST))) as [Float64Array, Float64Array, Float64Array]);
   };
   return { G_A: prior(a, b), G_B: prior(b, a) };
