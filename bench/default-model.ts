@@ -164,15 +164,15 @@ async function main(): Promise<void> {
     ];
     const perScene: number[][] = [];
     for (const [name, minutes, translate] of methods) {
-      let p = 0, s = 0;
+      let s = 0;
       const scenePsnr: number[] = [];
       for (const scene of heldOut) {
         const out = await translate(scene);
         scenePsnr.push(psnr(out, scene[to]));
-        p += scenePsnr[scenePsnr.length - 1];
         s += ssim(out, scene[to]);
       }
       perScene.push(scenePsnr);
+      const p = scenePsnr.reduce((a, b) => a + b, 0);
       rows.push([direction, name, (p / heldOut.length).toFixed(2), (s / heldOut.length).toFixed(4), minutes]);
     }
     // methods[1] is the baseline, methods[2] the new model.

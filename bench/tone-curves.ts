@@ -6,12 +6,12 @@
 // is what only light at the right places can close.
 // Usage: node --import tsx bench/tone-curves.ts <day folder> <night folder> [--scenes 8] [--first-seed 400000]
 // (the folders: `nightshift synth` outputs' leftImg8bit and leftImg8bit_night, as train-default.sh makes them)
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { generateScene, renderSceneSync } from '@nightshift/datasets';
 import { readImageRgb } from '@nightshift/labels';
 import { LIGHT_MASS, liftedToMean, matchedCurve } from '../libs/cyclegan/src/networks/bilateral-tone-prior.ts';
+import { listImages } from '../libs/cyclegan/src/train/data.ts';
+import { priorImageFiles } from '../libs/cyclegan/src/train/tone-prior-start.ts';
 import { fitPhotometric, photometricBaseline, psnr, ssim, type RgbImage } from './lib/image-quality.ts';
 
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { scenes: { type: 'string', default: '8' }, 'first-seed': { type: 'string', default: '400000' } } });
@@ -21,16 +21,15 @@ if (!dayFolder || !nightFolder) {
   process.exit(2);
 }
 const SIZE = { width: 512, height: 256 };
-const FOLDER_IMAGES = 64;
-const pngs = (dir: string): string[] => readdirSync(dir, { recursive: true }).map(String).filter((f) => f.endsWith('.png')).sort().map((f) => join(dir, f));
 
-/** Per band of rows, per channel, the 256-bin histogram of FOLDER_IMAGES images spread through the folder. */
+/**
+ * Per band of rows, per channel, the 256-bin histogram of the images the trainer's prior reads
+ * (listImages, then priorImageFiles).
+ */
 async function bandHistograms(dir: string, bands: number): Promise<Float64Array[][]> {
-  const files = pngs(dir);
   const h = Array.from({ length: bands }, () => [0, 1, 2].map(() => new Float64Array(256)));
-  const step = Math.max(1, files.length / FOLDER_IMAGES);
-  for (let k = 0; k < files.length; k += step) {
-    const im = await readImageRgb(files[Math.floor(k)]);
+  for (const file of priorImageFiles((await listImages(dir)).files)) {
+    const im = await readImageRgb(file);
     for (let y = 0; y < im.height; y++) {
       const band = h[Math.floor((y * bands) / im.height)];
       for (let i = y * im.width * 3; i < (y + 1) * im.width * 3; i++) band[i % 3][im.data[i]]++;
@@ -56,7 +55,7 @@ const applied = (curves: Float64Array[][]) => (im: RgbImage): RgbImage => {
   return { width: im.width, height: im.height, data };
 };
 
-console.log(`day→night on ${scenes.length} paired validation scenes (seeds ${values['first-seed']}..), 512x256; curves from ${FOLDER_IMAGES} images of each folder`);
+console.log(`day→night on ${scenes.length} paired validation scenes (seeds ${values['first-seed']}..), 512x256; curves from the images of each folder that the trainer's prior reads`);
 console.log('curve                                                    PSNR dB  SSIM');
 const fit = fitPhotometric(Array.from({ length: 20 }, (_, i) => pair(i)).map((p) => ({ input: p.day, target: p.night })));
 console.log(`photometric baseline (paired fit, 20 training scenes)     ${score(photometricBaseline(fit))}`);

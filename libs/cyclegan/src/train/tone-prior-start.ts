@@ -8,13 +8,20 @@ import {
 import type { CycleGanModel } from './cyclegan-model.ts';
 import { decodeRgb } from './data.ts';
 
-/** Images read per folder for the histograms (evenly spaced through the sorted listing). */
+/** Images read per folder for the histograms. */
 const PRIOR_IMAGES = 64;
 
-async function folderHistograms(files: readonly string[]): Promise<ChannelHistograms> {
+/** The images of a folder's sorted listing that its histograms are taken from: PRIOR_IMAGES, evenly spaced. */
+export function priorImageFiles(files: readonly string[]): string[] {
   const step = Math.max(1, files.length / PRIOR_IMAGES);
+  const picked: string[] = [];
+  for (let i = 0; i < files.length; i += step) picked.push(files[Math.floor(i)]);
+  return picked;
+}
+
+async function folderHistograms(files: readonly string[]): Promise<ChannelHistograms> {
   const images: Uint8Array[] = [];
-  for (let i = 0; i < files.length; i += step) images.push((await decodeRgb(files[Math.floor(i)])).data);
+  for (const file of priorImageFiles(files)) images.push((await decodeRgb(file)).data);
   return channelHistograms(images);
 }
 
